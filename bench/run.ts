@@ -1,0 +1,174 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { makeCorpus } from './corpus.js';
+
+/**
+ * `npm run bench`: wordcount throughput of stepmr embedded against a plain single-threaded
+ * loop on the same machine in the same run, peak memory on a 1 GiB input, and the overhead
+ * per map task with 2,000 tiny splits. Figures go to bench/results/.
+ *
+ * Options: --size-mb N (default 256), --memory-gb N (default 1, 0 skips), --tasks N (default 2000).
+ */
+const args = process.argv.slice(2);
+const opt = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const sizeMb = opt('size-mb', 256);
+const memoryGb = opt('memory-gb', 1);
+const tinyTasks = opt('tasks', 2000);
+const MiB = 1024 * 1024;
+const root = resolve('bench');
+const data = join(root, 'data');
+const scratch = join(data, 'out');
+const node = process.execPath;
+const tsnode = resolve('bin/tsnode.js');
+
+function child<T>(script: string, ...rest: string[]): T {
+  const out = execFileSync(node, [tsnode, join(root, script), ...rest], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
+  return JSON.parse(out.trim().split('\n').pop() ?? '{}') as T;
+}
+
+interface Embedded {
+  ms: number;
+  stageMs: Record<string, number>;
+  recordsIn: number;
+  mapTasks: number;
+  maxRssBytes: number;
+}
+
+function embedded(name: string, run: Record<string, unknown>): Embedded {
+  const output = join(scratch, name);
+  rmSync(output, { recursive: true, force: true });
+  const r = child<Embedded>('embeddedRun.ts', JSON.stringify({ job: 'examples/wordcount', output, ...run }));
+  return r;
+}
+
+function readResult(dir: string): string {
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('part-'))
+    .sort()
+    .map((f) => readFileSync(join(dir, f), 'utf8'))
+    .join('')
+    .split('\n')
+    .filter(Boolean)
+    .sort()
+    .join('\n');
+}
+
+const mb = (bytes: number, ms: number) => bytes / MiB / (ms / 1000);
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  machine: {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  },
+};
+mkdirSync(scratch, { recursive: true });
+
+// 1. Throughput: plain loop vs embedded, same corpus, same run.
+const files = await makeCorpus(join(data, `corpus-${sizeMb}`), 8, (sizeMb * MiB) / 8);
+const bytes = files.reduce((n, f) => n + readFileSync(f).length, 0);
+process.stderr.write(`corpus: ${files.length} files, ${(bytes / MiB).toFixed(0)} MiB\n`);
+const plainOut = join(scratch, 'plain.jsonl');
+const plain = child<{ ms: number; words: number; maxRssBytes: number }>(
+  'plainWordcount.ts',
+  plainOut,
+  ...files,
+);
+process.stderr.write(`plain loop: ${plain.ms.toFixed(0)} ms, ${mb(bytes, plain.ms).toFixed(1)} MB/s\n`);
+const variants: Record<string, unknown>[] = [];
+for (const splitMb of [16, 32, 64]) {
+  const r = embedded(`split-${splitMb}`, {
+    inputs: files,
+    splitSize: splitMb * MiB,
+    reducers: 4,
+    threads: 2,
+  });
+  const same =
+    readResult(join(scratch, `split-${splitMb}`)) ===
+    readFileSync(plainOut, 'utf8').split('\n').filter(Boolean).sort().join('\n');
+  if (!same) throw new Error(`embedded result with ${splitMb} MiB splits differs from the plain loop's`);
+  variants.push({
+    splitMiB: splitMb,
+    ms: Math.round(r.ms),
+    mbPerS: +mb(bytes, r.ms).toFixed(1),
+    ratioToPlain: +(plain.ms / r.ms).toFixed(2),
+    stageMs: r.stageMs,
+    mapTasks: r.mapTasks,
+    peakRssMiB: Math.round(r.maxRssBytes / MiB),
+  });
+  process.stderr.write(
+    `embedded, ${splitMb} MiB splits: ${r.ms.toFixed(0)} ms, ${mb(bytes, r.ms).toFixed(1)} MB/s, ×${(plain.ms / r.ms).toFixed(2)}\n`,
+  );
+}
+results.throughput = {
+  inputMiB: +(bytes / MiB).toFixed(1),
+  plain: {
+    ms: Math.round(plain.ms),
+    mbPerS: +mb(bytes, plain.ms).toFixed(1),
+    peakRssMiB: Math.round(plain.maxRssBytes / MiB),
+  },
+  embedded: variants,
+};
+
+// 2. Peak memory on a larger input.
+if (memoryGb > 0) {
+  const big = await makeCorpus(join(data, `corpus-${memoryGb}g`), 16, (memoryGb * 1024 * MiB) / 16);
+  const bigBytes = big.reduce((n, f) => n + readFileSync(f).length, 0);
+  const r = embedded('memory', { inputs: big, reducers: 4, threads: 2 });
+  results.memory = {
+    inputMiB: Math.round(bigBytes / MiB),
+    ms: Math.round(r.ms),
+    mbPerS: +mb(bigBytes, r.ms).toFixed(1),
+    peakRssMiB: Math.round(r.maxRssBytes / MiB),
+  };
+  process.stderr.write(
+    `memory: ${(bigBytes / MiB).toFixed(0)} MiB input, peak RSS ${(r.maxRssBytes / MiB).toFixed(0)} MiB\n`,
+  );
+}
+
+// 3. Overhead per map task: N tiny splits one per task, against the same input in one task.
+const tinyFile = join(data, 'tiny.txt');
+const line = 'the quick brown fox jumps over the lazy dog again and again!!\n';
+writeFileSync(tinyFile, line.repeat(tinyTasks));
+const many = embedded('tiny-many', {
+  inputs: [tinyFile],
+  splitSize: line.length,
+  splitsPerTask: 1,
+  reducers: 1,
+  threads: 2,
+});
+const one = embedded('tiny-one', {
+  inputs: [tinyFile],
+  splitSize: line.length,
+  splitsPerTask: tinyTasks,
+  reducers: 1,
+  threads: 2,
+});
+const mapMany = many.stageMs.Map ?? many.ms;
+const mapOne = one.stageMs.Map ?? one.ms;
+results.taskOverhead = {
+  tasks: many.mapTasks,
+  mapStageMs: Math.round(mapMany),
+  singleTaskMapStageMs: Math.round(mapOne),
+  msPerTask: +((mapMany - mapOne) / many.mapTasks).toFixed(3),
+  totalMs: Math.round(many.ms),
+};
+process.stderr.write(
+  `overhead: ${many.mapTasks} tasks, map stage ${mapMany.toFixed(0)} ms → ${((mapMany - mapOne) / many.mapTasks).toFixed(2)} ms/task\n`,
+);
+
+mkdirSync(join(root, 'results'), { recursive: true });
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+writeFileSync(join(root, 'results', `wordcount-${stamp}.json`), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(root, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+rmSync(scratch, { recursive: true, force: true });
+process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);

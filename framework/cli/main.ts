@@ -1,0 +1,34 @@
+import { Command, CommanderError } from 'commander';
+import { StepmrError } from '../errors.js';
+import { addDefinitionCommand } from './definitionCommand.js';
+import { addRunCommand } from './runCommand.js';
+
+/**
+ * The `stepmr` command. Returns the exit code: 0 on success, 1 when a job fails, 2 for bad usage.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await main(['node', 'stepmr', 'run', 'examples/wordcount', '-i', 'data', '-o', 'out']);
+ * ```
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command('stepmr')
+    .description('Serverless MapReduce for TypeScript on AWS Step Functions')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+  addRunCommand(program);
+  addDefinitionCommand(program);
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    const e = error as Error;
+    const known = error instanceof StepmrError;
+    process.stderr.write(`\nstepmr: ${known ? `${e.name}: ` : ''}${e.message}\n`);
+    if (!known && process.env.STEPMR_DEBUG) process.stderr.write(`${e.stack}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,35 @@
+import type { RunSummary } from '../runtime/embedded/runEmbedded.js';
+import { bytes, count, duration } from './format.js';
+
+/**
+ * The end-of-run summary: records and bytes in and out, wall time per stage, and where the
+ * result is.
+ *
+ * @example
+ * ```ts
+ * process.stderr.write(formatSummary(summary));
+ * ```
+ */
+export function formatSummary(summary: RunSummary): string {
+  const m = summary.manifest;
+  const secs = summary.wallMs / 1000;
+  const lines = [
+    `job ${summary.jobId} succeeded in ${duration(summary.wallMs)}`,
+    `  input    ${count(m.records.in)} records, ${bytes(m.bytes.in)} in ${m.splits} splits (${bytes(m.bytes.in / Math.max(secs, 1e-3))}/s)`,
+    `  output   ${count(m.records.out)} records, ${bytes(m.bytes.out)} in ${m.parts.length} parts`,
+    `  map      ${m.stages.map.tasks} tasks, ${count(m.stages.map.recordsOut)} pairs emitted`,
+  ];
+  if (m.stages.reduce) {
+    lines.push(
+      `  reduce   ${m.stages.reduce.tasks} tasks, ${count(m.stages.reduce.recordsIn)} values merged`,
+    );
+  }
+  const stages = Object.entries(summary.stageMs)
+    .map(([name, ms]) => `${name.toLowerCase()} ${duration(ms)}`)
+    .join(', ');
+  lines.push(`  time     ${stages}`);
+  if (m.failedSplits.length)
+    lines.push(`  failed   ${m.failedSplits.length} map tasks tolerated (see _SUCCESS)`);
+  lines.push(`  result   ${summary.output}  (manifest: ${summary.output}/_SUCCESS)`);
+  return `${lines.join('\n')}\n`;
+}

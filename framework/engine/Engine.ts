@@ -1,0 +1,226 @@
+import { randomUUID } from 'node:crypto';
+import { executionArn, stateMachineArn, stateMachineName } from './arn.js';
+import { loadDefinition, type Machine } from './definition.js';
+import {
+  ExecutionAbortedError,
+  ExecutionAlreadyExistsError,
+  ExecutionDoesNotExistError,
+  ResourceNotFoundError,
+  StatesError,
+} from './errors.js';
+import { Emitter, type EngineListener } from './events.js';
+import { ExecutionRecord } from './execution.js';
+import { checkExecutionInput, checkExecutionName } from './executionInput.js';
+import { DEFAULT_LIMITS } from './limits.js';
+import { runMachine } from './machine.js';
+import { defaultDeps, type EngineOptions } from './options.js';
+import type { Runtime, Scope } from './runtime.js';
+import { withTimeout } from './timeout.js';
+import type {
+  DescribeExecutionOutput,
+  DescribeMapRunOutput,
+  Execution,
+  ExecutionListItem,
+  ExecutionStatus,
+  MapRunListItem,
+  StartExecutionInput,
+} from './types.js';
+
+/**
+ * The embedded Step Functions: runs Amazon States Language definitions (Distributed Map
+ * included) as AWS does, calling Lambda functions through an {@link Invoker} and S3 through
+ * {@link Store}s. Its methods mirror the Step Functions API (StartExecution, DescribeExecution,
+ * ListExecutions, StopExecution via the handle, DescribeMapRun, ListMapRuns).
+ *
+ * @example
+ * ```ts
+ * const engine = new Engine({ invoker, stores: (bucket) => stores[bucket] });
+ * const execution = engine.startExecution({ definition, input: { jobId: 'j1' } });
+ * await execution.done;
+ * console.log(execution.status, execution.output);
+ * ```
+ */
+export class Engine {
+  private readonly rt: Runtime;
+  private readonly executions = new Map<string, ExecutionRecord>();
+
+  constructor(options: EngineOptions) {
+    const events = new Emitter();
+    if (options.onEvent) events.on(options.onEvent);
+    this.rt = {
+      invoker: options.invoker,
+      stores: options.stores,
+      deps: { ...defaultDeps, ...options.deps },
+      limits: { ...DEFAULT_LIMITS, ...options.limits },
+      region: options.region ?? 'us-east-1',
+      accountId: options.accountId ?? '123456789012',
+      defaultMapConcurrency: options.defaultMapConcurrency ?? 256,
+      events,
+      mapRuns: new Map(),
+    };
+  }
+
+  /** Adds an event listener; returns the function that removes it. */
+  on(listener: EngineListener): () => void {
+    return this.rt.events.on(listener);
+  }
+
+  /**
+   * `StartExecution`: checks the definition and input (throwing `DefinitionError`,
+   * `InvalidExecutionInputError`, `InvalidNameError`, `ExecutionAlreadyExistsError`) and
+   * returns the running execution at once.
+   */
+  startExecution(params: StartExecutionInput): Execution {
+    const { rt } = this;
+    const machine = loadDefinition(params.definition);
+    const machineArn = params.stateMachineArn ?? stateMachineArn(rt.region, rt.accountId, 'StateMachine');
+    const name = params.name ?? randomUUID();
+    checkExecutionName(name, rt.limits);
+    const input = checkExecutionInput(params.input, rt.limits);
+    const arn = executionArn(machineArn, name);
+    if (this.executions.has(arn))
+      throw new ExecutionAlreadyExistsError(`An execution named "${name}" already exists: ${arn}.`);
+    const startDate = new Date(rt.deps.now());
+    const record = new ExecutionRecord(
+      { executionArn: arn, stateMachineArn: machineArn, name, startDate, input },
+      (r) => {
+        const at = new Date(rt.deps.now());
+        if (r.end('ABORTED', at, {})) this.emitEnd(r);
+        return at;
+      },
+    );
+    this.executions.set(arn, record);
+    if (rt.events.active) {
+      rt.events.emit({
+        type: 'ExecutionStarted',
+        timestamp: startDate.getTime(),
+        executionArn: arn,
+        name,
+        stateMachineArn: machineArn,
+        mapRunArn: undefined,
+        input,
+      });
+    }
+    const scope: Scope = {
+      rt,
+      executionArn: arn,
+      stateMachineArn: machineArn,
+      signal: record.signal,
+      context: {
+        Execution: {
+          Id: arn,
+          Input: input,
+          Name: name,
+          RoleArn: '',
+          StartTime: startDate.toISOString(),
+          RedriveCount: 0,
+        },
+        StateMachine: { Id: machineArn, Name: stateMachineName(machineArn) },
+      },
+    };
+    void this.run(record, machine, scope);
+    return record;
+  }
+
+  private async run(record: ExecutionRecord, machine: Machine, scope: Scope): Promise<void> {
+    const { rt } = this;
+    let timedOut = false;
+    let status: Exclude<ExecutionStatus, 'RUNNING'>;
+    let fields: { output?: unknown; error?: string | undefined; cause?: string | undefined };
+    try {
+      const output = await withTimeout(
+        rt,
+        machine.timeoutSeconds,
+        record.signal,
+        (signal) => runMachine(machine, record.input, { ...scope, signal }),
+        () => {
+          timedOut = true;
+          return new StatesError(
+            'States.Timeout',
+            `The execution ran longer than its TimeoutSeconds (${machine.timeoutSeconds}).`,
+          );
+        },
+      );
+      [status, fields] = ['SUCCEEDED', { output }];
+    } catch (error) {
+      if (timedOut && error instanceof StatesError)
+        [status, fields] = ['TIMED_OUT', { error: error.error, cause: error.errorCause }];
+      else if (error instanceof ExecutionAbortedError) [status, fields] = ['ABORTED', {}];
+      else if (error instanceof StatesError)
+        [status, fields] = ['FAILED', { error: error.error || undefined, cause: error.errorCause }];
+      else
+        [status, fields] = [
+          'FAILED',
+          { error: 'States.Runtime', cause: error instanceof Error ? error.message : String(error) },
+        ];
+    }
+    if (record.end(status, new Date(rt.deps.now()), fields)) this.emitEnd(record);
+    record.settle();
+  }
+
+  private emitEnd(record: ExecutionRecord): void {
+    const { events, deps } = this.rt;
+    if (!events.active) return;
+    const at = { timestamp: deps.now(), executionArn: record.executionArn };
+    if (record.status === 'SUCCEEDED')
+      events.emit({ ...at, type: 'ExecutionSucceeded', output: record.output });
+    else {
+      const type =
+        record.status === 'ABORTED'
+          ? 'ExecutionAborted'
+          : record.status === 'TIMED_OUT'
+            ? 'ExecutionTimedOut'
+            : 'ExecutionFailed';
+      events.emit({ ...at, type, error: record.error, cause: record.cause });
+    }
+  }
+
+  /** `DescribeExecution`, for top-level executions and Distributed Map children. */
+  describeExecution(executionArn: string): DescribeExecutionOutput {
+    const record = this.executions.get(executionArn);
+    if (record) return record.describe();
+    for (const run of this.rt.mapRuns.values()) {
+      const child = run.describeChild(executionArn);
+      if (child) return child;
+    }
+    throw new ExecutionDoesNotExistError(`Execution does not exist: ${executionArn}.`);
+  }
+
+  /** `ListExecutions`: newest first; by state machine, status, or the children of a Map Run. */
+  listExecutions(
+    filter: { stateMachineArn?: string; statusFilter?: ExecutionStatus; mapRunArn?: string } = {},
+  ): {
+    executions: ExecutionListItem[];
+  } {
+    let items: ExecutionListItem[];
+    if (filter.mapRunArn !== undefined) {
+      const run = this.rt.mapRuns.get(filter.mapRunArn);
+      if (!run) throw new ResourceNotFoundError(`Map Run does not exist: ${filter.mapRunArn}.`);
+      items = run.listChildren();
+    } else {
+      items = [...this.executions.values()]
+        .filter((r) => filter.stateMachineArn === undefined || r.stateMachineArn === filter.stateMachineArn)
+        .map((r) => r.listItem());
+    }
+    const executions = items.filter(
+      (i) => filter.statusFilter === undefined || i.status === filter.statusFilter,
+    );
+    return { executions: executions.sort((a, b) => b.startDate.getTime() - a.startDate.getTime()) };
+  }
+
+  /** `DescribeMapRun`. */
+  describeMapRun(mapRunArn: string): DescribeMapRunOutput {
+    const run = this.rt.mapRuns.get(mapRunArn);
+    if (!run) throw new ResourceNotFoundError(`Map Run does not exist: ${mapRunArn}.`);
+    return run.describe();
+  }
+
+  /** `ListMapRuns` of an execution, oldest first. */
+  listMapRuns(executionArn: string): { mapRuns: MapRunListItem[] } {
+    return {
+      mapRuns: [...this.rt.mapRuns.values()]
+        .filter((r) => r.executionArn === executionArn)
+        .map((r) => r.listItem()),
+    };
+  }
+}

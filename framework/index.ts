@@ -1,0 +1,12 @@
+export { StepmrError } from './errors.js';
+export { csv, csvOutput, jsonLines, jsonLinesOutput, lines, textOutput } from './io/index.js';
+export type { Emit, Job, JobDefinition, JobOptions, MapContext } from './job/defineJob.js';
+export { defineJob, isJob } from './job/defineJob.js';
+export type { RunOptions } from './job/options.js';
+export type { InputFormat, Key, OutputFormat, RecordPosition, Split } from './job/types.js';
+export type { EmbeddedRun, RunSummary } from './runtime/embedded/runEmbedded.js';
+export { runEmbedded } from './runtime/embedded/runEmbedded.js';
+export type { DefinitionOptions, JobFunctions } from './statemachine/buildDefinition.js';
+export { buildDefinition } from './statemachine/buildDefinition.js';
+export type { ByteRange, ObjectInfo, Store } from './store/Store.js';
+export type { SuccessManifest } from './tasks/manifest.js';

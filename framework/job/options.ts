@@ -1,0 +1,54 @@
+import type { Job } from './defineJob.js';
+import type { OutputFormat } from './types.js';
+
+/** Options of one run; any left out comes from the job's own `options`, then the defaults. */
+export interface RunOptions {
+  /** Reduce partitions (output parts). @default 4 */
+  readonly reducers?: number;
+  /** Bytes per split. @default 64 MiB */
+  readonly splitSize?: number;
+  /** Map-side memory before spilling sorted runs to disk, bytes. @default 256 MiB */
+  readonly memoryBudget?: number;
+  /** Longest record accepted, bytes. @default 8 MiB */
+  readonly maxRecordBytes?: number;
+  /** Output format; overrides the job's. @default the job's, else JSON Lines */
+  readonly format?: OutputFormat['kind'];
+}
+
+/** The defaults, measured on a 2-core machine (see bench/). */
+export const DEFAULTS = {
+  reducers: 4,
+  splitSize: 64 * 1024 * 1024,
+  memoryBudget: 256 * 1024 * 1024,
+  maxRecordBytes: 8 * 1024 * 1024,
+} as const;
+
+/** The options of one run, resolved: run options over job options over defaults. */
+export interface ResolvedOptions {
+  readonly reducers: number;
+  readonly splitSize: number;
+  readonly memoryBudget: number;
+  readonly maxRecordBytes: number;
+  readonly outputFormat: OutputFormat;
+}
+
+/**
+ * Resolves a run's options against the job's and the defaults.
+ *
+ * @example
+ * ```ts
+ * const { reducers } = resolveOptions(job, { reducers: 8 });
+ * ```
+ */
+export function resolveOptions(job: Job, run: RunOptions): ResolvedOptions {
+  const o = job.options ?? {};
+  const pick = (k: keyof typeof DEFAULTS) => run[k] ?? o[k] ?? DEFAULTS[k];
+  const output = job.output ?? { kind: 'jsonl' as const };
+  return {
+    reducers: pick('reducers'),
+    splitSize: pick('splitSize'),
+    memoryBudget: pick('memoryBudget'),
+    maxRecordBytes: pick('maxRecordBytes'),
+    outputFormat: run.format && run.format !== output.kind ? { kind: run.format } : output,
+  };
+}

@@ -1,0 +1,57 @@
+import { StepmrError } from '../errors.js';
+
+/**
+ * An input path that does not exist.
+ *
+ * @example
+ * ```ts
+ * await listInputs(['data/missing.txt']); // rejects with InputNotFoundError
+ * ```
+ */
+export class InputNotFoundError extends StepmrError {
+  override readonly name = 'InputNotFoundError';
+  readonly input: string;
+
+  constructor(input: string, resolved: string) {
+    super(
+      `Input ${JSON.stringify(input)} does not exist (looked for ${resolved}). ` +
+        'Check the path, or quote a glob pattern so the shell does not expand it.',
+    );
+    this.input = input;
+  }
+}
+
+/**
+ * An input directory or glob pattern that holds no files (names starting with `.` or `_`
+ * are not counted: they are hidden, as in Hadoop).
+ *
+ * @example
+ * ```ts
+ * await listInputs(['logs/*.gz']); // rejects with EmptyInputError when nothing matches
+ * ```
+ */
+export class EmptyInputError extends StepmrError {
+  override readonly name = 'EmptyInputError';
+  readonly input: string;
+
+  constructor(input: string, what: 'directory' | 'glob') {
+    super(
+      what === 'directory'
+        ? `Input directory ${JSON.stringify(input)} holds no files (names starting with '.' or '_' are skipped). Put the input files there, or name them directly.`
+        : `Input pattern ${JSON.stringify(input)} matches no files (names starting with '.' or '_' are skipped). Check the pattern and the working directory.`,
+    );
+    this.input = input;
+  }
+}
+
+/**
+ * A size that is not a whole number of bytes, or a size with an unknown unit.
+ *
+ * @example
+ * ```ts
+ * parseSize('12 parsecs'); // throws InvalidSizeError
+ * ```
+ */
+export class InvalidSizeError extends StepmrError {
+  override readonly name = 'InvalidSizeError';
+}

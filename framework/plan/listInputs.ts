@@ -1,0 +1,110 @@
+import type { Dirent } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { glob, isDynamicPattern } from 'tinyglobby';
+import { StoreNotAvailableError } from '../store/errors.js';
+import { toUri } from '../store/uri.js';
+import { EmptyInputError, InputNotFoundError } from './errors.js';
+
+/**
+ * One input object: its URI and size in bytes.
+ *
+ * @example
+ * ```ts
+ * const file: InputFile = { uri: 'file:///data/in.txt', size: 1024 };
+ * ```
+ */
+export interface InputFile {
+  readonly uri: string;
+  readonly size: number;
+}
+
+/**
+ * Lists the input files of a job, sorted by URI without duplicates. Each input is a file, a
+ * directory (walked recursively), or a glob pattern (`*`, `**`, `?`, `[…]`, `{a,b}`). Names
+ * starting with `.` or `_` found in a directory or by a pattern are hidden, as in Hadoop
+ * (`_SUCCESS`, `.crc`, `_temporary/`), but a file named directly is always taken. Symbolic
+ * links to files are followed; links to directories are not. Paths may be `file://` URIs.
+ *
+ * @example
+ * ```ts
+ * const files = await listInputs(['data/2024/', 'extra.csv', 'logs/*.gz']);
+ * // [{ uri: 'file:///work/data/2024/a.txt', size: 1024 }, …]
+ * ```
+ */
+export async function listInputs(inputs: readonly string[]): Promise<InputFile[]> {
+  const found = new Map<string, number>();
+  for (const input of inputs) {
+    for (const file of await listOne(input)) found.set(file.uri, file.size);
+  }
+  return [...found.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([uri, size]) => ({ uri, size }));
+}
+
+async function listOne(input: string): Promise<InputFile[]> {
+  if (input.startsWith('s3://')) throw new StoreNotAvailableError(input, 's3');
+  const local = input.startsWith('file://') ? fileURLToPath(input) : input;
+  const resolved = path.resolve(local);
+  const info = await stat(resolved).catch(() => undefined);
+  if (info?.isFile()) return [{ uri: toUri(resolved), size: info.size }];
+  if (info?.isDirectory()) {
+    const files = await walk(resolved);
+    if (files.length === 0) throw new EmptyInputError(input, 'directory');
+    return files;
+  }
+  if (!isDynamicPattern(local)) throw new InputNotFoundError(input, resolved);
+  const files = await globFiles(local);
+  if (files.length === 0) throw new EmptyInputError(input, 'glob');
+  return files;
+}
+
+async function walk(dir: string): Promise<InputFile[]> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const lists = await Promise.all(
+    entries
+      .filter((entry) => !isHidden(entry.name))
+      .map(async (entry): Promise<InputFile[]> => {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) return walk(full);
+        const info = await stat(full).catch(() => undefined);
+        return info?.isFile() ? [{ uri: toUri(full), size: info.size }] : [];
+      }),
+  );
+  return lists.flat();
+}
+
+/** Globs from the pattern's static base directory, hiding `.`/`_` names below it. */
+async function globFiles(pattern: string): Promise<InputFile[]> {
+  const segments = pattern.split('/');
+  const firstDynamic = segments.findIndex((segment) => isDynamicPattern(segment));
+  const base = path.resolve(segments.slice(0, firstDynamic).join('/') || '.');
+  const rest = segments.slice(firstDynamic).join('/');
+  const matches = await glob(rest, {
+    cwd: base,
+    absolute: false,
+    onlyFiles: true,
+    dot: false,
+    expandDirectories: false,
+    followSymbolicLinks: true,
+  });
+  const visible = matches.filter((match) => !match.split('/').some(isHidden));
+  const files = await Promise.all(
+    visible.map(async (match) => {
+      const full = path.join(base, match);
+      const info = await stat(full).catch(() => undefined);
+      return info?.isFile() ? [{ uri: toUri(full), size: info.size }] : [];
+    }),
+  );
+  return files.flat();
+}
+
+function isHidden(name: string): boolean {
+  return name.startsWith('.') || name.startsWith('_');
+}

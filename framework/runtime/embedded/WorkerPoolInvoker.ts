@@ -1,0 +1,128 @@
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import type { InvokeOptions, InvokeResult, Invoker } from '../../engine/Invoker.js';
+import { HANDLER_FILES, type WorkerRequest, type WorkerResponse } from './runHandler.js';
+
+/** Options of the embedded Lambda pool. */
+export interface WorkerPoolOptions {
+  /** Worker threads. @default os.availableParallelism() */
+  readonly threads?: number;
+  /** Extra environment of the workers (merged over this process's). */
+  readonly env?: Record<string, string>;
+  /** Function timeout when the caller gives none, seconds. @default 900 (Lambda's maximum) */
+  readonly timeoutSeconds?: number;
+  /** Memory of a function, MB: the worker's heap limit, as Lambda's memory setting. @default 3008 */
+  readonly memoryMb?: number;
+}
+
+/** Resolves a Lambda ARN or name to one of the deployed handlers (`…-map`, `…-reduce`, `…-collect`). */
+export function handlerOf(functionArn: string): keyof typeof HANDLER_FILES | undefined {
+  const name = functionArn.split(':').pop() ?? '';
+  const short = name.split('-').pop() ?? '';
+  return short in HANDLER_FILES ? (short as keyof typeof HANDLER_FILES) : undefined;
+}
+
+class LambdaServiceError extends Error {
+  constructor(
+    override readonly name: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The embedded runtime's Lambda: a piscina pool of worker threads, each loading the same
+ * functions/ handlers that are deployed. A function past its timeout has its worker
+ * terminated and fails with `Sandbox.Timedout`; a worker that dies fails the invocation with
+ * `Runtime.ExitError`; the pool replaces lost workers.
+ *
+ * @example
+ * ```ts
+ * const invoker = new WorkerPoolInvoker({ threads: 2 });
+ * const result = await invoker.invoke('arn:aws:lambda:local:000000000000:function:stepmr-local-map', event);
+ * await invoker.close();
+ * ```
+ */
+export class WorkerPoolInvoker implements Invoker {
+  readonly #pool: Piscina;
+  readonly #timeoutSeconds: number;
+  readonly #memoryMb: number;
+
+  constructor(options: WorkerPoolOptions = {}) {
+    this.#timeoutSeconds = options.timeoutSeconds ?? 900;
+    this.#memoryMb = options.memoryMb ?? 3008;
+    const threads = options.threads ?? availableParallelism();
+    this.#pool = new Piscina({
+      filename: new URL('./lambdaWorker.mjs', import.meta.url).href,
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: 60_000,
+      env: { ...(process.env as Record<string, string>), ...options.env },
+      resourceLimits: { maxOldGenerationSizeMb: this.#memoryMb },
+    });
+  }
+
+  async invoke(functionArn: string, payload: unknown, options: InvokeOptions = {}): Promise<InvokeResult> {
+    const handler = handlerOf(functionArn);
+    if (!handler) {
+      throw new LambdaServiceError('Lambda.ResourceNotFoundException', `Function not found: ${functionArn}`);
+    }
+    const timeoutSeconds = options.timeoutSeconds ?? this.#timeoutSeconds;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutSeconds * 1000);
+    const onAbort = () => controller.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const request: WorkerRequest = {
+      handler,
+      functionName: functionArn.split(':').pop() ?? functionArn,
+      payload,
+      timeoutMs: timeoutSeconds * 1000,
+      memoryMb: this.#memoryMb,
+    };
+    try {
+      const response = (await this.#pool.run(request, { signal: controller.signal })) as WorkerResponse;
+      if (response.ok) {
+        return { payload: JSON.parse(response.json), responseBytes: Buffer.byteLength(response.json) };
+      }
+      const error = {
+        errorType: response.errorType,
+        errorMessage: response.errorMessage,
+        trace: response.trace,
+      };
+      return {
+        payload: error,
+        functionError: error,
+        responseBytes: Buffer.byteLength(JSON.stringify(error)),
+      };
+    } catch (cause) {
+      if (options.signal?.aborted) throw cause;
+      const error = timedOut
+        ? {
+            errorType: 'Sandbox.Timedout',
+            errorMessage: `Task timed out after ${timeoutSeconds.toFixed(2)} seconds`,
+          }
+        : {
+            errorType: 'Runtime.ExitError',
+            errorMessage: `the function's worker exited: ${(cause as Error).message}`,
+          };
+      return {
+        payload: error,
+        functionError: error,
+        responseBytes: Buffer.byteLength(JSON.stringify(error)),
+      };
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Stops the workers. */
+  async close(): Promise<void> {
+    await this.#pool.close({ force: true });
+  }
+}

@@ -1,0 +1,175 @@
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Engine, type EngineEvent } from '../../engine/index.js';
+import type { Job } from '../../job/defineJob.js';
+import { type RunOptions, resolveOptions } from '../../job/options.js';
+import { planJob } from '../../plan/planJob.js';
+import { buildDefinition } from '../../statemachine/buildDefinition.js';
+import { FileStore } from '../../store/FileStore.js';
+import { toUri } from '../../store/uri.js';
+import type { SuccessManifest } from '../../tasks/manifest.js';
+import { JobFailedError, OutputExistsError } from '../errors.js';
+import { JobObserver } from '../JobObserver.js';
+import { loadJobModule, resolveJobModule } from '../loadJob.js';
+import { LOCAL_BUCKETS_ENV } from '../taskDeps.js';
+import { WorkerPoolInvoker } from './WorkerPoolInvoker.js';
+
+/** The bucket name of a job's working objects in the embedded runtime. */
+export const WORK_BUCKET = 'stepmr-work';
+
+/** The function ARNs of the embedded runtime: the deployed handlers, run by the worker pool. */
+export const EMBEDDED_FUNCTIONS = {
+  map: 'arn:aws:lambda:local:000000000000:function:stepmr-local-map',
+  reduce: 'arn:aws:lambda:local:000000000000:function:stepmr-local-reduce',
+  collect: 'arn:aws:lambda:local:000000000000:function:stepmr-local-collect',
+} as const;
+
+/** One run of a job on this machine. */
+export interface EmbeddedRun extends RunOptions {
+  /** The job module: a file, or a folder with job.ts. */
+  readonly job: string;
+  readonly inputs: readonly string[];
+  /** The output directory. */
+  readonly output: string;
+  /** Replace an existing output directory. @default false */
+  readonly overwrite?: boolean;
+  /** Worker threads. @default the number of cores */
+  readonly threads?: number;
+  /** Splits per map task; small splits are grouped. @default so that a task reads about 16 MiB */
+  readonly splitsPerTask?: number;
+  /** Progress events of the engine. */
+  readonly onEvent?: (event: EngineEvent) => void;
+  /** Called once the plan is written, with the number of splits and input bytes. */
+  readonly onPlan?: (plan: { jobId: string; splits: number; inputBytes: number; reducers: number }) => void;
+}
+
+/** What a finished run reports. */
+export interface RunSummary {
+  readonly jobId: string;
+  readonly output: string;
+  readonly manifest: SuccessManifest;
+  readonly wallMs: number;
+  /** Wall time of each state (Map, Shuffle, Reduce, Commit) and of planning, ms. */
+  readonly stageMs: Readonly<Record<string, number>>;
+}
+
+const TARGET_TASK_BYTES = 16 * 1024 * 1024;
+
+/** Splits per map task for a split size: about 16 MiB of input per task, at most 1,000 splits. */
+export function defaultSplitsPerTask(splitSize: number): number {
+  return Math.max(1, Math.min(1000, Math.floor(TARGET_TASK_BYTES / splitSize)));
+}
+
+async function prepareOutput(output: string, overwrite: boolean): Promise<void> {
+  const info = await stat(output).catch(() => undefined);
+  if (info && !info.isDirectory()) {
+    throw new OutputExistsError(`output ${output} is a file; choose a directory path for --output`);
+  }
+  if (info && (await readdir(output)).length > 0) {
+    if (!overwrite) {
+      throw new OutputExistsError(
+        `output ${output} already exists and is not empty; choose another --output, or pass --overwrite to replace it`,
+      );
+    }
+    await rm(output, { recursive: true, force: true });
+  }
+  await mkdir(output, { recursive: true });
+}
+
+/**
+ * Runs a job on this machine: plans it, builds its state machine, and executes that definition
+ * in the embedded engine with the functions/ handlers on a worker pool. Resolves with the
+ * committed manifest; rejects with `JobFailedError` (nothing published) on failure.
+ *
+ * @example
+ * ```ts
+ * const summary = await runEmbedded({ job: 'examples/wordcount', inputs: ['corpus'], output: 'out/wc' });
+ * console.log(summary.manifest.records.out);
+ * ```
+ */
+export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
+  const started = Date.now();
+  const modulePath = await resolveJobModule(run.job);
+  const job: Job = await loadJobModule(modulePath);
+  const name = job.name ?? basename(dirname(modulePath));
+  const options = resolveOptions(job, run);
+  const output = resolve(run.output);
+  await prepareOutput(output, run.overwrite ?? false);
+  const workDir = join(output, '_temporary');
+  const work = new FileStore(workDir);
+  const stageMs: Record<string, number> = {};
+  let succeeded = false;
+  const invoker = new WorkerPoolInvoker({
+    ...(run.threads ? { threads: run.threads } : {}),
+    env: {
+      [LOCAL_BUCKETS_ENV]: JSON.stringify({ [WORK_BUCKET]: workDir }),
+      STEPMR_TMP_DIR: tmpdir(),
+      // The CLI reports failures itself; the functions' JSON logs are for Lambda.
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+    },
+  });
+  try {
+    const planned = await planJob({
+      job,
+      name,
+      module: modulePath,
+      inputs: run.inputs,
+      output: toUri(output),
+      outputFormat: options.outputFormat,
+      work: { store: work, bucket: WORK_BUCKET },
+      reducers: options.reducers,
+      splitSize: options.splitSize,
+      memoryBudget: options.memoryBudget,
+      maxRecordBytes: options.maxRecordBytes,
+    });
+    stageMs.Plan = Date.now() - started;
+    run.onPlan?.({
+      jobId: planned.ref.jobId,
+      splits: planned.plan.splits,
+      inputBytes: planned.plan.inputBytes,
+      reducers: planned.plan.reducers,
+    });
+    const definition = buildDefinition({
+      name,
+      functions: EMBEDDED_FUNCTIONS,
+      hasReduce: job.reduce !== undefined,
+      splitsPerTask: run.splitsPerTask ?? defaultSplitsPerTask(options.splitSize),
+    });
+    const observer = new JobObserver(planned.ref.jobId);
+    const engine = new Engine({
+      invoker,
+      stores: (bucket: string) => {
+        if (bucket !== WORK_BUCKET) throw new Error(`unknown bucket ${bucket}`);
+        return work;
+      },
+      onEvent: (event: EngineEvent) => {
+        observer.observe(event);
+        run.onEvent?.(event);
+      },
+    });
+    const execution = engine.startExecution({ definition, input: planned.ref, name: planned.ref.jobId });
+    const result = await execution.done;
+    if (result.status !== 'SUCCEEDED') {
+      throw new JobFailedError(
+        `job ${planned.ref.jobId} failed, nothing was published: ${observer.failureReason(result)}`,
+      );
+    }
+    const manifest = JSON.parse(
+      (await new FileStore(output).get('_SUCCESS')).toString('utf8'),
+    ) as SuccessManifest;
+    succeeded = true;
+    return {
+      jobId: planned.ref.jobId,
+      output,
+      manifest,
+      wallMs: Date.now() - started,
+      stageMs: { ...stageMs, ...observer.stageMs },
+    };
+  } finally {
+    await invoker.close();
+    await rm(workDir, { recursive: true, force: true });
+    // The output was empty or new when the run began: a failed run leaves nothing there.
+    if (!succeeded) await rm(output, { recursive: true, force: true });
+  }
+}

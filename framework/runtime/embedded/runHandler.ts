@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Context } from 'aws-lambda';
+
+/** The handlers a worker can run, by the function's short name: the very files that are deployed. */
+export const HANDLER_FILES = {
+  map: '../../../functions/map.ts',
+  reduce: '../../../functions/reduce.ts',
+  collect: '../../../functions/collect.ts',
+} as const;
+
+/** One invocation sent to a worker. */
+export interface WorkerRequest {
+  readonly handler: keyof typeof HANDLER_FILES;
+  readonly functionName: string;
+  readonly payload: unknown;
+  readonly timeoutMs: number;
+  readonly memoryMb: number;
+}
+
+/** What a worker sends back: the response as JSON text, or the function's error. */
+export type WorkerResponse =
+  | { readonly ok: true; readonly json: string }
+  | {
+      readonly ok: false;
+      readonly errorType: string;
+      readonly errorMessage: string;
+      readonly trace: string[];
+    };
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+const handlers = new Map<string, Promise<Handler>>();
+
+function load(name: keyof typeof HANDLER_FILES): Promise<Handler> {
+  let handler = handlers.get(name);
+  if (!handler) {
+    const url = new URL(HANDLER_FILES[name], import.meta.url);
+    handler = import(url.href).then((m: { handler: Handler }) => m.handler);
+    handlers.set(name, handler);
+  }
+  return handler;
+}
+
+/**
+ * Runs one Lambda handler inside a pool worker with a Lambda-like context, and returns its
+ * response as JSON (so the caller can enforce the 6 MB response limit) or its error.
+ *
+ * @example
+ * ```ts
+ * const res = await runHandler({ handler: 'map', functionName: 'stepmr-local-map', payload, timeoutMs: 900_000, memoryMb: 1024 });
+ * ```
+ */
+export async function runHandler(request: WorkerRequest): Promise<WorkerResponse> {
+  const deadline = Date.now() + request.timeoutMs;
+  const context = {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: request.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: request.functionName,
+    memoryLimitInMB: String(request.memoryMb),
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${request.functionName}`,
+    logStreamName: fileURLToPath(import.meta.url),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  } satisfies Context;
+  try {
+    const handler = await load(request.handler);
+    const result = await handler(request.payload, context);
+    return { ok: true, json: JSON.stringify(result ?? null) };
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    return {
+      ok: false,
+      errorType: e.name || 'Error',
+      errorMessage: e.message,
+      trace: (e.stack ?? '').split('\n').slice(1, 20),
+    };
+  }
+}

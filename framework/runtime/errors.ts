@@ -1,0 +1,21 @@
+import { StepmrError } from '../errors.js';
+
+/** A job module is missing, fails to load, or does not export a job made by `defineJob`. */
+export class JobModuleError extends StepmrError {
+  override readonly name = 'JobModuleError';
+}
+
+/** The output location already holds data and `--overwrite` was not given. */
+export class OutputExistsError extends StepmrError {
+  override readonly name = 'OutputExistsError';
+}
+
+/** An option has a value stepmr cannot use. */
+export class InvalidOptionError extends StepmrError {
+  override readonly name = 'InvalidOptionError';
+}
+
+/** A job's execution ended without success; the message carries Step Functions' error and cause. */
+export class JobFailedError extends StepmrError {
+  override readonly name = 'JobFailedError';
+}

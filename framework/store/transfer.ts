@@ -1,0 +1,25 @@
+import { mkdir, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Store } from './Store.js';
+
+/**
+ * Moves an object between stores: a rename when both are local directories, otherwise a
+ * streamed copy followed by a delete of the source.
+ *
+ * @example
+ * ```ts
+ * await moveObject(work, 'job/parts/part-00000', output, 'part-00000.jsonl');
+ * ```
+ */
+export async function moveObject(from: Store, fromKey: string, to: Store, toKey: string): Promise<void> {
+  if (from === to) return from.move(fromKey, toKey);
+  if (from.url.startsWith('file:') && to.url.startsWith('file:')) {
+    const target = join(fileURLToPath(to.url), toKey);
+    await mkdir(dirname(target), { recursive: true });
+    await rename(join(fileURLToPath(from.url), fromKey), target);
+    return;
+  }
+  await to.put(toKey, from.read(fromKey));
+  await from.delete([fromKey]);
+}

@@ -1,0 +1,16 @@
+import { StepmrError } from '../errors.js';
+
+/** A task's input or working state is not what the plan says (a missing or inconsistent object). */
+export class TaskInputError extends StepmrError {
+  override readonly name = 'TaskInputError';
+}
+
+/** A staged part does not match what its task reported: the commit refuses to publish it. */
+export class CommitVerificationError extends StepmrError {
+  override readonly name = 'CommitVerificationError';
+}
+
+/** The user's map, combine or reduce function threw; the message names the split or key. */
+export class UserCodeError extends StepmrError {
+  override readonly name = 'UserCodeError';
+}

@@ -1,0 +1,106 @@
+import type { MapRunResults } from './mapRunResults.js';
+import type { JobPlan, MapTaskResult, ReduceTaskResult } from './payloads.js';
+
+/** One committed part, as `_SUCCESS` lists it. */
+export interface CommittedPart {
+  readonly name: string;
+  readonly records: number;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/** Figures of one stage, from its tasks' own reports. */
+export interface StageStats {
+  readonly tasks: number;
+  readonly failedTasks: number;
+  readonly recordsIn: number;
+  readonly recordsOut: number;
+  readonly bytesIn: number;
+  /** Sum of the tasks' own run times, ms. */
+  readonly taskMs: number;
+  /** From the first task's start to the last task's stop, ms. */
+  readonly wallMs: number;
+}
+
+/** `_SUCCESS`: written last by the commit, it lists exactly the committed parts. */
+export interface SuccessManifest {
+  readonly version: 1;
+  readonly jobId: string;
+  readonly job: string;
+  readonly committedAt: string;
+  readonly inputs: readonly string[];
+  readonly output: string;
+  readonly format: string;
+  readonly parts: readonly CommittedPart[];
+  readonly records: { readonly in: number; readonly out: number };
+  readonly bytes: { readonly in: number; readonly out: number };
+  readonly splits: number;
+  readonly reducers: number;
+  readonly stages: { readonly map: StageStats; readonly reduce?: StageStats };
+  readonly failedSplits: readonly {
+    readonly splits: unknown;
+    readonly error: string;
+    readonly cause: string;
+  }[];
+}
+
+function stage<T>(
+  results: MapRunResults<T>,
+  pick: (t: T) => { recordsIn: number; recordsOut: number; bytesIn: number; ms: number },
+): StageStats {
+  const s = {
+    tasks: results.succeeded.length,
+    failedTasks: results.failed.length,
+    recordsIn: 0,
+    recordsOut: 0,
+    bytesIn: 0,
+    taskMs: 0,
+  };
+  for (const r of results.succeeded) {
+    const p = pick(r);
+    s.recordsIn += p.recordsIn;
+    s.recordsOut += p.recordsOut;
+    s.bytesIn += p.bytesIn;
+    s.taskMs += p.ms;
+  }
+  return { ...s, wallMs: Math.max(0, results.stoppedAt - results.startedAt) };
+}
+
+/** Builds the `_SUCCESS` manifest of a commit. */
+export function buildManifest(
+  plan: JobPlan,
+  parts: readonly CommittedPart[],
+  maps: MapRunResults<MapTaskResult>,
+  reduces: MapRunResults<ReduceTaskResult> | undefined,
+  now: number,
+): SuccessManifest {
+  const mapStage = stage(maps, (m) => m);
+  const reduceStage = reduces
+    ? stage(reduces, (r) => ({
+        recordsIn: r.recordsIn,
+        recordsOut: r.parts.reduce((n, p) => n + p.records, 0),
+        bytesIn: r.bytesIn,
+        ms: r.ms,
+      }))
+    : undefined;
+  return {
+    version: 1,
+    jobId: plan.jobId,
+    job: plan.job.name,
+    committedAt: new Date(now).toISOString(),
+    inputs: plan.inputs,
+    output: plan.output,
+    format: plan.outputFormat.kind,
+    parts,
+    records: { in: mapStage.recordsIn, out: parts.reduce((n, p) => n + p.records, 0) },
+    bytes: { in: mapStage.bytesIn, out: parts.reduce((n, p) => n + p.bytes, 0) },
+    splits: plan.splits,
+    reducers: plan.reducers,
+    stages: reduceStage ? { map: mapStage, reduce: reduceStage } : { map: mapStage },
+    failedSplits: maps.failed.map((f) => ({
+      splits: (f.input as { Items?: unknown })?.Items ?? f.input,
+      error: f.error,
+      cause: f.cause,
+    })),
+  };
+}

@@ -1,0 +1,130 @@
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PartWriter, readSplit } from '../io/index.js';
+import type { Job, MapContext } from '../job/defineJob.js';
+import type { Key, Split } from '../job/types.js';
+import { MapOutputBuffer } from '../shuffle/index.js';
+import type { TaskDeps } from './deps.js';
+import { UserCodeError } from './errors.js';
+import { type MapTaskEvent, type MapTaskResult, pad, workKeys } from './payloads.js';
+import { readPlan } from './plan.js';
+
+type Sink = (key: Key, value: unknown) => void;
+
+/**
+ * Runs `map` over a batch of splits. With a reducer, emitted pairs are combined, partitioned
+ * and written as ONE shuffle object (R sorted runs and an index); without one, they are
+ * written in input order as a staged part. Output keys derive from the first split's id, so a
+ * retried task overwrites its own output.
+ *
+ * @example
+ * ```ts
+ * const result = await mapTask({ BatchInput: ref, Items: splits }, deps);
+ * console.log(result.recordsIn, result.shuffle?.key);
+ * ```
+ */
+export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapTaskResult> {
+  const started = deps.now();
+  const ref = event.BatchInput;
+  const work = deps.bucket(ref.bucket);
+  const plan = await readPlan(work, ref);
+  const job = await deps.loadJob(plan.job.module);
+  const first = event.Items[0]?.id ?? 0;
+  const splits = event.Items.map((s) => s.id);
+  let recordsOut = 0;
+
+  if (job.reduce) {
+    const spillDir = await mkdtemp(join(deps.tmpDir, `map-${pad(first)}-`));
+    try {
+      const buffer = new MapOutputBuffer<Key, unknown>({
+        partitions: plan.reducers,
+        memoryBudgetBytes: plan.memoryBudget,
+        spillDir,
+        ...(job.combine ? { combine: job.combine } : {}),
+      });
+      const read = await runMap(job, event.Items, deps, plan.input, plan.maxRecordBytes, (k, v) => {
+        recordsOut++;
+        buffer.add(k, v);
+      });
+      const out = await buffer.finish();
+      const key = workKeys.shuffle(ref, first);
+      await work.put(key, createReadStream(out.path));
+      return {
+        splits,
+        shuffle: { key, bytes: out.bytes, index: out.index },
+        recordsIn: read.records,
+        recordsOut,
+        bytesIn: read.bytes,
+        spills: out.spills,
+        ms: deps.now() - started,
+      };
+    } finally {
+      await rm(spillDir, { recursive: true, force: true });
+    }
+  }
+
+  const writer = new PartWriter(plan.outputFormat);
+  const read = await runMap(job, event.Items, deps, plan.input, plan.maxRecordBytes, (k, v) => {
+    recordsOut++;
+    writer.write(k, v);
+  });
+  const body = writer.finish();
+  const key = workKeys.part(ref, first);
+  await work.put(key, body);
+  return {
+    splits,
+    part: { part: first, key, records: writer.records, bytes: writer.bytes, sha256: writer.sha256() },
+    recordsIn: read.records,
+    recordsOut,
+    bytesIn: read.bytes,
+    spills: 0,
+    ms: deps.now() - started,
+  };
+}
+
+async function runMap(
+  job: Job,
+  splits: readonly Split[],
+  deps: TaskDeps,
+  input: Parameters<typeof readSplit>[2],
+  maxRecordBytes: number,
+  sink: Sink,
+): Promise<{ records: number; bytes: number }> {
+  let records = 0;
+  let bytes = 0;
+  for (const split of splits) {
+    const ctx = { uri: split.uri, offset: 0, line: undefined as number | undefined };
+    const context: MapContext = ctx;
+    const onRecord = (record: unknown, offset: number, line: number | undefined) => {
+      ctx.offset = offset;
+      ctx.line = line;
+      try {
+        return job.map(record, sink, context);
+      } catch (cause) {
+        throw userError(split, offset, line, cause);
+      }
+    };
+    const read = await readSplit(deps.open(split.uri), split, input, onRecord, { maxRecordBytes });
+    records += read.records;
+    bytes += read.bytes;
+  }
+  return { records, bytes };
+}
+
+function userError(split: Split, offset: number, line: number | undefined, cause: unknown): Error {
+  if (
+    cause instanceof Error &&
+    cause.name !== 'Error' &&
+    cause.name !== 'TypeError' &&
+    'retryable' in cause
+  ) {
+    return cause;
+  }
+  const where = line === undefined ? `byte ${offset}` : `line ${line}`;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return new UserCodeError(
+    `map threw on the record at ${split.uri} ${where} (split ${split.id}, bytes ${split.start}-${split.end}): ${message}`,
+    { cause },
+  );
+}

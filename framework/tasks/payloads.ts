@@ -1,0 +1,135 @@
+import type { InputFormat, OutputFormat, Split } from '../job/types.js';
+
+/**
+ * Where one job's working objects live: `bucket` is a Store name (an S3 bucket on AWS) and
+ * `prefix` ends with `/`. This is the execution input of the job's state machine.
+ */
+export interface JobRef {
+  readonly jobId: string;
+  readonly bucket: string;
+  readonly prefix: string;
+}
+
+/** `job.json`: everything the tasks need to know about one run, written by the planner. */
+export interface JobPlan {
+  readonly version: 1;
+  readonly jobId: string;
+  readonly createdAt: string;
+  /** The job's name and how tasks load it (a module path, or a name in a jobs registry). */
+  readonly job: { readonly name: string; readonly module: string };
+  readonly inputs: readonly string[];
+  /** The output location, a `file://` or `s3://` URI of a directory (prefix). */
+  readonly output: string;
+  readonly input: InputFormat<unknown>;
+  readonly outputFormat: OutputFormat;
+  /** 0 for map-only jobs. */
+  readonly reducers: number;
+  readonly splits: number;
+  readonly splitSize: number;
+  readonly inputBytes: number;
+  readonly memoryBudget: number;
+  readonly maxRecordBytes: number;
+}
+
+/** The event of a map task: one batch of splits, as Distributed Map's ItemBatcher makes it. */
+export interface MapTaskEvent {
+  readonly BatchInput: JobRef;
+  readonly Items: readonly Split[];
+}
+
+/** A part file staged by a task, before the commit. */
+export interface StagedPart {
+  /** Partition number (reduce) or first split id (map-only): the part's number. */
+  readonly part: number;
+  readonly key: string;
+  readonly records: number;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/** Per-partition location of a sorted run inside one shuffle object. */
+export interface RunIndex {
+  readonly offset: number;
+  readonly length: number;
+  readonly records: number;
+}
+
+/** What a map task returns. */
+export interface MapTaskResult {
+  readonly splits: readonly number[];
+  readonly shuffle?: { readonly key: string; readonly bytes: number; readonly index: readonly RunIndex[] };
+  readonly part?: StagedPart;
+  readonly recordsIn: number;
+  readonly recordsOut: number;
+  readonly bytesIn: number;
+  readonly spills: number;
+  readonly ms: number;
+}
+
+/** The event of a reduce task: one batch of partitions. */
+export interface ReduceTaskEvent {
+  readonly BatchInput: JobRef;
+  readonly Items: readonly { readonly partition: number }[];
+}
+
+/** What a reduce task returns. */
+export interface ReduceTaskResult {
+  readonly parts: readonly StagedPart[];
+  readonly recordsIn: number;
+  readonly bytesIn: number;
+  readonly ms: number;
+}
+
+/** Where a Distributed Map's ResultWriter put its results (the Map state's output). */
+export interface ResultWriterDetails {
+  readonly Bucket: string;
+  readonly Key: string;
+}
+
+/** The collect function's events: plan the reduce stage, commit, or abort. */
+export type CollectEvent =
+  | (JobRef & { readonly action: 'prepareReduce'; readonly map: ResultWriterDetails })
+  | (JobRef & {
+      readonly action: 'commit';
+      readonly map: ResultWriterDetails;
+      readonly reduce?: ResultWriterDetails;
+    })
+  | (JobRef & {
+      readonly action: 'abort';
+      readonly error?: { readonly Error?: string; readonly Cause?: string };
+    });
+
+/** The shuffle index written by `prepareReduce`: every map task's shuffle object and its runs. */
+export interface ShuffleIndex {
+  readonly maps: readonly { readonly key: string; readonly index: readonly RunIndex[] }[];
+}
+
+/** What `prepareReduce` returns. */
+export interface PrepareReduceResult {
+  readonly partitions: number;
+  readonly mapTasks: number;
+  readonly shuffleBytes: number;
+}
+
+/** What `commit` returns: the execution's output. */
+export interface CommitResult {
+  readonly output: string;
+  readonly parts: number;
+  readonly records: number;
+  readonly bytes: number;
+}
+
+/** Keys of a job's working objects, all derived from the job's prefix and task inputs. */
+export const workKeys = {
+  plan: (ref: JobRef) => `${ref.prefix}job.json`,
+  splits: (ref: JobRef) => `${ref.prefix}splits.jsonl`,
+  partitions: (ref: JobRef) => `${ref.prefix}partitions.jsonl`,
+  shuffleIndex: (ref: JobRef) => `${ref.prefix}shuffle-index.json`,
+  shuffle: (ref: JobRef, firstSplit: number) => `${ref.prefix}shuffle/map-${pad(firstSplit)}.bin`,
+  part: (ref: JobRef, part: number) => `${ref.prefix}parts/part-${pad(part)}`,
+} as const;
+
+/** `7` → `00007`: part and task numbers sort as text. */
+export function pad(n: number): string {
+  return String(n).padStart(5, '0');
+}

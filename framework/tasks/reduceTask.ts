@@ -1,0 +1,82 @@
+import type { Readable } from 'node:stream';
+import { PartWriter } from '../io/index.js';
+import type { Key } from '../job/types.js';
+import { mergeRuns } from '../shuffle/index.js';
+import type { Store } from '../store/Store.js';
+import type { TaskDeps } from './deps.js';
+import { TaskInputError, UserCodeError } from './errors.js';
+import type { JobRef, ReduceTaskEvent, ReduceTaskResult, ShuffleIndex, StagedPart } from './payloads.js';
+import { workKeys } from './payloads.js';
+import { readPlan } from './plan.js';
+
+const indexCache = new Map<string, ShuffleIndex>();
+
+async function readShuffleIndex(store: Store, ref: JobRef): Promise<ShuffleIndex> {
+  const key = workKeys.shuffleIndex(ref);
+  const cached = indexCache.get(store.url + key);
+  if (cached) return cached;
+  const index = JSON.parse((await store.get(key)).toString('utf8')) as ShuffleIndex;
+  indexCache.set(store.url + key, index);
+  return index;
+}
+
+/**
+ * Reduces a batch of partitions: for each, a streaming merge of its sorted run in every
+ * shuffle object (ranged reads), `reduce` per key in key order, one staged part per partition.
+ *
+ * @example
+ * ```ts
+ * const { parts } = await reduceTask({ BatchInput: ref, Items: [{ partition: 3 }] }, deps);
+ * ```
+ */
+export async function reduceTask(event: ReduceTaskEvent, deps: TaskDeps): Promise<ReduceTaskResult> {
+  const started = deps.now();
+  const ref = event.BatchInput;
+  const work = deps.bucket(ref.bucket);
+  const plan = await readPlan(work, ref);
+  const job = await deps.loadJob(plan.job.module);
+  const reduce = job.reduce;
+  if (!reduce) throw new TaskInputError(`job ${plan.job.name} has no reduce function, but a reduce task ran`);
+  const index = await readShuffleIndex(work, ref);
+  const parts: StagedPart[] = [];
+  let recordsIn = 0;
+  let bytesIn = 0;
+  for (const { partition } of event.Items) {
+    if (!Number.isInteger(partition) || partition < 0 || partition >= plan.reducers) {
+      throw new TaskInputError(
+        `partition ${partition} is outside 0..${plan.reducers - 1} of job ${ref.jobId}`,
+      );
+    }
+    const runs: Readable[] = [];
+    for (const map of index.maps) {
+      const run = map.index[partition];
+      if (!run || run.length === 0) continue;
+      bytesIn += run.length;
+      runs.push(work.read(map.key, { start: run.offset, end: run.offset + run.length }));
+    }
+    const writer = new PartWriter(plan.outputFormat);
+    for await (const group of mergeRuns<Key, unknown>(runs)) {
+      recordsIn += group.values.length;
+      let value: unknown;
+      try {
+        value = reduce(group.key, group.values);
+      } catch (cause) {
+        throw new UserCodeError(
+          `reduce threw on key ${JSON.stringify(group.key)} (partition ${partition}): ${(cause as Error)?.message ?? cause}`,
+          { cause },
+        );
+      }
+      writer.write(group.key, value);
+    }
+    const key = workKeys.part(ref, partition);
+    await work.put(key, writer.finish());
+    parts.push({
+      part: partition,
+      key,
+      records: writer.records,
+      bytes: writer.bytes,
+      sha256: writer.sha256(),
+    });
+  }
+  return { parts, recordsIn, bytesIn, ms: deps.now() - started };
+}

@@ -1,0 +1,40 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+
+/** The structured JSON logger of every stepmr function (level from POWERTOOLS_LOG_LEVEL). */
+export const logger = new Logger({ serviceName: 'stepmr' });
+
+/** The error type Step Functions retries: a task error marked retryable is reported as this. */
+export const TRANSIENT_ERROR_TYPE = 'Stepmr.TransientError';
+
+class TransientError extends Error {
+  override readonly name = TRANSIENT_ERROR_TYPE;
+}
+
+/**
+ * Wraps a task as a Lambda handler: JSON logs with the Lambda context, a log line per failure,
+ * and retryable errors renamed so the state machine's Retry matches them; other errors keep
+ * their own name (`BadRecordError`, `UserCodeError`, …), which Catch can match.
+ *
+ * @example
+ * ```ts
+ * export const handler = taskHandler('map', (event: MapTaskEvent) => mapTask(event, taskDeps()));
+ * ```
+ */
+export function taskHandler<E, R>(task: string, run: (event: E, context: Context) => Promise<R>) {
+  return middy<E, R>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use({
+      onError: (request) => {
+        const error = request.error as (Error & { retryable?: boolean }) | null | undefined;
+        if (!error) return;
+        logger.error(`${task} task failed`, { errorType: error.name, errorMessage: error.message });
+        if (error.retryable === true) {
+          request.error = new TransientError(`${error.name}: ${error.message}`, { cause: error });
+        }
+      },
+    })
+    .handler((event, context) => run(event, context));
+}

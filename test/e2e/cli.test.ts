@@ -1,0 +1,167 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import aslValidator from 'asl-validator';
+import { afterAll, describe, expect, it } from 'vitest';
+import { plainWordCount, readOutput, tempDir } from './helpers.js';
+
+const tmp = tempDir('stepmr-cli-');
+afterAll(() => tmp.cleanup());
+
+function stepmr(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/stepmr.js', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('stepmr run', () => {
+  it('runs wordcount, shows progress as plain lines off a terminal, and ends with a summary', () => {
+    const output = join(tmp.dir, 'wc');
+    const r = stepmr(
+      'run',
+      'examples/wordcount',
+      '-i',
+      'examples/wordcount/data',
+      '-o',
+      output,
+      '-s',
+      '100',
+      '-r',
+      '2',
+    );
+    expect(r.stderr).toContain('succeeded');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/map +\d+\/\d+ splits/);
+    expect(r.stderr).toContain(`result   ${output}`);
+    const out = readOutput(output);
+    const files = ['mapreduce.txt', 'unicode.txt', 'compressed.txt.gz'].map((f) =>
+      join('examples/wordcount/data', f),
+    );
+    const expected = plainWordCount(files);
+    expect(new Map(out.records.map((x) => [x.key as string, x.value as number]))).toEqual(expected);
+  });
+
+  it('refuses an existing output unless --overwrite', () => {
+    const output = join(tmp.dir, 'exists');
+    mkdirSync(output);
+    writeFileSync(join(output, 'keep.txt'), 'precious');
+    const refused = stepmr('run', 'examples/wordcount', '-i', 'examples/wordcount/data', '-o', output);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('--overwrite');
+    expect(existsSync(join(output, 'keep.txt'))).toBe(true);
+    const replaced = stepmr(
+      'run',
+      'examples/wordcount',
+      '-i',
+      'examples/wordcount/data',
+      '-o',
+      output,
+      '--overwrite',
+    );
+    expect(replaced.code).toBe(0);
+    expect(existsSync(join(output, 'keep.txt'))).toBe(false);
+    expect(existsSync(join(output, '_SUCCESS'))).toBe(true);
+  });
+
+  it.each([
+    ['no/such/input', 'no/such/input'],
+    ['empty-dir', 'empty-dir'],
+  ])('fails clearly on a bad input: %s', (input, mention) => {
+    mkdirSync(join(tmp.dir, 'empty-dir', 'sub'), { recursive: true });
+    const output = join(tmp.dir, `bad-${mention.length}`);
+    const path = input === 'empty-dir' ? join(tmp.dir, input) : input;
+    const r = stepmr('run', 'examples/wordcount', '-i', path, '-o', output);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(mention);
+    expect(existsSync(output)).toBe(false);
+  });
+
+  it('names the file and line of a malformed JSON Lines record, and publishes nothing', () => {
+    const input = join(tmp.dir, 'sales.jsonl');
+    writeFileSync(input, '{"region":"eu","amount":1}\n{"region":"us","amount":2}\n{"region": oops}\n');
+    const output = join(tmp.dir, 'sales-out');
+    const r = stepmr('run', 'test/fixtures/jobs/sales.ts', '-i', input, '-o', output);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('sales.jsonl');
+    expect(r.stderr).toMatch(/line 3/);
+    expect(existsSync(output)).toBe(false);
+  });
+
+  it('names the record on which user code threw', () => {
+    const input = join(tmp.dir, 'boom.txt');
+    writeFileSync(input, 'fine\nfine\nboom\n');
+    const output = join(tmp.dir, 'boom-out');
+    const r = stepmr('run', 'test/fixtures/jobs/throws.ts', '-i', input, '-o', output);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('cannot handle boom');
+    expect(r.stderr).toMatch(/boom\.txt line 3/);
+    expect(existsSync(output)).toBe(false);
+  });
+
+  it('rejects a module without a default job, and invalid options', () => {
+    const noJob = stepmr(
+      'run',
+      'test/fixtures/jobs/no-default.ts',
+      '-i',
+      'examples/wordcount/data',
+      '-o',
+      join(tmp.dir, 'x'),
+    );
+    expect(noJob.code).toBe(1);
+    expect(noJob.stderr).toContain('no default job');
+    const zero = stepmr(
+      'run',
+      'examples/wordcount',
+      '-i',
+      'examples/wordcount/data',
+      '-o',
+      join(tmp.dir, 'y'),
+      '-r',
+      '0',
+    );
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain('--reducers must be a whole number');
+    const size = stepmr(
+      'run',
+      'examples/wordcount',
+      '-i',
+      'examples/wordcount/data',
+      '-o',
+      join(tmp.dir, 'z'),
+      '-s',
+      'lots',
+    );
+    expect(size.code).toBe(2);
+    expect(size.stderr).toContain('--split-size');
+  });
+
+  it('documents every option in --help', () => {
+    const r = stepmr('run', '--help');
+    for (const flag of [
+      '--input',
+      '--output',
+      '--reducers',
+      '--split-size',
+      '--splits-per-task',
+      '--memory-budget',
+      '--max-record-size',
+      '--format',
+      '--threads',
+      '--overwrite',
+      '--no-progress',
+      '--json',
+    ]) {
+      expect(r.stdout).toContain(flag);
+    }
+  });
+});
+
+describe('stepmr definition', () => {
+  it.each(['examples/wordcount', 'test/fixtures/jobs/grep.ts'])('prints valid ASL for %s', (job) => {
+    const r = stepmr('definition', job);
+    expect(r.code).toBe(0);
+    const definition = JSON.parse(r.stdout);
+    expect(aslValidator(definition).isValid).toBe(true);
+    expect(definition.States.Map.ItemProcessor.ProcessorConfig.Mode).toBe('DISTRIBUTED');
+    expect('Reduce' in definition.States).toBe(job === 'examples/wordcount');
+  });
+});

@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+
+/** A fresh temporary directory, removed by the returned cleanup. */
+export function tempDir(prefix = 'stepmr-e2e-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A deterministic pseudo-random generator (mulberry32), so failures can be replayed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The text of an input file as a plain reader sees it (gunzipped when it ends in .gz). */
+export function readText(path: string): string {
+  const raw = readFileSync(path);
+  return (path.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
+}
+
+/** Lines of a text the plain way: split on LF or CRLF, no trailing empty line, BOM dropped. */
+export function plainLines(text: string): string[] {
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  if (body === '') return [];
+  const lines = body.split(/\r?\n/);
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/** Word counts computed with a plain loop: maximal runs of letters or digits, lowercased. */
+export function plainWordCount(paths: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const path of paths) {
+    for (const line of plainLines(readText(path))) {
+      for (const m of line.matchAll(/[\p{L}\p{N}]+/gu)) {
+        const w = m[0].toLowerCase();
+        counts.set(w, (counts.get(w) ?? 0) + 1);
+      }
+    }
+  }
+  return counts;
+}
+
+/** What a committed output directory holds, checked against its `_SUCCESS` manifest. */
+export interface Output {
+  readonly records: { key: unknown; value: unknown }[];
+  readonly partLines: string[][];
+  readonly manifest: {
+    parts: { name: string; records: number; bytes: number; sha256: string }[];
+    records: { in: number; out: number };
+    [k: string]: unknown;
+  };
+  readonly files: string[];
+}
+
+/**
+ * Reads a JSON Lines output directory and checks the manifest against the files themselves:
+ * exactly the listed parts exist, with the listed sizes, record counts and checksums.
+ */
+export function readOutput(dir: string): Output {
+  const files = readdirSync(dir).sort();
+  const manifest = JSON.parse(readFileSync(join(dir, '_SUCCESS'), 'utf8')) as Output['manifest'];
+  const listed = manifest.parts.map((p) => p.name).sort();
+  const present = files.filter((f) => f !== '_SUCCESS');
+  if (JSON.stringify(listed) !== JSON.stringify(present)) {
+    throw new Error(`_SUCCESS lists ${listed.join(',')} but the directory holds ${present.join(',')}`);
+  }
+  const records: Output['records'] = [];
+  const partLines: string[][] = [];
+  for (const part of manifest.parts) {
+    const body = readFileSync(join(dir, part.name));
+    if (body.length !== part.bytes)
+      throw new Error(`${part.name}: ${body.length} bytes, manifest says ${part.bytes}`);
+    const sha = createHash('sha256').update(body).digest('hex');
+    if (sha !== part.sha256) throw new Error(`${part.name}: checksum ${sha}, manifest says ${part.sha256}`);
+    const lines = body.toString('utf8').split('\n');
+    lines.pop();
+    if (lines.length !== part.records)
+      throw new Error(`${part.name}: ${lines.length} records, manifest says ${part.records}`);
+    partLines.push(lines);
+    if (part.name.endsWith('.jsonl')) for (const line of lines) records.push(JSON.parse(line));
+  }
+  return { records, partLines, manifest, files };
+}

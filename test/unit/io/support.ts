@@ -1,0 +1,89 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type ReadSplitOptions, readSplit } from '../../../framework/io/readSplit.js';
+import type { InputFormat, Split } from '../../../framework/job/types.js';
+import { FileStore } from '../../../framework/store/FileStore.js';
+
+/** A deterministic PRNG (mulberry32), so a failing case can be replayed from its seed. */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function pick<T>(rand: () => number, items: readonly T[]): T {
+  return items[Math.floor(rand() * items.length)] as T;
+}
+
+/** A temporary directory with a FileStore over it. */
+export async function scratch(): Promise<{ dir: string; store: FileStore; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'stepmr-io-'));
+  return { dir, store: new FileStore(dir), cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Writes `bytes` to `dir/name` and returns its URI. */
+export async function writeInput(dir: string, name: string, bytes: Buffer | string): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, bytes);
+  return pathToFileURL(file).href;
+}
+
+/** Byte-range splits of `splitSize` over an object of `size` bytes (a plain loop, independent of makeSplits). */
+export function cut(uri: string, size: number, splitSize: number): Split[] {
+  const splits: Split[] = [];
+  for (let start = 0; start < size; start += splitSize) {
+    splits.push({ id: splits.length, uri, start, end: Math.min(size, start + splitSize), size });
+  }
+  return splits;
+}
+
+export interface Seen<R> {
+  readonly record: R;
+  readonly offset: number;
+  readonly line: number | undefined;
+  readonly split: number;
+}
+
+/** Reads every split in order and collects what each yields. */
+export async function readAll<R>(
+  store: FileStore,
+  key: string,
+  splits: readonly Split[],
+  format: InputFormat<R>,
+  options: ReadSplitOptions = {},
+): Promise<{ seen: Seen<R>[]; records: number; bytes: number }> {
+  const seen: Seen<R>[] = [];
+  let records = 0;
+  let bytes = 0;
+  for (const split of splits) {
+    const result = await readSplit(
+      { store, key },
+      split,
+      format,
+      (record, offset, line) => {
+        seen.push({ record, offset, line, split: split.id });
+      },
+      options,
+    );
+    records += result.records;
+    bytes += result.bytes;
+  }
+  return { seen, records, bytes };
+}
+
+/** Catches what a promise rejects with (and fails if it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection, but the promise resolved');
+}
