@@ -1,15 +1,50 @@
 import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'ze', 'qu', 'är', 'ün', 'ßo', 'éa', 'ño'];
+const SYLLABLES = [
+  'ka',
+  'lo',
+  'mi',
+  'ne',
+  'ru',
+  'sa',
+  'ti',
+  'vo',
+  'ze',
+  'qu',
+  'är',
+  'ün',
+  'ßo',
+  'éa',
+  'ño',
+  'ba',
+  'de',
+  'fi',
+  'go',
+  'hu',
+  'ja',
+  'pe',
+  'wi',
+  'xo',
+  'yu',
+  'ch',
+  'th',
+  'st',
+  'ou',
+  'ie',
+];
 
 /** A deterministic vocabulary of `size` distinct words, some with non-ASCII letters. */
 function vocabulary(size: number): string[] {
   const words = new Set<string>();
   let seed = 12345;
+  // mulberry32: an LCG's low bits repeat with a short period, which would starve the vocabulary.
   const next = () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed;
+    seed = (seed + 0x6d2b79f5) >>> 0;
+    let t = seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
   };
   while (words.size < size) {
     const n = 1 + (next() % 4);

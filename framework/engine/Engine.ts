@@ -1,21 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { executionArn, stateMachineArn, stateMachineName } from './arn.js';
-import { loadDefinition, type Machine } from './definition.js';
-import {
-  ExecutionAbortedError,
-  ExecutionAlreadyExistsError,
-  ExecutionDoesNotExistError,
-  ResourceNotFoundError,
-  StatesError,
-} from './errors.js';
+import { executionArn, stateMachineArn } from './arn.js';
+import { loadDefinition } from './definition.js';
+import { ExecutionAlreadyExistsError, ExecutionDoesNotExistError, ResourceNotFoundError } from './errors.js';
 import { Emitter, type EngineListener } from './events.js';
 import { ExecutionRecord } from './execution.js';
 import { checkExecutionInput, checkExecutionName } from './executionInput.js';
 import { DEFAULT_LIMITS } from './limits.js';
-import { runMachine } from './machine.js';
 import { defaultDeps, type EngineOptions } from './options.js';
-import type { Runtime, Scope } from './runtime.js';
-import { withTimeout } from './timeout.js';
+import { emitExecutionEnd, runExecution } from './runExecution.js';
+import type { Runtime } from './runtime.js';
 import type {
   DescribeExecutionOutput,
   DescribeMapRunOutput,
@@ -85,7 +78,7 @@ export class Engine {
       { executionArn: arn, stateMachineArn: machineArn, name, startDate, input },
       (r) => {
         const at = new Date(rt.deps.now());
-        if (r.end('ABORTED', at, {})) this.emitEnd(r);
+        if (r.end('ABORTED', at, {})) emitExecutionEnd(rt, r);
         return at;
       },
     );
@@ -101,78 +94,8 @@ export class Engine {
         input,
       });
     }
-    const scope: Scope = {
-      rt,
-      executionArn: arn,
-      stateMachineArn: machineArn,
-      signal: record.signal,
-      context: {
-        Execution: {
-          Id: arn,
-          Input: input,
-          Name: name,
-          RoleArn: '',
-          StartTime: startDate.toISOString(),
-          RedriveCount: 0,
-        },
-        StateMachine: { Id: machineArn, Name: stateMachineName(machineArn) },
-      },
-    };
-    void this.run(record, machine, scope);
+    void runExecution(rt, record, machine);
     return record;
-  }
-
-  private async run(record: ExecutionRecord, machine: Machine, scope: Scope): Promise<void> {
-    const { rt } = this;
-    let timedOut = false;
-    let status: Exclude<ExecutionStatus, 'RUNNING'>;
-    let fields: { output?: unknown; error?: string | undefined; cause?: string | undefined };
-    try {
-      const output = await withTimeout(
-        rt,
-        machine.timeoutSeconds,
-        record.signal,
-        (signal) => runMachine(machine, record.input, { ...scope, signal }),
-        () => {
-          timedOut = true;
-          return new StatesError(
-            'States.Timeout',
-            `The execution ran longer than its TimeoutSeconds (${machine.timeoutSeconds}).`,
-          );
-        },
-      );
-      [status, fields] = ['SUCCEEDED', { output }];
-    } catch (error) {
-      if (timedOut && error instanceof StatesError)
-        [status, fields] = ['TIMED_OUT', { error: error.error, cause: error.errorCause }];
-      else if (error instanceof ExecutionAbortedError) [status, fields] = ['ABORTED', {}];
-      else if (error instanceof StatesError)
-        [status, fields] = ['FAILED', { error: error.error || undefined, cause: error.errorCause }];
-      else
-        [status, fields] = [
-          'FAILED',
-          { error: 'States.Runtime', cause: error instanceof Error ? error.message : String(error) },
-        ];
-    }
-    if (record.end(status, new Date(rt.deps.now()), fields)) this.emitEnd(record);
-    record.settle();
-  }
-
-  private emitEnd(record: ExecutionRecord): void {
-    const { events, deps } = this.rt;
-    if (!events.active) return;
-    const at = { timestamp: deps.now(), executionArn: record.executionArn };
-    if (record.status === 'SUCCEEDED')
-      events.emit({ ...at, type: 'ExecutionSucceeded', output: record.output });
-    else {
-      const type =
-        record.status === 'ABORTED'
-          ? 'ExecutionAborted'
-          : record.status === 'TIMED_OUT'
-            ? 'ExecutionTimedOut'
-            : 'ExecutionFailed';
-      events.emit({ ...at, type, error: record.error, cause: record.cause });
-    }
   }
 
   /** `DescribeExecution`, for top-level executions and Distributed Map children. */

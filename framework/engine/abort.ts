@@ -1,6 +1,13 @@
 import { setMaxListeners } from 'node:events';
 
-/** An AbortController that also aborts when its parent signal does. */
+/**
+ * An AbortController that also aborts when its parent signal does.
+ *
+ * @example
+ * ```ts
+ * const link: LinkedController = linkedController(parent);
+ * ```
+ */
 export interface LinkedController {
   readonly signal: AbortSignal;
   abort(): void;

@@ -3,7 +3,14 @@
  * are AWS's own; see https://states-language.net/spec.html and the Step Functions guide.
  */
 
-/** A top-level state machine, or the processor of a Map state, or a Parallel branch. */
+/**
+ * A top-level state machine, a Map's ItemProcessor or a Parallel branch.
+ *
+ * @example
+ * ```ts
+ * const hello: StateMachineDefinition = { StartAt: 'Hi', States: { Hi: { Type: 'Pass', End: true } } };
+ * ```
+ */
 export interface StateMachineDefinition {
   readonly StartAt: string;
   readonly States: Readonly<Record<string, StateDefinition>>;
@@ -13,7 +20,14 @@ export interface StateMachineDefinition {
   readonly QueryLanguage?: string;
 }
 
-/** One entry of a state's `Retry` array. */
+/**
+ * One entry of a state's `Retry` array.
+ *
+ * @example
+ * ```ts
+ * const retrier: Retrier = { ErrorEquals: ['Lambda.TooManyRequestsException'], IntervalSeconds: 2, MaxAttempts: 6 };
+ * ```
+ */
 export interface Retrier {
   readonly ErrorEquals: readonly string[];
   /** @default 1 */
@@ -27,7 +41,14 @@ export interface Retrier {
   readonly JitterStrategy?: 'FULL' | 'NONE';
 }
 
-/** One entry of a state's `Catch` array. */
+/**
+ * One entry of a state's `Catch` array.
+ *
+ * @example
+ * ```ts
+ * const catcher: Catcher = { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Abort' };
+ * ```
+ */
 export interface Catcher {
   readonly ErrorEquals: readonly string[];
   readonly Next: string;
@@ -51,6 +72,14 @@ interface Handles {
   readonly Catch?: readonly Catcher[];
 }
 
+/**
+ * A Task state (a Lambda function, through `lambda:invoke` or its ARN).
+ *
+ * @example
+ * ```ts
+ * const task: TaskState = { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'f' }, End: true };
+ * ```
+ */
 export interface TaskState extends Common, Handles {
   readonly Type: 'Task';
   readonly Resource: string;
@@ -60,6 +89,14 @@ export interface TaskState extends Common, Handles {
   readonly HeartbeatSecondsPath?: string;
 }
 
+/**
+ * A Pass state.
+ *
+ * @example
+ * ```ts
+ * const pass: PassState = { Type: 'Pass', Result: { ok: true }, ResultPath: '$.status', Next: 'Go' };
+ * ```
+ */
 export interface PassState extends Common {
   readonly Type: 'Pass';
   readonly Result?: unknown;
@@ -67,7 +104,14 @@ export interface PassState extends Common {
   readonly ResultPath?: string | null;
 }
 
-/** A Choice rule: `Variable` with one comparison operator, or `And` / `Or` / `Not`. */
+/**
+ * A Choice rule: `Variable` with one comparison operator, or `And` / `Or` / `Not`.
+ *
+ * @example
+ * ```ts
+ * const rule: ChoiceRule = { Variable: '$.count', NumericGreaterThan: 0, Next: 'Process' };
+ * ```
+ */
 export interface ChoiceRule {
   readonly Variable?: string;
   readonly And?: readonly ChoiceRule[];
@@ -77,12 +121,28 @@ export interface ChoiceRule {
   readonly [operator: string]: unknown;
 }
 
+/**
+ * A Choice state.
+ *
+ * @example
+ * ```ts
+ * const choice: ChoiceState = { Type: 'Choice', Choices: [{ Variable: '$.ok', BooleanEquals: true, Next: 'Done' }], Default: 'Fail' };
+ * ```
+ */
 export interface ChoiceState extends Common {
   readonly Type: 'Choice';
   readonly Choices: readonly ChoiceRule[];
   readonly Default?: string;
 }
 
+/**
+ * A Wait state.
+ *
+ * @example
+ * ```ts
+ * const wait: WaitState = { Type: 'Wait', Seconds: 10, Next: 'Poll' };
+ * ```
+ */
 export interface WaitState extends Common {
   readonly Type: 'Wait';
   readonly Seconds?: number;
@@ -91,10 +151,26 @@ export interface WaitState extends Common {
   readonly TimestampPath?: string;
 }
 
+/**
+ * A Succeed state.
+ *
+ * @example
+ * ```ts
+ * const done: SucceedState = { Type: 'Succeed' };
+ * ```
+ */
 export interface SucceedState extends Common {
   readonly Type: 'Succeed';
 }
 
+/**
+ * A Fail state.
+ *
+ * @example
+ * ```ts
+ * const failed: FailState = { Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' };
+ * ```
+ */
 export interface FailState extends Common {
   readonly Type: 'Fail';
   readonly Error?: string;
@@ -103,12 +179,27 @@ export interface FailState extends Common {
   readonly CausePath?: string;
 }
 
+/**
+ * A Parallel state.
+ *
+ * @example
+ * ```ts
+ * const both: ParallelState = { Type: 'Parallel', Branches: [a, b], End: true };
+ * ```
+ */
 export interface ParallelState extends Common, Handles {
   readonly Type: 'Parallel';
   readonly Branches: readonly StateMachineDefinition[];
 }
 
-/** The processor of a Map state (`ItemProcessor`, or the legacy `Iterator`). */
+/**
+ * The processor of a Map state (`ItemProcessor`, or the legacy `Iterator`).
+ *
+ * @example
+ * ```ts
+ * const processor: ItemProcessorDefinition = { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' }, StartAt: 'T', States };
+ * ```
+ */
 export interface ItemProcessorDefinition extends StateMachineDefinition {
   readonly ProcessorConfig?: {
     readonly Mode?: 'INLINE' | 'DISTRIBUTED';
@@ -116,6 +207,14 @@ export interface ItemProcessorDefinition extends StateMachineDefinition {
   };
 }
 
+/**
+ * A Distributed Map's `ItemReader` (`arn:aws:states:::s3:getObject`).
+ *
+ * @example
+ * ```ts
+ * const reader: ItemReaderDefinition = { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSONL' }, Parameters: { Bucket: 'b', Key: 'k' } };
+ * ```
+ */
 export interface ItemReaderDefinition {
   readonly Resource: string;
   readonly Parameters?: unknown;
@@ -129,6 +228,14 @@ export interface ItemReaderDefinition {
   };
 }
 
+/**
+ * A Distributed Map's `ItemBatcher`.
+ *
+ * @example
+ * ```ts
+ * const batcher: ItemBatcherDefinition = { MaxItemsPerBatch: 100, BatchInput: { 'jobId.$': '$.jobId' } };
+ * ```
+ */
 export interface ItemBatcherDefinition {
   readonly MaxItemsPerBatch?: number;
   readonly MaxItemsPerBatchPath?: string;
@@ -137,6 +244,14 @@ export interface ItemBatcherDefinition {
   readonly BatchInput?: unknown;
 }
 
+/**
+ * A Distributed Map's `ResultWriter` (`arn:aws:states:::s3:putObject`).
+ *
+ * @example
+ * ```ts
+ * const writer: ResultWriterDefinition = { Resource: 'arn:aws:states:::s3:putObject', Parameters: { Bucket: 'b', Prefix: 'results' } };
+ * ```
+ */
 export interface ResultWriterDefinition {
   readonly Resource?: string;
   readonly Parameters?: unknown;
@@ -146,6 +261,14 @@ export interface ResultWriterDefinition {
   };
 }
 
+/**
+ * A Map state, inline or distributed.
+ *
+ * @example
+ * ```ts
+ * const map: MapState = { Type: 'Map', ItemsPath: '$.items', ItemProcessor: processor, MaxConcurrency: 10, End: true };
+ * ```
+ */
 export interface MapState extends Common, Handles {
   readonly Type: 'Map';
   readonly ItemsPath?: string;
@@ -164,7 +287,14 @@ export interface MapState extends Common, Handles {
   readonly Label?: string;
 }
 
-/** Any state. */
+/**
+ * Any state.
+ *
+ * @example
+ * ```ts
+ * const states: Record<string, StateDefinition> = { Done: { Type: 'Succeed' } };
+ * ```
+ */
 export type StateDefinition =
   | TaskState
   | PassState

@@ -6,7 +6,14 @@ import { runMachine } from './machine.js';
 import type { ChildRecord, MapRun } from './mapRun.js';
 import type { Runtime, Scope } from './runtime.js';
 
-/** What a Map Run gives one child execution. */
+/**
+ * What a Map Run gives one child execution.
+ *
+ * @example
+ * ```ts
+ * const job: ChildJob = { run, machine, index: 0, input, items: 1, signal, keepInput: false };
+ * ```
+ */
 export interface ChildJob {
   readonly run: MapRun;
   readonly machine: Machine;

@@ -2,7 +2,14 @@ import type { StateDefinition, StateMachineDefinition } from './asl.js';
 import { DefinitionError } from './errors.js';
 import { validateState } from './validate.js';
 
-/** A checked state machine (or Map processor, or Parallel branch), ready to run. */
+/**
+ * A checked state machine (or Map processor, or Parallel branch), ready to run.
+ *
+ * @example
+ * ```ts
+ * const machine: Machine = loadDefinition(definition);
+ * ```
+ */
 export interface Machine {
   readonly definition: StateMachineDefinition;
   readonly startAt: string;

@@ -5,7 +5,14 @@ import { requirePath } from './paths.js';
 import type { Runtime } from './runtime.js';
 import { type EvalEnv, evaluateTemplate } from './template.js';
 
-/** How items are grouped into batches. */
+/**
+ * How items are grouped into batches.
+ *
+ * @example
+ * ```ts
+ * const config: BatchConfig = { maxItems: 10, maxBytes: 262144, batchInput: undefined };
+ * ```
+ */
 export interface BatchConfig {
   readonly maxItems: number;
   readonly maxBytes: number;
@@ -13,7 +20,14 @@ export interface BatchConfig {
   readonly batchInput: unknown;
 }
 
-/** One child execution's input and the number of items in it. */
+/**
+ * One child execution's input and the number of items in it.
+ *
+ * @example
+ * ```ts
+ * const batch: Batch = { input: { Items: [1, 2] }, items: 2 };
+ * ```
+ */
 export interface Batch {
   readonly input: unknown;
   readonly items: number;

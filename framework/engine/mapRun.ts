@@ -8,7 +8,14 @@ import type {
   MapRunStatus,
 } from './types.js';
 
-/** One child execution of a Map Run. Internal. */
+/**
+ * One child execution of a Map Run. Internal.
+ *
+ * @example
+ * ```ts
+ * const done = run.children.filter((c) => c?.status === 'SUCCEEDED');
+ * ```
+ */
 export interface ChildRecord {
   readonly name: string;
   readonly executionArn: string;

@@ -1,7 +1,14 @@
 import { JSONPath } from 'jsonpath-plus';
 import { DefinitionError, StatesError } from './errors.js';
 
-/** What {@link readPath} returns when a path selects nothing. */
+/**
+ * What {@link readPath} returns when a path selects nothing.
+ *
+ * @example
+ * ```ts
+ * if (readPath('$.a', data, ctx) === MISSING) fail();
+ * ```
+ */
 export const MISSING: unique symbol = Symbol('MISSING');
 
 interface CompiledPath {

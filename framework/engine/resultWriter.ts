@@ -33,6 +33,22 @@ export function resultEntry(child: ChildRecord, run: MapRun): Record<string, unk
   };
 }
 
+/** Child results under a `WriterConfig.Transformation`; failed children always as full entries. */
+function transform(
+  children: readonly (ChildRecord | undefined)[],
+  run: MapRun,
+  transformation: string,
+): unknown[] {
+  const out: unknown[] = [];
+  for (const child of children) {
+    if (!child) continue;
+    if (child.status !== 'SUCCEEDED' || transformation === 'NONE') out.push(resultEntry(child, run));
+    else if (transformation === 'FLATTEN' && Array.isArray(child.output)) out.push(...child.output);
+    else out.push(child.output);
+  }
+  return out;
+}
+
 /**
  * The Map output without an S3 export: by `WriterConfig.Transformation` (default `COMPACT`)
  * the child outputs in item order (`FLATTEN`: arrays flattened one level; `NONE`: full
@@ -44,20 +60,7 @@ export function resultEntry(child: ChildRecord, run: MapRun): Record<string, unk
  * ```
  */
 export function mapOutputs(run: MapRun, transformation: string | undefined = 'COMPACT'): unknown[] {
-  const out: unknown[] = [];
-  for (const child of run.children) {
-    if (!child) continue;
-    if (child.status !== 'SUCCEEDED' || transformation === 'NONE') out.push(resultEntry(child, run));
-    else if (transformation === 'FLATTEN' && Array.isArray(child.output)) out.push(...child.output);
-    else out.push(child.output);
-  }
-  return out;
-}
-
-function entries(children: ChildRecord[], run: MapRun, transformation: string): unknown[] {
-  return children.map((c) =>
-    c.status === 'SUCCEEDED' && transformation !== 'NONE' ? c.output : resultEntry(c, run),
-  );
+  return transform(run.children, run, transformation);
 }
 
 /**
@@ -105,7 +108,7 @@ export async function writeResults(
     for (const [status, children] of Object.entries(groups)) {
       if (children.length === 0) continue;
       const Key = `${dir}/${status}_0.json`;
-      const body = Buffer.from(JSON.stringify(entries(children, run, transformation)));
+      const body = Buffer.from(JSON.stringify(transform(children, run, transformation)));
       await store.put(Key, body);
       files[status]?.push({ Key, Size: body.length });
       for (const c of children) run.itemCounts.resultsWritten += c.items;

@@ -6,7 +6,14 @@ import type { MapRun } from './mapRun.js';
 import type { EngineDeps } from './options.js';
 import type { EvalEnv } from './template.js';
 
-/** What every part of a running engine shares. Internal. */
+/**
+ * What every part of a running engine shares. Internal.
+ *
+ * @example
+ * ```ts
+ * const limit = scope.rt.limits.payloadBytes;
+ * ```
+ */
 export interface Runtime {
   readonly invoker: Invoker;
   readonly stores: ((bucket: string) => Store) | undefined;
@@ -19,7 +26,14 @@ export interface Runtime {
   readonly mapRuns: Map<string, MapRun>;
 }
 
-/** The `Execution` and `StateMachine` parts of the context object, shared by all states. */
+/**
+ * The `Execution` and `StateMachine` parts of the context object, shared by all states.
+ *
+ * @example
+ * ```ts
+ * scope.context.Execution.Name; // the execution's name
+ * ```
+ */
 export interface ContextBase {
   readonly Execution: {
     readonly Id: string;
@@ -32,7 +46,14 @@ export interface ContextBase {
   readonly StateMachine: { readonly Id: string; readonly Name: string };
 }
 
-/** One execution (top-level or a Distributed Map child) as the states see it. Internal. */
+/**
+ * One execution (top-level or a Distributed Map child) as the states see it. Internal.
+ *
+ * @example
+ * ```ts
+ * if (scope.signal.aborted) throw new ExecutionAbortedError();
+ * ```
+ */
 export interface Scope {
   readonly rt: Runtime;
   readonly executionArn: string;

@@ -2,7 +2,14 @@ import { requirePath } from './paths.js';
 import { applyResultPath } from './resultPath.js';
 import { type EvalEnv, evaluateTemplate } from './template.js';
 
-/** What a state hands to the machine: its output and the next state (none: the machine ends). */
+/**
+ * What a state hands to the machine: its output and the next state (none: the machine ends).
+ *
+ * @example
+ * ```ts
+ * const outcome: StateOutcome = { output: { a: 1 }, next: 'B' };
+ * ```
+ */
 export interface StateOutcome {
   readonly output: unknown;
   readonly next: string | undefined;

@@ -5,7 +5,14 @@ import type { IntrinsicEnv } from './intrinsics/support.js';
 import { compilePath, MISSING, readPath } from './paths.js';
 import { truncate } from './resultPath.js';
 
-/** What a payload template is evaluated with: the context object (`$$`) and intrinsic deps. */
+/**
+ * What a payload template is evaluated with: the context object (`$$`) and intrinsic deps.
+ *
+ * @example
+ * ```ts
+ * const env: EvalEnv = { context: {}, random: Math.random, limits: DEFAULT_LIMITS };
+ * ```
+ */
 export interface EvalEnv extends IntrinsicEnv {
   readonly context: unknown;
 }

@@ -3,7 +3,14 @@ import { StatesError } from './errors.js';
 import type { MapRun } from './mapRun.js';
 import { requirePath } from './paths.js';
 
-/** A Map Run's failure tolerance; an unset field does not apply. */
+/**
+ * A Map Run's failure tolerance; an unset field does not apply.
+ *
+ * @example
+ * ```ts
+ * const tolerance: Tolerance = { count: 2, percentage: undefined };
+ * ```
+ */
 export interface Tolerance {
   readonly count: number | undefined;
   readonly percentage: number | undefined;

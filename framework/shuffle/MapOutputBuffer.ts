@@ -1,17 +1,26 @@
 import { join } from 'node:path';
 import type { Key } from '../job/types.js';
+import { collectRuns, type WriteCounts } from './collectRuns.js';
 import { InvalidKeyError, InvalidShuffleOptionsError } from './errors.js';
 import type { RunIndexEntry } from './format.js';
+import { GroupTable } from './GroupTable.js';
 import { KeyEncoder } from './KeyEncoder.js';
+import { decodeKey } from './keyCodec.js';
 import { describeKey, isWellFormed, KEY_RULE } from './keyTags.js';
 import { mergeSpills, type Spill } from './mergeSpills.js';
 import { checkPartitions } from './partitioner.js';
 import { ShuffleWriter } from './ShuffleWriter.js';
 import { nodeShuffleFs, openFileSink, type ShuffleFs } from './shuffleFs.js';
-import { estimateValueBytes, KEY_COST, VALUE_SLOT_COST } from './sizeEstimate.js';
-import { type ScalarKey, sortTable, type WriteCounts, writeRows } from './sortTable.js';
+import { estimateValueBytes } from './sizeEstimate.js';
 
-/** Options of a {@link MapOutputBuffer}. */
+/**
+ * Options of a {@link MapOutputBuffer}.
+ *
+ * @example
+ * ```ts
+ * const options: MapOutputBufferOptions<string, number> = { partitions: 8, memoryBudgetBytes: 64 << 20, spillDir: '/tmp' };
+ * ```
+ */
 export interface MapOutputBufferOptions<K extends Key, V> {
   /** Number of reduce partitions (1..65535). */
   readonly partitions: number;
@@ -21,7 +30,10 @@ export interface MapOutputBufferOptions<K extends Key, V> {
   readonly memoryBudgetBytes: number;
   /** A local directory for spill files; the buffer works in its own subdirectory of it. */
   readonly spillDir: string;
-  /** Values buffered per key before the combiner folds them into one. @default 32 */
+  /**
+   * Values logged (beyond the two each key keeps inline) before the combiner folds them, per
+   * key, in one call each. @default 65536, or less for budgets under 4 MiB
+   */
   readonly combineEvery?: number;
   /** Where `finish` writes the shuffle file. @default `shuffle.smr` in the buffer's subdirectory */
   readonly outputPath?: string;
@@ -29,7 +41,15 @@ export interface MapOutputBufferOptions<K extends Key, V> {
   readonly deps?: { readonly fs?: ShuffleFs };
 }
 
-/** The shuffle file of one map task, written by {@link MapOutputBuffer.finish}. */
+/**
+ * The shuffle file of one map task, written by {@link MapOutputBuffer.finish}.
+ *
+ * @example
+ * ```ts
+ * const { path, index } = await buffer.finish();
+ * await store.put(`shuffle/map-${task}.smr`, createReadStream(path));
+ * ```
+ */
 export interface ShuffleOutput {
   /** The local file. */
   readonly path: string;
@@ -52,13 +72,18 @@ export interface ShuffleOutput {
 /** Values per entry without a combiner, so no entry grows without bound. */
 const MAX_VALUES_PER_ENTRY = 4096;
 const SAMPLE_EVERY = 1024;
+/** Estimated bytes of one buffered value besides the value itself (a slot, log or list cell). */
+const VALUE_SLOT_BYTES = 12;
 
 /**
  * The map side of the shuffle: buffers emitted pairs by key (folding them with the combiner),
  * spills sorted runs to disk beyond a memory budget, and `finish` writes one shuffle file: for
  * each partition in order a run sorted by encoded key, then an index footer (see format.ts).
- * Keys are grouped by value (`1` and `1.0` are one key; string keys as they are), and encoded
- * only when a run is written.
+ * String keys are grouped as strings (see `GroupTable`), other keys by their canonical encoding
+ * (`1` and `1.0` are one key); keys are encoded for the file only when a run is written.
+ *
+ * Memory is an estimate from key lengths, a fixed cost per key and a sampled size per value;
+ * leave headroom between the budget and the heap limit. After an error the buffer is unusable.
  *
  * @example
  * ```ts
@@ -70,16 +95,12 @@ const SAMPLE_EVERY = 1024;
  * ```
  */
 export class MapOutputBuffer<K extends Key, V> {
-  private scalars = new Map<ScalarKey, V[]>();
-  private composites = new Map<string, V[]>();
-  private bytes = 0;
-  private valueCost = VALUE_SLOT_COST + 8;
+  private readonly strings: GroupTable<V>;
+  private readonly others: GroupTable<V>;
   private sampleIn = 1;
   private emitted = 0;
   private readonly spilled: Spill[] = [];
   private readonly encoder = new KeyEncoder();
-  private readonly combine: ((key: K, values: V[]) => V) | undefined;
-  private readonly combineEvery: number;
   private readonly budget: number;
   private readonly fs: ShuffleFs;
   private workDir: string | undefined;
@@ -92,63 +113,56 @@ export class MapOutputBuffer<K extends Key, V> {
         `memoryBudgetBytes must be positive, got ${options.memoryBudgetBytes}`,
       );
     }
-    this.combine = options.combine;
-    this.combineEvery =
-      options.combine === undefined ? Number.POSITIVE_INFINITY : (options.combineEvery ?? 32);
     this.budget = options.memoryBudgetBytes;
     this.fs = options.deps?.fs ?? nodeShuffleFs;
+    const logSize = options.combineEvery ?? Math.max(64, Math.min(1 << 16, Math.floor(this.budget / 64)));
+    const combine = options.combine as ((key: Key, values: V[]) => V) | undefined;
+    this.strings = new GroupTable<V>(combine, logSize);
+    const decoded =
+      combine === undefined
+        ? undefined
+        : (id: string, values: V[]) => combine(decodeKey(Buffer.from(id, 'latin1')), values);
+    this.others = new GroupTable<V>(decoded, logSize);
   }
 
   /**
-   * Buffers one emitted pair. Synchronous; may spill a sorted run to disk (synchronously) when
-   * the buffer is over its budget. Throws `InvalidKeyError` for a key that is not a `Key`.
+   * Buffers one emitted pair. Synchronous; spills a sorted run to disk (synchronously) when the
+   * buffer is over its budget. Throws `InvalidKeyError` for a key that is not a `Key`.
    */
   add(key: K, value: V): void {
+    if (this.finished) throw new InvalidShuffleOptionsError('MapOutputBuffer.add() after finish()');
     this.emitted++;
-    if (typeof key === 'object' && key !== null) {
-      this.addComposite(key as readonly Key[], value);
-      return;
-    }
-    const values = this.scalars.get(key as ScalarKey);
-    if (values === undefined) {
-      this.addScalar(key as ScalarKey, value);
-    } else if (values.push(value) >= this.combineEvery) {
-      this.fold(key, values, this.scalars, key as ScalarKey);
+    if (typeof key === 'string') {
+      if (this.strings.add(key, value) && !isWellFormed(key)) invalid(key, 'a string with a lone surrogate');
     } else {
-      this.bytes += this.valueCost;
-      if (this.bytes > this.budget) this.spill();
+      const length = this.encoder.encode(key);
+      this.others.add(this.encoder.bytes.toString('latin1', 0, length), value);
     }
     if (--this.sampleIn === 0) this.sample(value);
+    if (this.strings.bytes + this.others.bytes > this.budget) this.spill();
   }
 
   /** Sorts, merges spills and writes the shuffle file. Call once, after the last `add`. */
   async finish(): Promise<ShuffleOutput> {
-    this.checkOpen();
+    if (this.finished) throw new InvalidShuffleOptionsError('MapOutputBuffer.finish() was already called');
     this.finished = true;
     const path = this.options.outputPath ?? join(this.dir(), 'shuffle.smr');
-    const { partitions } = this.options;
-    const combine = this.combine as ((key: Key, values: V[]) => V) | undefined;
+    const spills = this.spilled.length;
     let counts: WriteCounts;
     let written: { bytes: number; index: RunIndexEntry[] };
-    const spills = this.spilled.length;
     if (spills === 0) {
-      const file = openFileSink(this.fs, path);
-      const writer = new ShuffleWriter(file.sink);
-      const rows = sortTable(this.scalars, this.composites, partitions, this.encoder);
-      this.clear();
-      counts = writeRows(rows, writer, this.encoder, combine, MAX_VALUES_PER_ENTRY);
-      written = writer.finish();
-      file.close();
+      ({ counts, written } = this.writeBuffered(path));
     } else {
-      if (this.scalars.size + this.composites.size > 0) this.spill();
-      const merged = await mergeSpills(this.spilled, {
+      if (this.strings.size + this.others.size > 0) this.spill();
+      const combine = this.options.combine as ((key: Key, values: V[]) => V) | undefined;
+      const { partitions } = this.options;
+      ({ counts, written } = await mergeSpills(this.spilled, {
         path,
         partitions,
         combine,
         fs: this.fs,
         budget: this.budget,
-      });
-      ({ counts, written } = merged);
+      }));
       for (const spill of this.spilled) this.fs.rmSync(spill.path, { recursive: true, force: true });
     }
     return { path, ...written, ...counts, emitted: this.emitted, spills };
@@ -158,81 +172,55 @@ export class MapOutputBuffer<K extends Key, V> {
   dispose(): void {
     if (this.workDir !== undefined) this.fs.rmSync(this.workDir, { recursive: true, force: true });
     this.workDir = undefined;
-    this.clear();
-  }
-
-  private addScalar(key: ScalarKey, value: V): void {
-    this.checkOpen();
-    if (typeof key === 'string') {
-      if (!isWellFormed(key)) invalid(key, 'a string with a lone surrogate');
-      this.bytes += KEY_COST + key.length;
-    } else if (typeof key === 'number') {
-      if (!Number.isFinite(key)) invalid(key, 'a non-finite number');
-      this.bytes += KEY_COST;
-    } else if (typeof key === 'boolean' || key === null) {
-      this.bytes += KEY_COST;
-    } else {
-      invalid(key, `a value of type ${typeof key}`);
-    }
-    this.scalars.set(key, [value]);
-    this.bytes += this.valueCost;
-    if (this.bytes > this.budget) this.spill();
-  }
-
-  private addComposite(key: readonly Key[], value: V): void {
-    this.checkOpen();
-    if (!Array.isArray(key)) invalid(key, 'an object');
-    const length = this.encoder.encode(key);
-    const id = this.encoder.bytes.toString('latin1', 0, length);
-    const values = this.composites.get(id);
-    if (values === undefined) {
-      this.composites.set(id, [value]);
-      this.bytes += KEY_COST + 2 * length;
-    } else if (values.push(value) >= this.combineEvery) {
-      this.fold(key as unknown as K, values, this.composites, id);
-      return;
-    }
-    this.bytes += this.valueCost;
-    if (this.bytes > this.budget) this.spill();
-  }
-
-  private fold<M>(key: K, values: V[], table: Map<M, V[]>, id: M): void {
-    table.set(id, [(this.combine as (key: K, values: V[]) => V)(key, values)]);
-    this.bytes -= (values.length - 2) * this.valueCost;
+    this.strings.clear();
+    this.others.clear();
   }
 
   private sample(value: V): void {
     this.sampleIn = SAMPLE_EVERY;
-    this.valueCost = (this.valueCost * 7 + VALUE_SLOT_COST + estimateValueBytes(value)) / 8;
+    const cost = (this.strings.valueCost * 7 + VALUE_SLOT_BYTES + estimateValueBytes(value)) / 8;
+    this.strings.valueCost = cost;
+    this.others.valueCost = cost;
   }
 
   private spill(): void {
     const path = join(this.dir(), `spill-${this.spilled.length}.smr`);
-    const file = openFileSink(this.fs, path);
-    const writer = new ShuffleWriter(file.sink);
-    const rows = sortTable(this.scalars, this.composites, this.options.partitions, this.encoder);
-    this.clear();
-    const combine = this.combine as ((key: Key, values: V[]) => V) | undefined;
-    writeRows(rows, writer, this.encoder, combine, MAX_VALUES_PER_ENTRY);
-    const { index } = writer.finish();
-    file.close();
-    this.spilled.push({ path, index });
+    const { written } = this.writeBuffered(path);
+    this.spilled.push({ path, index: written.index });
   }
 
-  private clear(): void {
-    this.scalars = new Map();
-    this.composites = new Map();
-    this.bytes = 0;
+  /** Writes the buffered groups as one sorted shuffle file and empties the buffer. */
+  private writeBuffered(path: string): {
+    counts: WriteCounts;
+    written: { bytes: number; index: RunIndexEntry[] };
+  } {
+    const { partitions } = this.options;
+    const { runs, counts } = collectRuns(
+      this.strings,
+      this.others,
+      partitions,
+      this.encoder,
+      MAX_VALUES_PER_ENTRY,
+    );
+    this.strings.clear();
+    this.others.clear();
+    const file = openFileSink(this.fs, path);
+    try {
+      const writer = new ShuffleWriter(file.sink);
+      for (const run of runs) {
+        writer.beginRun();
+        run.writeSorted(writer);
+        writer.endRun();
+      }
+      return { counts, written: writer.finish() };
+    } finally {
+      file.close();
+    }
   }
 
   private dir(): string {
     this.workDir ??= this.fs.mkdtempSync(join(this.options.spillDir, 'stepmr-shuffle-'));
     return this.workDir;
-  }
-
-  private checkOpen(): void {
-    if (this.finished)
-      throw new InvalidShuffleOptionsError('MapOutputBuffer: add() or finish() after finish()');
   }
 }
 

@@ -1,15 +1,30 @@
 import { crc32 } from 'node:zlib';
+import { compareBytes } from './compareBytes.js';
 import { ShuffleCorruptError } from './errors.js';
 import { readVarint, type VarintRead } from './format.js';
 
-/** What a run must add up to, from the file's index; checked when the run ends. */
+/**
+ * What a run must add up to, from the file's index; checked when the run ends.
+ *
+ * @example
+ * ```ts
+ * const check: RunCheck = index[partition]; // a RunIndexEntry is a RunCheck
+ * ```
+ */
 export interface RunCheck {
   readonly length: number;
   readonly records: number;
   readonly crc32: number;
 }
 
-/** Where a run comes from, for error messages and checks. */
+/**
+ * Where a run comes from, for error messages and checks.
+ *
+ * @example
+ * ```ts
+ * const source: RunSource = { name: 'shuffle/map-3.smr', offset: run.offset, check: run };
+ * ```
+ */
 export interface RunSource {
   /** The object, e.g. `shuffle/map-00003.smr`; error messages name it. */
   readonly name?: string;
@@ -19,12 +34,29 @@ export interface RunSource {
   readonly check?: RunCheck;
 }
 
+/**
+ * A key held as `bytes[start, end)` with its 6-byte `prefix` (see `RunCursor.prefix`).
+ *
+ * @example
+ * ```ts
+ * const at: KeyAt = { bytes: cursor.bytes, start: cursor.keyStart, end: cursor.keyEnd, prefix: cursor.prefix };
+ * ```
+ */
+export interface KeyAt {
+  readonly bytes: Buffer;
+  readonly start: number;
+  readonly end: number;
+  readonly prefix: number;
+}
+
 const EMPTY = Buffer.alloc(0);
 
 /**
  * Reads the entries of one run (see format.ts) incrementally from its chunks; entries may
- * straddle chunk boundaries. Holds one entry (plus one chunk) at a time. `key` and `values` are
- * views of the current entry, valid for as long as the caller keeps them.
+ * straddle chunk boundaries. Holds one entry (plus one chunk) at a time. The current entry is
+ * `bytes[keyStart, keyEnd)` and `bytes[valuesStart, valuesEnd)` (no copy, no view object per
+ * entry); `key` and `values` make views on demand. Buffers are never written, so views and
+ * offsets stay valid after `next()` for as long as the caller keeps `bytes`.
  *
  * @example
  * ```ts
@@ -33,17 +65,22 @@ const EMPTY = Buffer.alloc(0);
  * ```
  */
 export class RunCursor {
-  /** The current entry's encoded key. */
-  key: Buffer = EMPTY;
-  /** The current entry's packed values array. */
-  values: Buffer = EMPTY;
-  /** The current entry's byte offset in the object. */
-  entryOffset = 0;
+  /** The buffer holding the current entry. */
+  bytes: Buffer = EMPTY;
+  keyStart = 0;
+  keyEnd = 0;
+  valuesStart = 0;
+  valuesEnd = 0;
+  /** The first 6 bytes of the key as a number (missing bytes as 0): orders most keys cheaply. */
+  prefix = 0;
+  /** The current entry's byte offset in the run. */
+  private entryAt = 0;
   private readonly iterator: AsyncIterator<Uint8Array> | undefined;
+  /** The buffer being parsed (`bytes` becomes it when an entry is read from it). */
   private buf: Buffer = EMPTY;
   private pos = 0;
   /** Offset in the run of `buf[0]`. */
-  private bufOffset = 0;
+  private bufAt = 0;
   private need = 1;
   private ended = false;
   private done = false;
@@ -68,9 +105,19 @@ export class RunCursor {
     }
   }
 
+  /** The current entry's encoded key (a view). */
+  get key(): Buffer {
+    return this.bytes.subarray(this.keyStart, this.keyEnd);
+  }
+
+  /** The current entry's packed values array (a view). */
+  get values(): Buffer {
+    return this.bytes.subarray(this.valuesStart, this.valuesEnd);
+  }
+
   /** Where the current entry is, for messages: `name at byte N`. */
   get where(): string {
-    return `${this.source.name ?? 'a shuffle run'} at byte ${this.entryOffset}`;
+    return `${this.source.name ?? 'a shuffle run'} at byte ${(this.source.offset ?? 0) + this.entryAt}`;
   }
 
   /**
@@ -81,6 +128,15 @@ export class RunCursor {
     if (!this.done && this.tryParse()) return true;
     if (this.ended || this.done) return this.end();
     return this.nextSlow();
+  }
+
+  /** Whether the current key equals `bytes[start, end)`, whose prefix is `prefix`. */
+  hasKey(bytes: Buffer, start: number, end: number, prefix: number): boolean {
+    return (
+      this.prefix === prefix &&
+      this.keyEnd - this.keyStart === end - start &&
+      compareBytes(this.bytes, this.keyStart, this.keyEnd, bytes, start, end) === 0
+    );
   }
 
   /** Stops reading early (closes the underlying stream). */
@@ -99,7 +155,7 @@ export class RunCursor {
 
   private end(): false {
     if (this.done) return false;
-    if (this.pos < this.buf.length) this.fail(this.bufOffset + this.pos, 'the run ends inside an entry');
+    if (this.pos < this.buf.length) this.fail(this.bufAt + this.pos, 'the run ends inside an entry');
     this.verify();
     this.done = true;
     return false;
@@ -111,24 +167,36 @@ export class RunCursor {
       if (!readVarint(buf, pos, varint)) return this.needs(buf.length - pos + 1);
       const keyStart = varint.next;
       const keyEnd = keyStart + varint.value;
-      if (keyEnd === keyStart) this.fail(this.bufOffset + pos, 'an empty key');
+      if (keyEnd === keyStart) this.fail(this.bufAt + pos, 'an empty key');
       if (!readVarint(buf, keyEnd, varint)) return this.needs(Math.max(keyEnd, buf.length) - pos + 1);
       const end = varint.next + varint.value;
       if (end > buf.length) return this.needs(end - pos);
-      const key = buf.subarray(keyStart, keyEnd);
-      if (this.records > 0 && Buffer.compare(this.key, key) > 0) {
-        this.fail(this.bufOffset + pos, 'keys out of order');
+      let prefix = 0;
+      for (let i = keyStart; i < keyStart + 6; i++)
+        prefix = prefix * 256 + (i < keyEnd ? (buf[i] as number) : 0);
+      if (this.records > 0 && this.isBefore(buf, keyStart, keyEnd, prefix)) {
+        this.fail(this.bufAt + pos, 'keys out of order');
       }
-      this.key = key;
-      this.values = buf.subarray(varint.next, end);
-      this.entryOffset = (this.source.offset ?? 0) + this.bufOffset + pos;
+      this.bytes = buf;
+      this.keyStart = keyStart;
+      this.keyEnd = keyEnd;
+      this.valuesStart = varint.next;
+      this.valuesEnd = end;
+      this.prefix = prefix;
+      this.entryAt = this.bufAt + pos;
       this.pos = end;
       this.records++;
       return true;
     } catch (error) {
-      if (error instanceof RangeError) this.fail(this.bufOffset + pos, error.message);
+      if (error instanceof RangeError) this.fail(this.bufAt + pos, error.message);
       throw error;
     }
+  }
+
+  /** Whether a key read from `bytes` sorts before the current key (the run would be unsorted). */
+  private isBefore(bytes: Buffer, start: number, end: number, prefix: number): boolean {
+    if (prefix !== this.prefix) return prefix < this.prefix;
+    return compareBytes(bytes, start, end, this.bytes, this.keyStart, this.keyEnd) < 0;
   }
 
   private needs(bytes: number): false {
@@ -153,7 +221,7 @@ export class RunCursor {
       parts.push(chunk);
       have += chunk.length;
     }
-    this.bufOffset += this.pos;
+    this.bufAt += this.pos;
     this.buf = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, have);
     this.pos = 0;
   }
@@ -163,10 +231,8 @@ export class RunCursor {
     if (check === undefined) return;
     const got = { length: this.received, records: this.records, crc32: this.crc };
     if (got.length !== check.length || got.records !== check.records || got.crc32 !== check.crc32) {
-      this.fail(
-        0,
-        `the run does not match its index entry: read ${JSON.stringify(got)}, expected ${JSON.stringify(check)}`,
-      );
+      const message = `the run does not match its index entry: read ${JSON.stringify(got)}, expected ${JSON.stringify(check)}`;
+      this.fail(0, message);
     }
   }
 

@@ -1,3 +1,4 @@
+import { compareBytes } from './compareBytes.js';
 import type { RunCursor } from './RunCursor.js';
 
 interface Item {
@@ -89,6 +90,11 @@ export class RunMerger {
 }
 
 function less(a: Item, b: Item): boolean {
-  const order = Buffer.compare(a.cursor.key, b.cursor.key);
+  const pa = a.cursor.prefix;
+  const pb = b.cursor.prefix;
+  if (pa !== pb) return pa < pb;
+  const x = a.cursor;
+  const y = b.cursor;
+  const order = compareBytes(x.bytes, x.keyStart, x.keyEnd, y.bytes, y.keyStart, y.keyEnd);
   return order < 0 || (order === 0 && a.run < b.run);
 }

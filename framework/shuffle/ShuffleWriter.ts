@@ -1,10 +1,16 @@
 import { crc32 } from 'node:zlib';
 import { encodeFooter } from './footer.js';
 import { type RunIndexEntry, varintBytes, writeVarint } from './format.js';
+import { packOneNumber, packValues } from './valueCodec.js';
 
 /**
  * Where a {@link ShuffleWriter} sends full chunks, synchronously and in order. The chunk is
  * reused once the call returns: write it out or copy it.
+ *
+ * @example
+ * ```ts
+ * const sink: ChunkSink = (chunk) => writeSync(fd, chunk);
+ * ```
  */
 export type ChunkSink = (chunk: Buffer) => void;
 
@@ -26,6 +32,7 @@ export class ShuffleWriter {
   /** One entry per ended run, in partition order. */
   readonly index: RunIndexEntry[] = [];
   private chunk: Buffer;
+  private readonly scratch = Buffer.alloc(16);
   private pos = 0;
   /** Bytes already handed to the sink. */
   private flushed = 0;
@@ -50,20 +57,65 @@ export class ShuffleWriter {
     this.runChunkStart = this.pos;
   }
 
-  /** Appends one entry: `key[keyStart, keyEnd)` (an encoded key) and a packed values array. */
-  writeEntry(key: Uint8Array, keyStart: number, keyEnd: number, values: Uint8Array): void {
+  /** Appends one entry: `key[keyStart, keyEnd)` (an encoded key) and its values, packed here. */
+  writeValues(key: Uint8Array, keyStart: number, keyEnd: number, values: readonly unknown[]): void {
+    const one = values[0];
+    if (values.length === 1 && typeof one === 'number') {
+      this.writeEntry(key, keyStart, keyEnd, this.scratch, 0, packOneNumber(one, this.scratch));
+    } else {
+      const packed = packValues(values);
+      this.writeEntry(key, keyStart, keyEnd, packed, 0, packed.length);
+    }
+  }
+
+  /**
+   * Appends one entry: `key[keyStart, keyEnd)` (an encoded key) and `values[valuesStart,
+   * valuesEnd)` (a packed values array, as `packValues` makes).
+   */
+  writeEntry(
+    key: Uint8Array,
+    keyStart: number,
+    keyEnd: number,
+    values: Uint8Array,
+    valuesStart = 0,
+    valuesEnd = values.length,
+  ): void {
     const keyLength = keyEnd - keyStart;
-    const size = varintBytes(keyLength) + keyLength + varintBytes(values.length) + values.length;
+    const valuesLength = valuesEnd - valuesStart;
+    const size = varintBytes(keyLength) + keyLength + varintBytes(valuesLength) + valuesLength;
     if (this.pos + size > this.chunk.length) {
       this.flush();
       if (size > this.chunk.length) this.chunk = Buffer.allocUnsafeSlow(size);
     }
     const c = this.chunk;
     let pos = writeVarint(c, keyLength, this.pos);
-    c.set(key.subarray(keyStart, keyEnd), pos);
-    pos = writeVarint(c, values.length, pos + keyLength);
-    c.set(values, pos);
-    this.pos = pos + values.length;
+    if (keyLength < 64) for (let i = keyStart; i < keyEnd; i++) c[pos++] = key[i] as number;
+    else pos += Buffer.from(key.buffer, key.byteOffset, key.byteLength).copy(c, pos, keyStart, keyEnd);
+    pos = writeVarint(c, valuesLength, pos);
+    if (valuesLength < 64) for (let i = valuesStart; i < valuesEnd; i++) c[pos++] = values[i] as number;
+    else
+      pos += Buffer.from(values.buffer, values.byteOffset, values.byteLength).copy(
+        c,
+        pos,
+        valuesStart,
+        valuesEnd,
+      );
+    this.pos = pos;
+    this.runRecords++;
+  }
+
+  /** Appends one entry that is already encoded (see format.ts): `bytes[start, end)`. */
+  writeRaw(bytes: Buffer, start: number, end: number): void {
+    const size = end - start;
+    if (this.pos + size > this.chunk.length) {
+      this.flush();
+      if (size > this.chunk.length) this.chunk = Buffer.allocUnsafeSlow(size);
+    }
+    const c = this.chunk;
+    let pos = this.pos;
+    if (size < 64) for (let i = start; i < end; i++) c[pos++] = bytes[i] as number;
+    else pos += bytes.copy(c, pos, start, end);
+    this.pos = pos;
     this.runRecords++;
   }
 

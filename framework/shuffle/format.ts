@@ -25,11 +25,32 @@
  * ```
  */
 export const MAGIC = 'SMRS';
-/** The format version in the trailer. */
+/**
+ * The format version in the trailer.
+ *
+ * @example
+ * ```ts
+ * trailer.readUInt16BE(8) === FORMAT_VERSION; // a file this code reads
+ * ```
+ */
 export const FORMAT_VERSION = 1;
-/** Bytes of the fixed trailer at the very end of a file. */
+/**
+ * Bytes of the fixed trailer at the very end of a file.
+ *
+ * @example
+ * ```ts
+ * const trailer = await readRange(size - TRAILER_BYTES, size);
+ * ```
+ */
 export const TRAILER_BYTES = 16;
-/** Bytes of one partition's index entry. */
+/**
+ * Bytes of one partition's index entry.
+ *
+ * @example
+ * ```ts
+ * const footerBytes = partitions * INDEX_ENTRY_BYTES + TRAILER_BYTES;
+ * ```
+ */
 export const INDEX_ENTRY_BYTES = 28;
 
 /**
@@ -82,7 +103,14 @@ export function writeVarint(buf: Buffer, n: number, at: number): number {
   return pos;
 }
 
-/** A varint read by {@link readVarint}: its value and the position after it. */
+/**
+ * A varint read by {@link readVarint}: its value and the position after it.
+ *
+ * @example
+ * ```ts
+ * const out: VarintRead = { value: 0, next: 0 };
+ * ```
+ */
 export interface VarintRead {
   value: number;
   next: number;

@@ -5,7 +5,7 @@ export {
   ShuffleIoError,
 } from './errors.js';
 export { parseFooter, readShuffleIndex } from './footer.js';
-export { FORMAT_VERSION, type RunIndexEntry } from './format.js';
+export { FORMAT_VERSION, INDEX_ENTRY_BYTES, type RunIndexEntry, TRAILER_BYTES } from './format.js';
 export { compareEncoded, decodeKey, encodeKey } from './keyCodec.js';
 export { MapOutputBuffer, type MapOutputBufferOptions, type ShuffleOutput } from './MapOutputBuffer.js';
 export { type KeyGroup, type MergeRunsOptions, mergeRuns, readRun } from './mergeRuns.js';

@@ -19,10 +19,24 @@ export const KeyTag = {
   ESCAPE: 0xff,
 } as const;
 
-/** How deep arrays may nest in a key; deeper (or cyclic) keys are rejected. */
+/**
+ * How deep arrays may nest in a key; deeper (or cyclic) keys are rejected.
+ *
+ * @example
+ * ```ts
+ * if (depth >= MAX_KEY_DEPTH) throw new InvalidKeyError('too deep');
+ * ```
+ */
 export const MAX_KEY_DEPTH = 64;
 
-/** What a key may be, for error messages. */
+/**
+ * What a key may be, for error messages.
+ *
+ * @example
+ * ```ts
+ * throw new InvalidKeyError(`invalid key {}: an object; ${KEY_RULE}`);
+ * ```
+ */
 export const KEY_RULE =
   'a key must be a string (well-formed Unicode), a finite number, a boolean, null, or an array of keys';
 

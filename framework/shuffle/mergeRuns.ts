@@ -1,16 +1,30 @@
 import type { Key } from '../job/types.js';
 import { decodeKey } from './keyCodec.js';
-import { RunCursor, type RunSource } from './RunCursor.js';
+import { type KeyAt, RunCursor, type RunSource } from './RunCursor.js';
 import { RunMerger } from './RunMerger.js';
 import { unpackValues } from './valueCodec.js';
 
-/** One key and all its values, as the reduce side sees it. */
+/**
+ * One key and all its values, as the reduce side sees it.
+ *
+ * @example
+ * ```ts
+ * const group: KeyGroup<string, number> = { key: 'apple', values: [3, 4] };
+ * ```
+ */
 export interface KeyGroup<K extends Key, V> {
   readonly key: K;
   readonly values: V[];
 }
 
-/** Options of {@link mergeRuns}. */
+/**
+ * Options of {@link mergeRuns}.
+ *
+ * @example
+ * ```ts
+ * const options: MergeRunsOptions = { sources: objects.map(({ key, run }) => ({ name: key, offset: run.offset, check: run })) };
+ * ```
+ */
 export interface MergeRunsOptions {
   /**
    * Per run (same order as `runs`): its object name and offset for error messages, and the
@@ -45,16 +59,19 @@ export async function* mergeRuns<K extends Key, V>(
   try {
     let more = await merger.next();
     while (more) {
-      const key = merger.cursor.key;
-      const values = unpackValues(merger.cursor.values, merger.cursor.where) as V[];
+      const first = merger.cursor;
+      const { bytes, keyStart, keyEnd, prefix } = first;
+      const values = unpackValues(bytes, first.valuesStart, first.valuesEnd, first) as V[];
       for (;;) {
         const next = merger.next();
         more = typeof next === 'boolean' ? next : await next;
-        if (!more || !merger.cursor.key.equals(key)) break;
-        const extra = unpackValues(merger.cursor.values, merger.cursor.where) as V[];
+        if (!more) break;
+        const cursor = merger.cursor;
+        if (!cursor.hasKey(bytes, keyStart, keyEnd, prefix)) break;
+        const extra = unpackValues(cursor.bytes, cursor.valuesStart, cursor.valuesEnd, cursor) as V[];
         for (const value of extra) values.push(value);
       }
-      yield { key: decodeKey(key) as K, values };
+      yield { key: decodeKey(bytes.subarray(keyStart, keyEnd)) as K, values };
     }
   } finally {
     await merger.close();
@@ -73,16 +90,16 @@ export async function* mergeRuns<K extends Key, V>(
 export function readRun<K extends Key, V>(run: Uint8Array, source: RunSource = {}): KeyGroup<K, V>[] {
   const cursor = new RunCursor(run, source);
   const groups: KeyGroup<K, V>[] = [];
-  let last: Buffer | undefined;
+  let previous: KeyAt = { bytes: Buffer.alloc(0), start: 0, end: 0, prefix: -1 };
   while (cursor.next() === true) {
-    const values = unpackValues(cursor.values, cursor.where) as V[];
-    const previous = groups.at(-1);
-    if (previous !== undefined && last?.equals(cursor.key)) {
-      for (const value of values) previous.values.push(value);
+    const values = unpackValues(cursor.bytes, cursor.valuesStart, cursor.valuesEnd, cursor) as V[];
+    const group = groups.at(-1);
+    if (group !== undefined && cursor.hasKey(previous.bytes, previous.start, previous.end, previous.prefix)) {
+      for (const value of values) group.values.push(value);
     } else {
       groups.push({ key: decodeKey(cursor.key) as K, values });
     }
-    last = cursor.key;
+    previous = { bytes: cursor.bytes, start: cursor.keyStart, end: cursor.keyEnd, prefix: cursor.prefix };
   }
   return groups;
 }

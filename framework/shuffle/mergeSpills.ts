@@ -1,26 +1,40 @@
 import type { Key } from '../job/types.js';
+import type { WriteCounts } from './collectRuns.js';
 import type { RunIndexEntry } from './format.js';
 import { decodeKey } from './keyCodec.js';
-import { RunCursor } from './RunCursor.js';
+import { type KeyAt, RunCursor } from './RunCursor.js';
 import { RunMerger } from './RunMerger.js';
 import { ShuffleWriter } from './ShuffleWriter.js';
 import { openFileSink, type ShuffleFs } from './shuffleFs.js';
-import type { WriteCounts } from './sortTable.js';
-import { countPacked, packValues, unpackValues } from './valueCodec.js';
+import { countPacked, unpackValues } from './valueCodec.js';
 
-/** A sorted spill file on local disk and its run index. */
+/**
+ * A sorted spill file on local disk and its run index.
+ *
+ * @example
+ * ```ts
+ * const spill: Spill = { path: '/tmp/stepmr-shuffle-x/spill-0.smr', index };
+ * ```
+ */
 export interface Spill {
   readonly path: string;
   readonly index: readonly RunIndexEntry[];
 }
 
-/** What {@link mergeSpills} needs besides the spills. */
+/**
+ * What {@link mergeSpills} needs besides the spills.
+ *
+ * @example
+ * ```ts
+ * const options: MergeSpillsOptions<number> = { path, partitions: 8, combine: undefined, fs: nodeShuffleFs, budget: 64 << 20 };
+ * ```
+ */
 export interface MergeSpillsOptions<V> {
   readonly path: string;
   readonly partitions: number;
   readonly combine: ((key: Key, values: V[]) => V) | undefined;
   readonly fs: ShuffleFs;
-  /** The map buffer's memory budget; read buffers of all spills together stay below a quarter. */
+  /** The map buffer's memory budget: read buffers of all spills together take a quarter (≥ 16 KiB each). */
   readonly budget: number;
 }
 
@@ -75,15 +89,17 @@ function openPartition(spills: readonly Spill[], p: number, fs: ShuffleFs, highW
 
 /** Without a combiner: entries go through as bytes; a key's entries stay adjacent, in spill order. */
 async function copyEntries(merger: RunMerger, writer: ShuffleWriter, counts: WriteCounts): Promise<void> {
-  let last: Buffer | undefined;
+  let last: KeyAt = { bytes: Buffer.alloc(0), start: 0, end: 0, prefix: -1 };
   let more = await merger.next();
   while (more) {
-    const { key, values } = merger.cursor;
-    writer.writeEntry(key, 0, key.length, values);
+    const c = merger.cursor;
+    writer.writeEntry(c.bytes, c.keyStart, c.keyEnd, c.bytes, c.valuesStart, c.valuesEnd);
     counts.records++;
-    counts.values += countPacked(values);
-    if (last === undefined || !last.equals(key)) counts.keys++;
-    last = key;
+    counts.values += countPacked(c.bytes, c.valuesStart, c.valuesEnd);
+    if (!c.hasKey(last.bytes, last.start, last.end, last.prefix)) {
+      counts.keys++;
+      last = { bytes: c.bytes, start: c.keyStart, end: c.keyEnd, prefix: c.prefix };
+    }
     const next = merger.next();
     more = typeof next === 'boolean' ? next : await next;
   }
@@ -98,18 +114,23 @@ async function combineEntries<V>(
 ): Promise<void> {
   let more = await merger.next();
   while (more) {
-    const { key, values: packed, where } = merger.cursor;
-    const values = unpackValues(packed, where) as V[];
-    let entries = 1;
+    const first = merger.cursor;
+    const { bytes, keyStart, keyEnd, valuesStart, valuesEnd, prefix } = first;
+    let values: V[] | undefined;
     for (;;) {
       const next = merger.next();
       more = typeof next === 'boolean' ? next : await next;
-      if (!more || !merger.cursor.key.equals(key)) break;
-      for (const value of unpackValues(merger.cursor.values, merger.cursor.where) as V[]) values.push(value);
-      entries++;
+      if (!more) break;
+      const c = merger.cursor;
+      if (!c.hasKey(bytes, keyStart, keyEnd, prefix)) break;
+      values ??= unpackValues(bytes, valuesStart, valuesEnd, first) as V[];
+      for (const value of unpackValues(c.bytes, c.valuesStart, c.valuesEnd, c) as V[]) values.push(value);
     }
-    if (entries === 1 && values.length === 1) writer.writeEntry(key, 0, key.length, packed);
-    else writer.writeEntry(key, 0, key.length, packValues([combine(decodeKey(key), values)]));
+    if (values === undefined) writer.writeEntry(bytes, keyStart, keyEnd, bytes, valuesStart, valuesEnd);
+    else
+      writer.writeValues(bytes, keyStart, keyEnd, [
+        combine(decodeKey(bytes.subarray(keyStart, keyEnd)), values),
+      ]);
     counts.records++;
     counts.keys++;
     counts.values++;

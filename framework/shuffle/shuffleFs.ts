@@ -40,7 +40,14 @@ export const nodeShuffleFs: ShuffleFs = {
   rmSync: (path, options) => fs.rmSync(path, options),
 };
 
-/** An open output file: a sink for a `ShuffleWriter`, and `close`. */
+/**
+ * An open output file: a sink for a `ShuffleWriter`, and `close`.
+ *
+ * @example
+ * ```ts
+ * const file: FileSink = openFileSink(nodeShuffleFs, path);
+ * ```
+ */
 export interface FileSink {
   readonly sink: ChunkSink;
   close(): void;

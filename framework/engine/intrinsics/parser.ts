@@ -3,13 +3,27 @@ import { compilePath } from '../paths.js';
 import { INTRINSICS } from './functions.js';
 import { type Token, tokenize } from './tokenizer.js';
 
-/** An argument of an intrinsic call. */
+/**
+ * An argument of an intrinsic call.
+ *
+ * @example
+ * ```ts
+ * const arg: IntrinsicArg = { kind: 'path', path: '$.a' };
+ * ```
+ */
 export type IntrinsicArg =
   | { readonly kind: 'literal'; readonly value: unknown; readonly raw?: string }
   | { readonly kind: 'path'; readonly path: string }
   | IntrinsicCall;
 
-/** A parsed intrinsic call: `States.Name(arg, …)`. */
+/**
+ * A parsed intrinsic call: `States.Name(arg, …)`.
+ *
+ * @example
+ * ```ts
+ * const call: IntrinsicCall = parseIntrinsic('States.UUID()');
+ * ```
+ */
 export interface IntrinsicCall {
   readonly kind: 'call';
   readonly name: string;

@@ -2,13 +2,27 @@ import { StatesError } from '../errors.js';
 import type { EngineLimits } from '../limits.js';
 import type { IntrinsicCall } from './parser.js';
 
-/** What intrinsic functions may use besides their arguments. */
+/**
+ * What intrinsic functions may use besides their arguments.
+ *
+ * @example
+ * ```ts
+ * const env: IntrinsicEnv = { random: Math.random, limits: DEFAULT_LIMITS };
+ * ```
+ */
 export interface IntrinsicEnv {
   readonly random: () => number;
   readonly limits: EngineLimits;
 }
 
-/** An intrinsic function: evaluated argument values in, a JSON value out. */
+/**
+ * An intrinsic function: evaluated argument values in, a JSON value out.
+ *
+ * @example
+ * ```ts
+ * const length: IntrinsicFn = (args) => (args[0] as unknown[]).length;
+ * ```
+ */
 export type IntrinsicFn = (args: unknown[], env: IntrinsicEnv, call: IntrinsicCall) => unknown;
 
 /**

@@ -1,6 +1,13 @@
 import { DefinitionError } from '../errors.js';
 
-/** One token of an intrinsic function call such as `States.Format('{}', $.a)`. */
+/**
+ * One token of an intrinsic function call such as `States.Format('{}', $.a)`.
+ *
+ * @example
+ * ```ts
+ * const token: Token = { kind: 'number', value: 1, at: 0 };
+ * ```
+ */
 export type Token =
   | { readonly kind: 'name'; readonly text: string; readonly at: number }
   | { readonly kind: '(' | ')' | ','; readonly at: number }

@@ -3,7 +3,14 @@ import { ExecutionAbortedError, StatesError } from '../errors.js';
 import type { InvokeResult } from '../Invoker.js';
 import type { Scope } from '../runtime.js';
 
-/** The optimized Lambda integration. */
+/**
+ * The optimized Lambda integration.
+ *
+ * @example
+ * ```ts
+ * if (state.Resource === LAMBDA_INVOKE) usesPayloadWrapper();
+ * ```
+ */
 export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 const FUNCTION_ARN = /^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/;
 

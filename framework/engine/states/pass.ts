@@ -14,5 +14,5 @@ import type { EvalEnv } from '../template.js';
  */
 export function runPassState(state: PassState, input: unknown, env: EvalEnv): StateOutcome {
   const result = 'Result' in state ? state.Result : effectiveInput(state, input, env);
-  return finishState({ ...state, ResultSelector: undefined }, input, result, env);
+  return finishState(state, input, result, env);
 }

@@ -36,14 +36,27 @@ describe('Distributed Map: ResultWriter', () => {
     const definition = dmap({
       ToleratedFailurePercentage: 50,
       Label: 'Shards',
-      ResultWriter: { Resource: 'arn:aws:states:::s3:putObject', Parameters: { Bucket: 'out', 'Prefix.$': "States.Format('{}/results', $.job)" } },
+      ResultWriter: {
+        Resource: 'arn:aws:states:::s3:putObject',
+        Parameters: { Bucket: 'out', 'Prefix.$': "States.Format('{}/results', $.job)" },
+      },
     });
     const input = { job: 'j1', items: items(10) };
-    const execution = engine.startExecution({ definition, input, name: 'run1', stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:jobs' });
+    const execution = engine.startExecution({
+      definition,
+      input,
+      name: 'run1',
+      stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:jobs',
+    });
     await execution.done;
     expect(execution.status).toBe('SUCCEEDED');
-    const output = execution.output as { MapRunArn: string; ResultWriterDetails: { Bucket: string; Key: string } };
-    expect(output.MapRunArn).toMatch(/^arn:aws:states:us-east-1:123456789012:mapRun:jobs\/Shards:[0-9a-f-]{36}$/);
+    const output = execution.output as {
+      MapRunArn: string;
+      ResultWriterDetails: { Bucket: string; Key: string };
+    };
+    expect(output.MapRunArn).toMatch(
+      /^arn:aws:states:us-east-1:123456789012:mapRun:jobs\/Shards:[0-9a-f-]{36}$/,
+    );
     const id = output.MapRunArn.split(':').pop();
     const dir = `j1/results/${id}`;
     expect(output.ResultWriterDetails).toEqual({ Bucket: 'out', Key: `${dir}/manifest.json` });
@@ -55,13 +68,17 @@ describe('Distributed Map: ResultWriter', () => {
       ResultFiles: {
         FAILED: [{ Key: `${dir}/FAILED_0.json`, Size: out.objects.get(`${dir}/FAILED_0.json`)?.length }],
         PENDING: [],
-        SUCCEEDED: [{ Key: `${dir}/SUCCEEDED_0.json`, Size: out.objects.get(`${dir}/SUCCEEDED_0.json`)?.length }],
+        SUCCEEDED: [
+          { Key: `${dir}/SUCCEEDED_0.json`, Size: out.objects.get(`${dir}/SUCCEEDED_0.json`)?.length },
+        ],
       },
     });
     const succeeded = out.json(`${dir}/SUCCEEDED_0.json`) as Record<string, unknown>[];
     const expectedOk = input.items.filter((i) => i.n % 5 !== 0);
     expect(succeeded.map((e) => JSON.parse(e.Input as string))).toEqual(expectedOk);
-    expect(succeeded.map((e) => JSON.parse(e.Output as string))).toEqual(expectedOk.map((i) => ({ n: i.n, doubled: i.n * 2 })));
+    expect(succeeded.map((e) => JSON.parse(e.Output as string))).toEqual(
+      expectedOk.map((i) => ({ n: i.n, doubled: i.n * 2 })),
+    );
     expect(succeeded[0]).toMatchObject({
       ExecutionArn: expect.stringMatching(/^arn:aws:states:us-east-1:123456789012:execution:jobs\/Shards:/),
       InputDetails: { Included: true },
@@ -77,7 +94,12 @@ describe('Distributed Map: ResultWriter', () => {
       input.items.filter((i) => i.n % 5 === 0).map((i) => [i, 'FAILED', 'Bad']),
     );
     expect(failed[0]).not.toHaveProperty('Output');
-    expect(engine.describeMapRun(output.MapRunArn).itemCounts).toMatchObject({ total: 10, succeeded: 8, failed: 2, resultsWritten: 10 });
+    expect(engine.describeMapRun(output.MapRunArn).itemCounts).toMatchObject({
+      total: 10,
+      succeeded: 8,
+      failed: 2,
+      resultsWritten: 10,
+    });
   });
 
   it('without ResultWriter the output is the child outputs in order (failed ones as full entries)', async () => {
@@ -86,6 +108,34 @@ describe('Distributed Map: ResultWriter', () => {
     const output = execution.output as unknown[];
     expect(output.slice(1)).toEqual([1, 2, 3].map((n) => ({ n, doubled: n * 2 })));
     expect(output[0]).toMatchObject({ Status: 'FAILED', Error: 'Bad', Input: JSON.stringify({ n: 0 }) });
+  });
+});
+
+describe('Distributed Map: WriterConfig', () => {
+  it('Transformation FLATTEN writes the child outputs, arrays flattened one level', async () => {
+    const out = new MemoryStore('out');
+    const { engine } = testEngine({ work: (p: { n: number }) => [p.n, p.n + 100] }, { buckets: { out } });
+    const definition = dmap({
+      ResultWriter: {
+        Resource: 'arn:aws:states:::s3:putObject',
+        Parameters: { Bucket: 'out', Prefix: 'r' },
+        WriterConfig: { Transformation: 'FLATTEN', OutputType: 'JSON' },
+      },
+    });
+    const execution = await runAsl(engine, definition, { items: items(3) });
+    const key = (execution.output as { ResultWriterDetails: { Key: string } }).ResultWriterDetails.Key;
+    const manifest = out.json(key) as { ResultFiles: { SUCCEEDED: { Key: string }[] } };
+    expect(out.json(manifest.ResultFiles.SUCCEEDED[0]?.Key as string)).toEqual([0, 100, 1, 101, 2, 102]);
+  });
+
+  it('without a Label the Map Run ARN gets a generated one', async () => {
+    const { engine } = testEngine({ work: () => 1 });
+    const execution = await runAsl(engine, dmap({}), { items: items(1) });
+    const [run] = engine.listMapRuns(execution.executionArn).mapRuns;
+    expect(run?.mapRunArn).toMatch(/:mapRun:StateMachine\/[0-9a-f-]{36}:[0-9a-f-]{36}$/);
+    expect(run?.stateMachineArn).toBe(
+      run?.mapRunArn.replace(':mapRun:', ':stateMachine:').replace(/:[^:]+$/, ''),
+    );
   });
 });
 
@@ -114,7 +164,10 @@ describe('Distributed Map: tolerated failures', () => {
 
   it('past the threshold no new child starts, and a Catch gets the error', async () => {
     const { engine, invoker } = testEngine({ work: fiveFails });
-    const definition = dmap({ MaxConcurrency: 1, Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failed' }] });
+    const definition = dmap({
+      MaxConcurrency: 1,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failed' }],
+    });
     delete (definition.States.Shards as Record<string, unknown>).End;
     Object.assign(definition.States.Shards, { Next: 'Done' });
     Object.assign(definition.States, { Failed: { Type: 'Pass', End: true }, Done: { Type: 'Succeed' } });
@@ -137,10 +190,17 @@ describe('Distributed Map: tolerated failures', () => {
       return p.n;
     };
     const { engine } = testEngine({ work: flaky });
-    const work = { Retry: [{ ErrorEquals: ['Flaky'], IntervalSeconds: 1 }], Catch: [{ ErrorEquals: ['Fatal'], Next: 'Fallback' }] };
+    const work = {
+      Retry: [{ ErrorEquals: ['Flaky'], IntervalSeconds: 1 }],
+      Catch: [{ ErrorEquals: ['Fatal'], Next: 'Fallback' }],
+    };
     const definition = dmap({});
-    const processor = (definition.States.Shards as { ItemProcessor: { States: Record<string, unknown> } }).ItemProcessor;
-    Object.assign(processor.States, { Work: { Type: 'Task', Resource: fn('work'), End: true, ...work }, Fallback: { Type: 'Pass', Result: 'fallback', End: true } });
+    const processor = (definition.States.Shards as { ItemProcessor: { States: Record<string, unknown> } })
+      .ItemProcessor;
+    Object.assign(processor.States, {
+      Work: { Type: 'Task', Resource: fn('work'), End: true, ...work },
+      Fallback: { Type: 'Pass', Result: 'fallback', End: true },
+    });
     const execution = await runAsl(engine, definition, { items: items(5) });
     expect(execution.output).toEqual([0, 1, 2, 'fallback', 4]);
   });
@@ -166,35 +226,82 @@ describe('Distributed Map: concurrency, counts and events', () => {
 
   it('describes and lists the Map Run, and reports progress events', async () => {
     const events: EngineEvent[] = [];
-    const { engine } = testEngine({ work: (p: { Items: unknown[] }) => p.Items.length }, { onEvent: (e) => events.push(e) });
-    const definition = dmap({ MaxConcurrency: 2, ItemBatcher: { MaxItemsPerBatch: 4 }, ToleratedFailurePercentage: 10 });
+    const { engine } = testEngine(
+      { work: (p: { Items: unknown[] }) => p.Items.length },
+      { onEvent: (e) => events.push(e) },
+    );
+    const definition = dmap({
+      MaxConcurrency: 2,
+      ItemBatcher: { MaxItemsPerBatch: 4 },
+      ToleratedFailurePercentage: 10,
+    });
     const execution = await runAsl(engine, definition, { items: items(10) });
     const { mapRuns } = engine.listMapRuns(execution.executionArn);
     expect(mapRuns).toHaveLength(1);
     const run = engine.describeMapRun(mapRuns[0]?.mapRunArn as string);
-    expect(run).toMatchObject({ status: 'SUCCEEDED', executionArn: execution.executionArn, maxConcurrency: 2, toleratedFailurePercentage: 10, toleratedFailureCount: 0 });
-    expect(run.itemCounts).toMatchObject({ pending: 0, running: 0, succeeded: 10, failed: 0, total: 10, resultsWritten: 0 });
+    expect(run).toMatchObject({
+      status: 'SUCCEEDED',
+      executionArn: execution.executionArn,
+      maxConcurrency: 2,
+      toleratedFailurePercentage: 10,
+      toleratedFailureCount: 0,
+    });
+    expect(run.itemCounts).toMatchObject({
+      pending: 0,
+      running: 0,
+      succeeded: 10,
+      failed: 0,
+      total: 10,
+      resultsWritten: 0,
+    });
     expect(run.executionCounts).toMatchObject({ succeeded: 3, total: 3 });
     const types = events.filter((e) => e.type.startsWith('MapRun')).map((e) => e.type);
-    expect(types).toEqual(['MapRunStarted', 'MapRunProgress', 'MapRunProgress', 'MapRunProgress', 'MapRunSucceeded']);
-    expect(events.find((e) => e.type === 'MapRunStarted')).toMatchObject({ stateName: 'Shards', total: 10, totalExecutions: 3 });
+    expect(types).toEqual([
+      'MapRunStarted',
+      'MapRunProgress',
+      'MapRunProgress',
+      'MapRunProgress',
+      'MapRunSucceeded',
+    ]);
+    expect(events.find((e) => e.type === 'MapRunStarted')).toMatchObject({
+      stateName: 'Shards',
+      total: 10,
+      totalExecutions: 3,
+    });
     const last = events.filter((e) => e.type === 'MapRunProgress').pop();
     expect(last).toMatchObject({ itemCounts: { succeeded: 10 } });
     const children = engine.listExecutions({ mapRunArn: run.mapRunArn }).executions;
     expect(children).toHaveLength(3);
-    expect(engine.describeExecution(children[0]?.executionArn as string)).toMatchObject({ status: 'SUCCEEDED', mapRunArn: run.mapRunArn });
+    expect(engine.describeExecution(children[0]?.executionArn as string)).toMatchObject({
+      status: 'SUCCEEDED',
+      mapRunArn: run.mapRunArn,
+    });
   });
 
   it('runs 2,000 items through ItemReader and ResultWriter', async () => {
     const count = 2000;
     const data = new MemoryStore('data');
-    data.objects.set('items.jsonl', Buffer.from(`${items(count).map((i) => JSON.stringify(i)).join('\n')}\n`));
+    data.objects.set(
+      'items.jsonl',
+      Buffer.from(
+        `${items(count)
+          .map((i) => JSON.stringify(i))
+          .join('\n')}\n`,
+      ),
+    );
     const { engine, invoker } = testEngine({ work: (p: { n: number }) => p.n * p.n }, { buckets: { data } });
     const definition = dmap({
       ItemsPath: undefined,
-      ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSONL' }, Parameters: { Bucket: 'data', Key: 'items.jsonl' } },
+      ItemReader: {
+        Resource: 'arn:aws:states:::s3:getObject',
+        ReaderConfig: { InputType: 'JSONL' },
+        Parameters: { Bucket: 'data', Key: 'items.jsonl' },
+      },
       ItemSelector: { 'n.$': '$$.Map.Item.Value.n' },
-      ResultWriter: { Resource: 'arn:aws:states:::s3:putObject', Parameters: { Bucket: 'data', Prefix: 'out' } },
+      ResultWriter: {
+        Resource: 'arn:aws:states:::s3:putObject',
+        Parameters: { Bucket: 'data', Prefix: 'out' },
+      },
     });
     delete (definition.States.Shards as Record<string, unknown>).ItemsPath;
     const execution = await runAsl(engine, definition);
