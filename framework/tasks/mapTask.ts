@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { StepmrError } from '../errors.js';
 import { PartWriter, readSplit } from '../io/index.js';
 import type { Job, MapContext } from '../job/defineJob.js';
 import type { Key, Split } from '../job/types.js';
@@ -99,11 +100,18 @@ async function runMap(
     const onRecord = (record: unknown, offset: number, line: number | undefined) => {
       ctx.offset = offset;
       ctx.line = line;
+      let result: void | Promise<void>;
       try {
-        return job.map(record, sink, context);
+        result = job.map(record, sink, context);
       } catch (cause) {
         throw userError(split, offset, line, cause);
       }
+      // An async map: its rejection names the record too.
+      return result instanceof Promise
+        ? result.catch((cause: unknown) => {
+            throw userError(split, offset, line, cause);
+          })
+        : undefined;
     };
     const read = await readSplit(deps.open(split.uri), split, input, onRecord, { maxRecordBytes });
     records += read.records;
@@ -113,14 +121,8 @@ async function runMap(
 }
 
 function userError(split: Split, offset: number, line: number | undefined, cause: unknown): Error {
-  if (
-    cause instanceof Error &&
-    cause.name !== 'Error' &&
-    cause.name !== 'TypeError' &&
-    'retryable' in cause
-  ) {
-    return cause;
-  }
+  // The framework's own errors (a bad record, a store failure) keep their name and advice.
+  if (cause instanceof StepmrError) return cause;
   const where = line === undefined ? `byte ${offset}` : `line ${line}`;
   const message = cause instanceof Error ? cause.message : String(cause);
   return new UserCodeError(

@@ -52,6 +52,8 @@ export interface RunIndex {
   readonly offset: number;
   readonly length: number;
   readonly records: number;
+  /** CRC-32 of the run's bytes: the reduce side verifies every run it reads. */
+  readonly crc32: number;
 }
 
 /** What a map task returns. */

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { PartWriter } from '../io/index.js';
 import type { Key } from '../job/types.js';
-import { mergeRuns } from '../shuffle/index.js';
+import { mergeRuns, type RunSource } from '../shuffle/index.js';
 import type { Store } from '../store/Store.js';
 import type { TaskDeps } from './deps.js';
 import { TaskInputError, UserCodeError } from './errors.js';
@@ -48,14 +48,16 @@ export async function reduceTask(event: ReduceTaskEvent, deps: TaskDeps): Promis
       );
     }
     const runs: Readable[] = [];
+    const sources: RunSource[] = [];
     for (const map of index.maps) {
       const run = map.index[partition];
       if (!run || run.length === 0) continue;
       bytesIn += run.length;
       runs.push(work.read(map.key, { start: run.offset, end: run.offset + run.length }));
+      sources.push({ name: `${work.url}${map.key}`, offset: run.offset, check: run });
     }
     const writer = new PartWriter(plan.outputFormat);
-    for await (const group of mergeRuns<Key, unknown>(runs)) {
+    for await (const group of mergeRuns<Key, unknown>(runs, { sources })) {
       recordsIn += group.values.length;
       let value: unknown;
       try {
