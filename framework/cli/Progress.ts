@@ -9,6 +9,8 @@ interface Stage {
   readonly started: number;
   /** Input bytes behind `total`, when known: bytes done are estimated pro rata. */
   bytesTotal: number;
+  /** Records processed by the stage's finished tasks. */
+  records: number;
 }
 
 /**
@@ -38,7 +40,16 @@ export class Progress {
   }
 
   start(label: string, total: number, unit: string, bytesTotal = 0): void {
-    this.#stages.set(label, { label, unit, total, done: 0, failed: 0, started: this.#now(), bytesTotal });
+    this.#stages.set(label, {
+      label,
+      unit,
+      total,
+      done: 0,
+      failed: 0,
+      started: this.#now(),
+      bytesTotal,
+      records: 0,
+    });
     this.#render(label, true);
   }
 
@@ -49,6 +60,12 @@ export class Progress {
     stage.failed = failed;
     if (total !== undefined) stage.total = total;
     this.#render(label, false);
+  }
+
+  /** Adds the records of a finished task of the stage. */
+  addRecords(label: string, records: number): void {
+    const stage = this.#stages.get(label);
+    if (stage) stage.records += records;
   }
 
   finish(label: string): void {
@@ -77,9 +94,8 @@ export class Progress {
       const done = stage.bytesTotal * ratio;
       parts.push(`${bytes(done)} of ${bytes(stage.bytesTotal)}`);
       if (elapsed > 0) parts.push(`${bytes((done * 1000) / elapsed)}/s`);
-    } else if (elapsed > 0 && stage.done > 0) {
-      parts.push(`${count((stage.done * 1000) / elapsed)} ${stage.unit}/s`);
     }
+    if (elapsed > 0 && stage.records > 0) parts.push(`${count((stage.records * 1000) / elapsed)} records/s`);
     const eta = ratio > 0 && ratio < 1 ? (elapsed / ratio) * (1 - ratio) : 0;
     parts.push(ratio >= 1 ? `in ${duration(elapsed)}` : `ETA ${ratio > 0 ? duration(eta) : '?'}`);
     return parts.join(' | ');

@@ -67,10 +67,16 @@ export function addRunCommand(program: Command): void {
     .action(async (job: string, flags: RunFlags) => {
       const progress = new Progress(process.stderr);
       let bytesTotal = 0;
+      let current = '';
       const onEvent = (event: EngineEvent) => {
         if (!flags.progress) return;
-        if (event.type === 'MapRunStarted') {
+        if (event.type === 'ExecutionSucceeded') {
+          // A finished map or reduce task reports how many records it read.
+          const records = (event.output as { recordsIn?: unknown } | null)?.recordsIn;
+          if (typeof records === 'number') progress.addRecords(current, records);
+        } else if (event.type === 'MapRunStarted') {
           const stage = STAGES[event.stateName];
+          current = stage?.label ?? '';
           if (stage)
             progress.start(stage.label, event.total, stage.unit, event.stateName === 'Map' ? bytesTotal : 0);
         } else if (event.type === 'MapRunProgress') {

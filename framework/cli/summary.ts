@@ -25,6 +25,7 @@ export function formatSummary(summary: RunSummary): string {
     );
   }
   const stages = Object.entries(summary.stageMs)
+    .filter(([name]) => name !== 'Done')
     .map(([name, ms]) => `${name.toLowerCase()} ${duration(ms)}`)
     .join(', ');
   lines.push(`  time     ${stages}`);
