@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runEmbedded } from '../../framework/index.js';
@@ -99,5 +99,32 @@ describe('input formats, embedded', () => {
       }
     }
     expect(readOutput(output).records).toEqual(expected);
+  });
+});
+
+describe('output formats and bad records, embedded', () => {
+  it('writes text output as key<TAB>value lines', async () => {
+    const input = join(tmp.dir, 'words.txt');
+    writeFileSync(input, 'b a b\nc b\n');
+    const output = join(tmp.dir, 'text-out');
+    await runEmbedded({
+      job: 'examples/wordcount',
+      inputs: [input],
+      output,
+      format: 'text',
+      reducers: 1,
+      threads: 2,
+    });
+    const text = readFileSync(join(output, 'part-00000.txt'), 'utf8');
+    expect(text).toBe('a\t1\nb\t3\nc\t1\n');
+  });
+
+  it('fails on a malformed CSV record, naming the file and line, and publishes nothing', async () => {
+    const input = join(tmp.dir, 'bad.csv');
+    writeFileSync(input, 'country,city,population\nFrance,Paris,2100000\nJapan,"Tokyo,14000000\n');
+    const output = join(tmp.dir, 'bad-csv-out');
+    const run = runEmbedded({ job: 'test/fixtures/jobs/cities.ts', inputs: [input], output, threads: 2 });
+    await expect(run).rejects.toThrow(/bad\.csv.*line 3|line 3.*bad\.csv/);
+    expect(existsSync(output)).toBe(false);
   });
 });
