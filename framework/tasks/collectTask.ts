@@ -12,11 +12,11 @@ import type {
   MapTaskResult,
   PrepareReduceResult,
   ReduceTaskResult,
-  ShuffleIndex,
   StagedPart,
 } from './payloads.js';
 import { pad, workKeys } from './payloads.js';
 import { readPlan } from './plan.js';
+import { writeShuffleIndex } from './shuffleIndex.js';
 
 const EXTENSIONS: Record<OutputFormat['kind'], string> = { jsonl: '.jsonl', csv: '.csv', text: '.txt' };
 
@@ -47,16 +47,14 @@ export async function collectTask(
   const plan = await readPlan(work, event);
   if (event.action === 'prepareReduce') {
     const maps = await readMapRunResults<MapTaskResult>(work, event.map);
-    const index: ShuffleIndex = {
-      maps: maps.succeeded
-        .flatMap((m) => (m.shuffle ? [{ key: m.shuffle.key, index: m.shuffle.index }] : []))
-        .sort((a, b) => (a.key < b.key ? -1 : 1)),
-    };
-    await work.put(workKeys.shuffleIndex(event), JSON.stringify(index));
+    const shuffles = maps.succeeded
+      .flatMap((m) => (m.shuffle ? [m.shuffle] : []))
+      .sort((a, b) => (a.key < b.key ? -1 : 1));
+    await writeShuffleIndex(work, event, shuffles, plan.reducers);
     const lines = Array.from({ length: plan.reducers }, (_, partition) => JSON.stringify({ partition }));
     await work.put(workKeys.partitions(event), lines.length ? `${lines.join('\n')}\n` : '');
-    const shuffleBytes = maps.succeeded.reduce((n, m) => n + (m.shuffle?.bytes ?? 0), 0);
-    return { partitions: plan.reducers, mapTasks: index.maps.length, shuffleBytes };
+    const shuffleBytes = shuffles.reduce((n, m) => n + m.bytes, 0);
+    return { partitions: plan.reducers, mapTasks: shuffles.length, shuffleBytes };
   }
 
   const maps = await readMapRunResults<MapTaskResult>(work, event.map);

@@ -53,7 +53,7 @@ export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapT
       await work.put(key, createReadStream(out.path));
       return {
         splits,
-        shuffle: { key, bytes: out.bytes, index: out.index },
+        shuffle: { key, bytes: out.bytes },
         recordsIn: read.records,
         recordsOut,
         bytesIn: read.bytes,

@@ -59,7 +59,8 @@ export interface RunIndex {
 /** What a map task returns. */
 export interface MapTaskResult {
   readonly splits: readonly number[];
-  readonly shuffle?: { readonly key: string; readonly bytes: number; readonly index: readonly RunIndex[] };
+  /** The task's shuffle object; its run index is in the object's footer. */
+  readonly shuffle?: { readonly key: string; readonly bytes: number };
   readonly part?: StagedPart;
   readonly recordsIn: number;
   readonly recordsOut: number;
@@ -101,11 +102,6 @@ export type CollectEvent =
       readonly error?: { readonly Error?: string; readonly Cause?: string };
     });
 
-/** The shuffle index written by `prepareReduce`: every map task's shuffle object and its runs. */
-export interface ShuffleIndex {
-  readonly maps: readonly { readonly key: string; readonly index: readonly RunIndex[] }[];
-}
-
 /** What `prepareReduce` returns. */
 export interface PrepareReduceResult {
   readonly partitions: number;
@@ -126,7 +122,6 @@ export const workKeys = {
   plan: (ref: JobRef) => `${ref.prefix}job.json`,
   splits: (ref: JobRef) => `${ref.prefix}splits.jsonl`,
   partitions: (ref: JobRef) => `${ref.prefix}partitions.jsonl`,
-  shuffleIndex: (ref: JobRef) => `${ref.prefix}shuffle-index.json`,
   shuffle: (ref: JobRef, firstSplit: number) => `${ref.prefix}shuffle/map-${pad(firstSplit)}.bin`,
   part: (ref: JobRef, part: number) => `${ref.prefix}parts/part-${pad(part)}`,
 } as const;

@@ -2,23 +2,12 @@ import type { Readable } from 'node:stream';
 import { PartWriter } from '../io/index.js';
 import type { Key } from '../job/types.js';
 import { mergeRuns, type RunSource } from '../shuffle/index.js';
-import type { Store } from '../store/Store.js';
 import type { TaskDeps } from './deps.js';
 import { TaskInputError, UserCodeError } from './errors.js';
-import type { JobRef, ReduceTaskEvent, ReduceTaskResult, ShuffleIndex, StagedPart } from './payloads.js';
+import type { ReduceTaskEvent, ReduceTaskResult, StagedPart } from './payloads.js';
 import { workKeys } from './payloads.js';
 import { readPlan } from './plan.js';
-
-const indexCache = new Map<string, ShuffleIndex>();
-
-async function readShuffleIndex(store: Store, ref: JobRef): Promise<ShuffleIndex> {
-  const key = workKeys.shuffleIndex(ref);
-  const cached = indexCache.get(store.url + key);
-  if (cached) return cached;
-  const index = JSON.parse((await store.get(key)).toString('utf8')) as ShuffleIndex;
-  indexCache.set(store.url + key, index);
-  return index;
-}
+import { readPartitionRuns } from './shuffleIndex.js';
 
 /**
  * Reduces a batch of partitions: for each, a streaming merge of its sorted run in every
@@ -37,7 +26,6 @@ export async function reduceTask(event: ReduceTaskEvent, deps: TaskDeps): Promis
   const job = await deps.loadJob(plan.job.module);
   const reduce = job.reduce;
   if (!reduce) throw new TaskInputError(`job ${plan.job.name} has no reduce function, but a reduce task ran`);
-  const index = await readShuffleIndex(work, ref);
   const parts: StagedPart[] = [];
   let recordsIn = 0;
   let bytesIn = 0;
@@ -49,12 +37,11 @@ export async function reduceTask(event: ReduceTaskEvent, deps: TaskDeps): Promis
     }
     const runs: Readable[] = [];
     const sources: RunSource[] = [];
-    for (const map of index.maps) {
-      const run = map.index[partition];
-      if (!run || run.length === 0) continue;
+    for (const { key, run } of await readPartitionRuns(work, ref, partition)) {
+      if (run.length === 0) continue;
       bytesIn += run.length;
-      runs.push(work.read(map.key, { start: run.offset, end: run.offset + run.length }));
-      sources.push({ name: `${work.url}${map.key}`, offset: run.offset, check: run });
+      runs.push(work.read(key, { start: run.offset, end: run.offset + run.length }));
+      sources.push({ name: `${work.url}${key}`, offset: run.offset, check: run });
     }
     const writer = new PartWriter(plan.outputFormat);
     for await (const group of mergeRuns<Key, unknown>(runs, { sources })) {
