@@ -7,6 +7,9 @@ const EMPTY: unique symbol = Symbol('empty');
  * metadata and 3 cells (key, two values), plus the key string's header.
  */
 const KEY_BYTES = 2 * 40 + 24;
+/** First capacity of the value log. */
+const FIRST_LOG_SIZE = 1024;
+
 /** Estimated heap bytes of a key's overflow list (an array that soon grows to 17 cells). */
 const LIST_BYTES = 160;
 const FIRST_CAPACITY_BITS = 12;
@@ -42,15 +45,17 @@ export class GroupTable<V> {
   private cells: unknown[] = newCells(1 << FIRST_CAPACITY_BITS);
   private overflow: (V[] | undefined)[] = [];
   private logN = 0;
-  private readonly logSlots: Int32Array;
-  private readonly logValues: unknown[];
+  /** The log grows from a small start to `logSize`: short tasks do not pay for a big one. */
+  private logSlots: Int32Array;
+  private logValues: unknown[];
 
   constructor(
     private readonly combine: ((key: string, values: V[]) => V) | undefined,
     private readonly logSize = 1 << 16,
   ) {
-    this.logSlots = new Int32Array(combine === undefined ? 0 : logSize);
-    this.logValues = new Array(combine === undefined ? 0 : logSize).fill(undefined);
+    const start = combine === undefined ? 0 : Math.min(logSize, FIRST_LOG_SIZE);
+    this.logSlots = new Int32Array(start);
+    this.logValues = new Array(start).fill(undefined);
   }
 
   /** Adds one value to `key`'s group; true if the key is new. */
@@ -158,7 +163,20 @@ export class GroupTable<V> {
     }
     this.logSlots[this.logN] = slot;
     this.logValues[this.logN] = value;
-    if (++this.logN === this.logSize) this.fold();
+    if (++this.logN === this.logSlots.length) {
+      if (this.logN < this.logSize) this.growLog();
+      else this.fold();
+    }
+  }
+
+  private growLog(): void {
+    const size = Math.min(this.logSize, this.logSlots.length * 4);
+    const slots = new Int32Array(size);
+    slots.set(this.logSlots);
+    this.logSlots = slots;
+    const values = new Array(size).fill(undefined);
+    for (let i = 0; i < this.logN; i++) values[i] = this.logValues[i];
+    this.logValues = values;
   }
 
   /** Combines logged values into their slots. */

@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { StepmrError } from '../errors.js';
 import { PartWriter, readSplit } from '../io/index.js';
 import type { Job, MapContext } from '../job/defineJob.js';
@@ -8,10 +7,14 @@ import type { Key, Split } from '../job/types.js';
 import { MapOutputBuffer } from '../shuffle/index.js';
 import type { TaskDeps } from './deps.js';
 import { UserCodeError } from './errors.js';
-import { type MapTaskEvent, type MapTaskResult, pad, workKeys } from './payloads.js';
+import type { MapTaskEvent, MapTaskResult } from './payloads.js';
+import { workKeys } from './payloads.js';
 import { readPlan } from './plan.js';
 
 type Sink = (key: Key, value: unknown) => void;
+
+/** Shuffle objects up to this size are uploaded from memory rather than streamed. */
+const SMALL_OBJECT = 8 * 1024 * 1024;
 
 /**
  * Runs `map` over a batch of splits. With a reducer, emitted pairs are combined, partitioned
@@ -36,21 +39,21 @@ export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapT
   let recordsOut = 0;
 
   if (job.reduce) {
-    const spillDir = await mkdtemp(join(deps.tmpDir, `map-${pad(first)}-`));
+    // The buffer makes its working directory (spills, the shuffle file) only when it needs one.
+    const buffer = new MapOutputBuffer<Key, unknown>({
+      partitions: plan.reducers,
+      memoryBudgetBytes: plan.memoryBudget,
+      spillDir: deps.tmpDir,
+      ...(job.combine ? { combine: job.combine } : {}),
+    });
     try {
-      const buffer = new MapOutputBuffer<Key, unknown>({
-        partitions: plan.reducers,
-        memoryBudgetBytes: plan.memoryBudget,
-        spillDir,
-        ...(job.combine ? { combine: job.combine } : {}),
-      });
       const read = await runMap(job, event.Items, deps, plan.input, plan.maxRecordBytes, (k, v) => {
         recordsOut++;
         buffer.add(k, v);
       });
       const out = await buffer.finish();
       const key = workKeys.shuffle(ref, first);
-      await work.put(key, createReadStream(out.path));
+      await work.put(key, out.bytes <= SMALL_OBJECT ? await readFile(out.path) : createReadStream(out.path));
       return {
         splits,
         shuffle: { key, bytes: out.bytes },
@@ -61,7 +64,7 @@ export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapT
         ms: deps.now() - started,
       };
     } finally {
-      await rm(spillDir, { recursive: true, force: true });
+      buffer.dispose();
     }
   }
 
