@@ -63,40 +63,65 @@ export async function collectTask(
     ? reduces.succeeded.flatMap((r) => r.parts)
     : maps.succeeded.flatMap((m) => (m.part ? [m.part] : []));
   staged.sort((a, b) => a.part - b.part);
+  const out = deps.open(plan.output.endsWith('/') ? plan.output : `${plan.output}/`);
+
+  // A commit retried after it wrote _SUCCESS (it died while cleaning up) only cleans up.
+  const committed = await readSuccess(out.store, `${out.key}_SUCCESS`);
+  if (committed?.jobId === event.jobId) {
+    await removeWork(work, event);
+    return summary(committed);
+  }
   if (reduces && staged.length !== plan.reducers) {
     throw new CommitVerificationError(
-      `job ${event.jobId}: ${staged.length} reduce parts staged, ${plan.reducers} expected; nothing was published`,
+      `job ${event.jobId}: ${staged.length} reduce parts staged, ${plan.reducers} expected; the output has no _SUCCESS`,
     );
   }
-  await verifyStaged(work, staged);
-
-  const out = deps.open(plan.output.endsWith('/') ? plan.output : `${plan.output}/`);
-  const parts = [];
-  for (const part of staged) {
-    const name = partName(part.part, plan.outputFormat);
-    await moveObject(work, part.key, out.store, `${out.key}${name}`);
-    parts.push({ name, records: part.records, bytes: part.bytes, sha256: part.sha256 });
+  const parts = staged.map((part) => ({
+    staged: part,
+    name: partName(part.part, plan.outputFormat),
+    key: `${out.key}${partName(part.part, plan.outputFormat)}`,
+  }));
+  // Verify every part before publishing any. A part already at its published name with the
+  // size its task reported was moved by an earlier attempt of this commit.
+  const toMove: typeof parts = [];
+  for (const part of parts) {
+    const info = await work.head(part.staged.key);
+    if (info?.size === part.staged.bytes) {
+      toMove.push(part);
+      continue;
+    }
+    const published = info ? undefined : await out.store.head(part.key);
+    if (published?.size !== part.staged.bytes) {
+      throw new CommitVerificationError(
+        `staged part ${work.url}${part.staged.key} is ${info ? `${info.size} bytes` : 'missing'}, its task wrote ${part.staged.bytes} bytes; the output has no _SUCCESS`,
+      );
+    }
   }
-  const manifest: SuccessManifest = buildManifest(plan, parts, maps, reduces, deps.now());
+  for (const part of toMove) await moveObject(work, part.staged.key, out.store, part.key);
+  const listed = parts.map((p) => ({
+    name: p.name,
+    records: p.staged.records,
+    bytes: p.staged.bytes,
+    sha256: p.staged.sha256,
+  }));
+  const manifest: SuccessManifest = buildManifest(plan, listed, maps, reduces, deps.now());
   await out.store.put(`${out.key}_SUCCESS`, `${JSON.stringify(manifest, null, 2)}\n`);
   await removeWork(work, event);
+  return summary(manifest);
+}
+
+function summary(manifest: SuccessManifest): CommitResult {
   return {
-    output: plan.output,
-    parts: parts.length,
+    output: manifest.output,
+    parts: manifest.parts.length,
     records: manifest.records.out,
     bytes: manifest.bytes.out,
   };
 }
 
-async function verifyStaged(work: Store, staged: readonly StagedPart[]): Promise<void> {
-  for (const part of staged) {
-    const info = await work.head(part.key);
-    if (!info || info.size !== part.bytes) {
-      throw new CommitVerificationError(
-        `staged part ${work.url}${part.key} is ${info ? `${info.size} bytes` : 'missing'}, its task wrote ${part.bytes} bytes; nothing was published`,
-      );
-    }
-  }
+async function readSuccess(store: Store, key: string): Promise<SuccessManifest | undefined> {
+  if (!(await store.head(key))) return undefined;
+  return JSON.parse((await store.get(key)).toString('utf8')) as SuccessManifest;
 }
 
 async function removeWork(work: Store, ref: JobRef): Promise<void> {

@@ -16,6 +16,8 @@ export interface StageStats {
   readonly recordsIn: number;
   readonly recordsOut: number;
   readonly bytesIn: number;
+  /** Sorted runs the tasks spilled to disk past their memory budget. */
+  readonly spills: number;
   /** Sum of the tasks' own run times, ms. */
   readonly taskMs: number;
   /** From the first task's start to the last task's stop, ms. */
@@ -46,7 +48,7 @@ export interface SuccessManifest {
 
 function stage<T>(
   results: MapRunResults<T>,
-  pick: (t: T) => { recordsIn: number; recordsOut: number; bytesIn: number; ms: number },
+  pick: (t: T) => { recordsIn: number; recordsOut: number; bytesIn: number; ms: number; spills?: number },
 ): StageStats {
   const s = {
     tasks: results.succeeded.length,
@@ -54,6 +56,7 @@ function stage<T>(
     recordsIn: 0,
     recordsOut: 0,
     bytesIn: 0,
+    spills: 0,
     taskMs: 0,
   };
   for (const r of results.succeeded) {
@@ -61,6 +64,7 @@ function stage<T>(
     s.recordsIn += p.recordsIn;
     s.recordsOut += p.recordsOut;
     s.bytesIn += p.bytesIn;
+    s.spills += p.spills ?? 0;
     s.taskMs += p.ms;
   }
   return { ...s, wallMs: Math.max(0, results.stoppedAt - results.startedAt) };

@@ -44,7 +44,7 @@ export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapT
       partitions: plan.reducers,
       memoryBudgetBytes: plan.memoryBudget,
       spillDir: deps.tmpDir,
-      ...(job.combine ? { combine: job.combine } : {}),
+      ...(job.combine ? { combine: guardCombine(job.combine) } : {}),
     });
     try {
       const read = await runMap(job, event.Items, deps, plan.input, plan.maxRecordBytes, (k, v) => {
@@ -121,6 +121,19 @@ async function runMap(
     bytes += read.bytes;
   }
   return { records, bytes };
+}
+
+/** The user's combine, whose exceptions name the key (they may happen far from any record). */
+function guardCombine(combine: (key: Key, values: unknown[]) => unknown) {
+  return (key: Key, values: unknown[]) => {
+    try {
+      return combine(key, values);
+    } catch (cause) {
+      if (cause instanceof StepmrError) throw cause;
+      const message = cause instanceof Error ? cause.message : String(cause);
+      throw new UserCodeError(`combine threw on key ${JSON.stringify(key)}: ${message}`, { cause });
+    }
+  };
 }
 
 function userError(split: Split, offset: number, line: number | undefined, cause: unknown): Error {

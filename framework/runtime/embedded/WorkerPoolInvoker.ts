@@ -19,7 +19,7 @@ export interface WorkerPoolOptions {
 export function handlerOf(functionArn: string): keyof typeof HANDLER_FILES | undefined {
   const name = functionArn.split(':').pop() ?? '';
   const short = name.split('-').pop() ?? '';
-  return short in HANDLER_FILES ? (short as keyof typeof HANDLER_FILES) : undefined;
+  return Object.hasOwn(HANDLER_FILES, short) ? (short as keyof typeof HANDLER_FILES) : undefined;
 }
 
 class LambdaServiceError extends Error {
@@ -77,6 +77,7 @@ export class WorkerPoolInvoker implements Invoker {
     }, timeoutSeconds * 1000);
     const onAbort = () => controller.abort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) controller.abort();
     const request: WorkerRequest = {
       handler,
       functionName: functionArn.split(':').pop() ?? functionArn,

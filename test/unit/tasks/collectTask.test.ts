@@ -1,0 +1,344 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defineJob, type Emit, lines } from '../../../framework/index.js';
+import type { ByteRange, ObjectInfo, Store } from '../../../framework/store/Store.js';
+import { collectTask, partName } from '../../../framework/tasks/collectTask.js';
+import { CommitVerificationError } from '../../../framework/tasks/errors.js';
+import type { SuccessManifest } from '../../../framework/tasks/manifest.js';
+import {
+  type CommitResult,
+  type PrepareReduceResult,
+  type ResultWriterDetails,
+  type StagedPart,
+  workKeys,
+} from '../../../framework/tasks/payloads.js';
+import { reduceTask } from '../../../framework/tasks/reduceTask.js';
+import {
+  listKeys,
+  makeText,
+  ownedLines,
+  runMapStage,
+  runReduceStage,
+  type TaskEnv,
+  taskEnv,
+  writeMapRunResults,
+} from './support.js';
+
+const sum = (_word: string, counts: number[]) => counts.reduce((a, b) => a + b, 0);
+const wordcount = defineJob({
+  input: lines(),
+  map(line, emit: Emit<string, number>) {
+    for (const word of line.split(' ')) if (word !== '') emit(word, 1);
+  },
+  combine: sum,
+  reduce: sum,
+});
+const upper = defineJob({
+  input: lines(),
+  map(line, emit: Emit<number, string>, ctx) {
+    emit(ctx.offset, line.toUpperCase());
+  },
+});
+
+const INPUTS = { 'a.txt': makeText(21, 500), 'b.txt': makeText(22, 400, { crlf: true }) };
+
+/** A store that records what is done to it, over a FileStore; its URL is not `file:`. */
+class RecordingStore implements Store {
+  readonly url = 's3://output-bucket/';
+  readonly ops: string[] = [];
+  constructor(
+    private readonly inner: Store,
+    /** A key whose first `put` fails, as if the function died there. */
+    private crashAt?: string,
+  ) {}
+  get(key: string): Promise<Buffer> {
+    return this.inner.get(key);
+  }
+  getRange(key: string, range: ByteRange): Promise<Buffer> {
+    return this.inner.getRange(key, range);
+  }
+  read(key: string, range?: ByteRange): Readable {
+    return this.inner.read(key, range);
+  }
+  put(key: string, body: Buffer | string | Readable): Promise<void> {
+    if (key === this.crashAt) {
+      this.crashAt = undefined;
+      return Promise.reject(new Error(`the function died while writing ${key}`));
+    }
+    this.ops.push(`put ${key}`);
+    return this.inner.put(key, body);
+  }
+  head(key: string): Promise<ObjectInfo | undefined> {
+    return this.inner.head(key);
+  }
+  list(prefix: string): AsyncIterable<ObjectInfo> {
+    return this.inner.list(prefix);
+  }
+  delete(keys: readonly string[]): Promise<void> {
+    this.ops.push(`delete ${keys.join(',')}`);
+    return this.inner.delete(keys);
+  }
+  move(from: string, to: string): Promise<void> {
+    this.ops.push(`move ${from} ${to}`);
+    return this.inner.move(from, to);
+  }
+}
+
+let env: TaskEnv | undefined;
+afterEach(() => env?.cleanup());
+
+/** An environment whose output store is recorded; `opened` lists every URI the task opened for output. */
+async function recordedEnv(job: Parameters<typeof taskEnv>[0], reducers: number, crashAt?: string) {
+  let recorder: RecordingStore | undefined;
+  const opened: string[] = [];
+  const e = await taskEnv(job, INPUTS, {
+    reducers,
+    splitSize: 2048,
+    open: (uri, fallback) => {
+      if (!uri.startsWith(e.plan.output)) return fallback(uri);
+      opened.push(uri);
+      const inner = fallback(uri);
+      recorder ??= new RecordingStore(inner.store, crashAt);
+      return { store: recorder, key: inner.key };
+    },
+  });
+  env = e;
+  return { env: e, opened, ops: () => recorder?.ops ?? [] };
+}
+
+/** Bytes of every staged part, read before the commit moves them. */
+async function stagedBytes(e: TaskEnv, parts: readonly StagedPart[]) {
+  return Promise.all(parts.map(async (p) => ({ part: p, body: await e.work.get(p.key) })));
+}
+
+/** A sibling job in the same bucket whose id starts with this job's id. */
+async function sibling(e: TaskEnv): Promise<string> {
+  const key = `${e.ref.jobId}0/job.json`;
+  await e.work.put(key, '{}');
+  return key;
+}
+
+function outputFiles(e: TaskEnv): string[] {
+  return readdirSync(e.outputDir).sort();
+}
+
+describe('collectTask prepareReduce', () => {
+  it('indexes the shuffle objects of the succeeded map tasks and lists the partitions', async () => {
+    env = await taskEnv(wordcount, INPUTS, { reducers: 3, splitSize: 2048 });
+    const maps = await runMapStage(env, 2);
+    const result = (await collectTask(
+      { action: 'prepareReduce', ...env.ref, map: maps.details },
+      env.deps,
+    )) as PrepareReduceResult;
+    let bytes = 0;
+    for (const m of maps.results) bytes += (await env.work.head(m.shuffle?.key ?? ''))?.size ?? 0;
+    expect(result).toEqual({ partitions: 3, mapTasks: maps.results.length, shuffleBytes: bytes });
+    const listed = (await env.work.get(workKeys.partitions(env.ref))).toString('utf8');
+    expect(
+      listed
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([{ partition: 0 }, { partition: 1 }, { partition: 2 }]);
+  });
+});
+
+describe('collectTask commit', () => {
+  it('moves exactly the staged reduce parts, writes _SUCCESS last and removes the work prefix', async () => {
+    const { env: e, ops } = await recordedEnv(wordcount, 3);
+    const other = await sibling(e);
+    const maps = await runMapStage(e, 3);
+    await collectTask({ action: 'prepareReduce', ...e.ref, map: maps.details }, e.deps);
+    const reduces = await runReduceStage(e, 2);
+    const staged = await stagedBytes(
+      e,
+      reduces.results.flatMap((r) => r.parts),
+    );
+
+    const result = (await collectTask(
+      { action: 'commit', ...e.ref, map: maps.details, reduce: reduces.details },
+      e.deps,
+    )) as CommitResult;
+
+    const names = staged.map((s) => partName(s.part.part, { kind: 'jsonl' }));
+    expect(outputFiles(e)).toEqual([...names, '_SUCCESS'].sort());
+    const manifest = JSON.parse(readFileSync(join(e.outputDir, '_SUCCESS'), 'utf8')) as SuccessManifest;
+    let records = 0;
+    let bytes = 0;
+    staged.forEach(({ part, body }, i) => {
+      const name = names[i] as string;
+      const published = readFileSync(join(e.outputDir, name));
+      expect(published.equals(body), name).toBe(true);
+      const lines = published.toString('utf8').split('\n').length - 1;
+      expect(manifest.parts[i]).toEqual({
+        name,
+        records: lines,
+        bytes: published.length,
+        sha256: createHash('sha256').update(published).digest('hex'),
+      });
+      expect(part.records).toBe(lines);
+      records += lines;
+      bytes += published.length;
+    });
+    expect(manifest.parts).toHaveLength(staged.length);
+    expect(manifest.records).toEqual({ in: e.splits.flatMap(ownedLines).length, out: records });
+    expect(manifest.bytes.out).toBe(bytes);
+    expect(manifest.stages.map.tasks).toBe(maps.results.length);
+    expect(manifest.stages.reduce?.tasks).toBe(reduces.results.length);
+    expect(result).toEqual({ output: e.plan.output, parts: 3, records, bytes });
+
+    // _SUCCESS is the last object written to the output; nothing is written after it.
+    const writes = ops().filter((op) => op.startsWith('put ') || op.startsWith('move '));
+    expect(writes).toEqual([...names.map((n) => `put ${n}`), 'put _SUCCESS']);
+    expect(await listKeys(e.work, e.ref.prefix)).toEqual([]);
+    expect(await e.work.head(other)).toBeDefined();
+  });
+
+  // The Commit task is retried on Sandbox.Timedout and Runtime.ExitError: a commit that died
+  // after publishing some parts runs again and must finish the job, not refuse it.
+  it('completes when retried after dying partway through publishing', async () => {
+    const { env: e, ops } = await recordedEnv(wordcount, 3, 'part-00001.jsonl');
+    const maps = await runMapStage(e, 3);
+    await collectTask({ action: 'prepareReduce', ...e.ref, map: maps.details }, e.deps);
+    const reduces = await runReduceStage(e, 1);
+    const staged = await stagedBytes(
+      e,
+      reduces.results.flatMap((r) => r.parts),
+    );
+    const event = { action: 'commit' as const, ...e.ref, map: maps.details, reduce: reduces.details };
+    await expect(collectTask(event, e.deps)).rejects.toThrow(/died while writing part-00001/);
+    expect(ops()).toEqual(['put part-00000.jsonl']);
+
+    const result = (await collectTask(event, e.deps)) as CommitResult;
+    expect(result.parts).toBe(3);
+    const names = staged.map((s) => partName(s.part.part, { kind: 'jsonl' }));
+    expect(outputFiles(e)).toEqual([...names, '_SUCCESS'].sort());
+    for (const [i, { body }] of staged.entries()) {
+      expect(readFileSync(join(e.outputDir, names[i] as string)).equals(body)).toBe(true);
+    }
+    expect(ops().at(-1)).toBe('put _SUCCESS');
+  });
+
+  it('publishes the staged parts of a map-only job, named by their first split', async () => {
+    env = await taskEnv(upper, INPUTS, { splitSize: 2048 });
+    const maps = await runMapStage(env, 4);
+    const staged = await stagedBytes(
+      env,
+      maps.results.flatMap((m) => (m.part ? [m.part] : [])),
+    );
+    expect(staged.length).toBe(maps.results.length);
+    await collectTask({ action: 'commit', ...env.ref, map: maps.details }, env.deps);
+    const names = staged.map((s) => partName(s.part.part, { kind: 'jsonl' }));
+    expect(names).toContain('part-00004.jsonl');
+    expect(outputFiles(env)).toEqual([...names, '_SUCCESS'].sort());
+    for (const [i, { body }] of staged.entries()) {
+      expect(readFileSync(join(env.outputDir, names[i] as string)).equals(body)).toBe(true);
+    }
+    const manifest = JSON.parse(readFileSync(join(env.outputDir, '_SUCCESS'), 'utf8')) as SuccessManifest;
+    expect(manifest.records.out).toBe(env.splits.flatMap(ownedLines).length);
+    expect(await listKeys(env.work, env.ref.prefix)).toEqual([]);
+  });
+
+  it('lists the map tasks that failed (tolerated) in _SUCCESS', async () => {
+    env = await taskEnv(upper, INPUTS, { splitSize: 1 << 20 });
+    const maps = await runMapStage(env, 1);
+    const failedInput = {
+      BatchInput: env.ref,
+      Items: [{ id: 99, uri: 'file:///gone.txt', start: 0, end: 1 }],
+    };
+    const map = await writeMapRunResults(
+      env.work,
+      `${env.ref.prefix}results/map2/`,
+      maps.results.map((output, i) => ({ input: { Items: [env?.splits[i]] }, output })),
+      [{ input: failedInput, error: 'ObjectNotFoundError', cause: 'No object at /gone.txt' }],
+    );
+    await collectTask({ action: 'commit', ...env.ref, map }, env.deps);
+    const manifest = JSON.parse(readFileSync(join(env.outputDir, '_SUCCESS'), 'utf8')) as SuccessManifest;
+    expect(manifest.stages.map.failedTasks).toBe(1);
+    expect(manifest.failedSplits).toEqual([
+      { splits: failedInput.Items, error: 'ObjectNotFoundError', cause: 'No object at /gone.txt' },
+    ]);
+  });
+
+  /** Stages a reduce job, damages its staging with `damage`, and checks the commit refuses. */
+  async function expectRefused(
+    damage: (e: TaskEnv, parts: StagedPart[], reduce: ResultWriterDetails) => Promise<ResultWriterDetails>,
+    message: RegExp,
+  ) {
+    const { env: e, ops } = await recordedEnv(wordcount, 3);
+    const maps = await runMapStage(e, 3);
+    await collectTask({ action: 'prepareReduce', ...e.ref, map: maps.details }, e.deps);
+    const reduces = await runReduceStage(e, 1);
+    const parts = reduces.results.flatMap((r) => r.parts);
+    const reduce = await damage(e, parts, reduces.details);
+    const commit = collectTask({ action: 'commit', ...e.ref, map: maps.details, reduce }, e.deps);
+    await expect(commit).rejects.toBeInstanceOf(CommitVerificationError);
+    await expect(commit).rejects.toMatchObject({ name: 'CommitVerificationError', retryable: false });
+    await expect(commit).rejects.toThrow(message);
+    expect(outputFiles(e)).toEqual([]);
+    expect(ops()).toEqual([]);
+    // Nothing was cleaned up either: the staged parts are still there for a retry or an abort.
+    expect((await listKeys(e.work, `${e.ref.prefix}parts/`)).length).toBeGreaterThan(0);
+  }
+
+  it('refuses when a staged part is missing', async () => {
+    await expectRefused(async (e, parts, reduce) => {
+      await e.work.delete([parts[1]?.key ?? '']);
+      return reduce;
+    }, /part-00001 is missing/);
+  });
+
+  it('refuses when a staged part has another size than its task reported', async () => {
+    await expectRefused(async (e, parts, reduce) => {
+      const key = parts[2]?.key ?? '';
+      const file = join(e.dir, 'work', key);
+      writeFileSync(file, Buffer.concat([readFileSync(file), Buffer.from('{"key":"extra","value":1}\n')]));
+      return reduce;
+    }, /part-00002 is \d+ bytes, its task wrote \d+ bytes/);
+  });
+
+  it('refuses when fewer reduce parts than reducers are staged', async () => {
+    await expectRefused(async (e) => {
+      // The reduce run's results report partitions 0 and 2 only.
+      const results = [];
+      for (const partition of [0, 2]) {
+        const input = { BatchInput: e.ref, Items: [{ partition }] };
+        results.push({ input, output: await reduceTask(input, e.deps) });
+      }
+      return writeMapRunResults(e.work, `${e.ref.prefix}results/partial/`, results);
+    }, /2 reduce parts staged, 3 expected/);
+  });
+});
+
+describe('collectTask abort', () => {
+  it('removes the work prefix and never touches the output location', async () => {
+    const { env: e, ops, opened } = await recordedEnv(wordcount, 2);
+    const other = await sibling(e);
+    writeFileSync(join(e.outputDir, 'earlier-result.jsonl'), 'keep me\n');
+    const maps = await runMapStage(e, 2);
+    await collectTask({ action: 'prepareReduce', ...e.ref, map: maps.details }, e.deps);
+    await runReduceStage(e, 1);
+    expect((await listKeys(e.work, e.ref.prefix)).length).toBeGreaterThan(5);
+
+    const result = await collectTask(
+      { action: 'abort', ...e.ref, error: { Error: 'UserCodeError', Cause: 'map threw' } },
+      e.deps,
+    );
+    expect(result).toEqual({ aborted: true });
+    expect(await listKeys(e.work, e.ref.prefix)).toEqual([]);
+    expect(await e.work.head(other)).toBeDefined();
+    expect(opened).toEqual([]);
+    expect(ops()).toEqual([]);
+    expect(outputFiles(e)).toEqual(['earlier-result.jsonl']);
+    expect(readFileSync(join(e.outputDir, 'earlier-result.jsonl'), 'utf8')).toBe('keep me\n');
+  });
+
+  it('succeeds when the job left no working objects', async () => {
+    env = await taskEnv(wordcount, INPUTS);
+    await env.work.delete(await listKeys(env.work, env.ref.prefix));
+    expect(await collectTask({ action: 'abort', ...env.ref }, env.deps)).toEqual({ aborted: true });
+  });
+});
