@@ -104,3 +104,58 @@ export class StoreNotAvailableError extends StepmrError {
     );
   }
 }
+
+/**
+ * A storage request failed: the store refused it (403 AccessDenied, a missing bucket…), or it
+ * kept failing with throttling, 5xx or network errors through every retry. `retryable` says
+ * whether running the work again may succeed; the message names the operation, the object,
+ * S3's error code and how many attempts were made.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await store.put('out/part-00000', body);
+ * } catch (error) {
+ *   if (error instanceof StoreRequestError && error.retryable) scheduleRetry();
+ * }
+ * ```
+ */
+export class StoreRequestError extends StepmrError {
+  override readonly name = 'StoreRequestError';
+  /** The S3 operation, such as `GetObject`. */
+  readonly operation: string;
+  /** The object (or, for listings, the prefix) as an `s3://` URI. */
+  readonly location: string;
+  /** S3's error code (`AccessDenied`, `SlowDown`…) or Node's (`ECONNRESET`…). */
+  readonly code: string;
+  /** The HTTP status of the last answer; undefined when none came (a network error). */
+  readonly statusCode: number | undefined;
+  /** Attempts made, the first included. */
+  readonly attempts: number;
+
+  constructor(
+    failure: {
+      readonly operation: string;
+      readonly location: string;
+      readonly code: string;
+      readonly statusCode: number | undefined;
+      readonly attempts: number;
+      readonly retryable: boolean;
+      /** What to do about it, one or two sentences. */
+      readonly advice: string;
+    },
+    options: { cause?: unknown } = {},
+  ) {
+    const status = failure.statusCode === undefined ? '' : ` (HTTP ${failure.statusCode})`;
+    const attempts = failure.attempts === 1 ? '1 attempt' : `${failure.attempts} attempts`;
+    super(
+      `${failure.operation} of ${failure.location} failed with ${failure.code}${status} after ${attempts}. ${failure.advice}`,
+      { ...options, retryable: failure.retryable },
+    );
+    this.operation = failure.operation;
+    this.location = failure.location;
+    this.code = failure.code;
+    this.statusCode = failure.statusCode;
+    this.attempts = failure.attempts;
+  }
+}
