@@ -41,7 +41,7 @@ export function addRunCommand(program: Command): void {
     )
     .option(
       '-s, --split-size <size>',
-      'bytes per input split, e.g. 8MB, 512KiB (default: 16MiB)',
+      'bytes per input split, e.g. 8MB, 512KiB (default: 32MiB)',
       size('--split-size'),
     )
     .option(

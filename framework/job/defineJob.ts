@@ -17,7 +17,7 @@ export interface MapContext {
 export interface JobOptions {
   /** Number of reduce partitions, and so of output parts. @default 4 */
   readonly reducers?: number;
-  /** Bytes per input split. @default 16 MiB */
+  /** Bytes per input split. @default 32 MiB */
   readonly splitSize?: number;
   /** Map-side buffer size before sorted runs spill to disk. @default 256 MiB */
   readonly memoryBudget?: number;

@@ -5,7 +5,7 @@ import type { OutputFormat } from './types.js';
 export interface RunOptions {
   /** Reduce partitions (output parts). @default 4 */
   readonly reducers?: number;
-  /** Bytes per split. @default 16 MiB */
+  /** Bytes per split. @default 32 MiB */
   readonly splitSize?: number;
   /** Map-side memory before spilling sorted runs to disk, bytes. @default 256 MiB */
   readonly memoryBudget?: number;
@@ -18,7 +18,7 @@ export interface RunOptions {
 /** The defaults, measured on a 2-core machine (see bench/). */
 export const DEFAULTS = {
   reducers: 4,
-  splitSize: 16 * 1024 * 1024,
+  splitSize: 32 * 1024 * 1024,
   memoryBudget: 256 * 1024 * 1024,
   maxRecordBytes: 8 * 1024 * 1024,
 } as const;

@@ -3,8 +3,14 @@ import { InvalidSizeError } from './errors.js';
 import type { InputFile } from './listInputs.js';
 
 /**
- * Cuts input files into splits of `splitSize` bytes (the last split of a file is shorter),
- * numbered from 0 in file order. A `.gz` file cannot be read from the middle, so it is one
+ * How much longer than `splitSize` a file's last split may be: a remainder of up to 10% of a
+ * split joins the split before it rather than becoming a task of its own (Hadoop's split slop).
+ */
+export const SPLIT_SLOP = 1.1;
+
+/**
+ * Cuts input files into splits of `splitSize` bytes, numbered from 0 in file order; a file's
+ * last split holds the rest, up to `SPLIT_SLOP` × `splitSize`. A `.gz` file cannot be read from the middle, so it is one
  * split covering the whole object, marked `compression: 'gzip'`. Empty files have no records
  * and get no split.
  *
@@ -27,9 +33,12 @@ export function makeSplits(files: readonly InputFile[], splitSize: number): Spli
       splits.push({ id: splits.length, uri, start: 0, end: size, size, compression: 'gzip' });
       continue;
     }
-    for (let start = 0; start < size; start += splitSize) {
-      splits.push({ id: splits.length, uri, start, end: Math.min(start + splitSize, size), size });
+    let start = 0;
+    while ((size - start) / splitSize > SPLIT_SLOP) {
+      splits.push({ id: splits.length, uri, start, end: start + splitSize, size });
+      start += splitSize;
     }
+    splits.push({ id: splits.length, uri, start, end: size, size });
   }
   return splits;
 }

@@ -45,4 +45,43 @@ describe('makeSplits', () => {
   it.each([0, -1, 1.5, Number.NaN])('refuses split size %s', (size) => {
     expect(() => makeSplits([], size)).toThrow(InvalidSizeError);
   });
+
+  it.each([
+    [100, 100, [[0, 100]]],
+    [105, 100, [[0, 105]]],
+    [110, 100, [[0, 110]]],
+    [
+      111,
+      100,
+      [
+        [0, 100],
+        [100, 111],
+      ],
+    ],
+    [
+      330,
+      100,
+      [
+        [0, 100],
+        [100, 200],
+        [200, 330],
+      ],
+    ],
+    [
+      331,
+      100,
+      [
+        [0, 100],
+        [100, 200],
+        [200, 300],
+        [300, 331],
+      ],
+    ],
+  ])(
+    'a %i-byte file in %i-byte splits: a remainder up to 10%% joins the last split',
+    (size, splitSize, ranges) => {
+      const splits = makeSplits([{ uri: 'file:///in.txt', size }], splitSize);
+      expect(splits.map((s) => [s.start, s.end])).toEqual(ranges);
+    },
+  );
 });
