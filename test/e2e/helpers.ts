@@ -10,17 +10,7 @@ export function tempDir(prefix = 'stepmr-e2e-'): { dir: string; cleanup: () => v
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A deterministic pseudo-random generator (mulberry32), so failures can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../support/rng.js';
 
 /** The text of an input file as a plain reader sees it (gunzipped when it ends in .gz). */
 export function readText(path: string): string {

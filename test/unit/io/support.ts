@@ -6,17 +6,7 @@ import { type ReadSplitOptions, readSplit } from '../../../framework/io/readSpli
 import type { InputFormat, Split } from '../../../framework/job/types.js';
 import { FileStore } from '../../../framework/store/FileStore.js';
 
-/** A deterministic PRNG (mulberry32), so a failing case can be replayed from its seed. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng as random } from '../../support/rng.js';
 
 export function pick<T>(rand: () => number, items: readonly T[]): T {
   return items[Math.floor(rand() * items.length)] as T;

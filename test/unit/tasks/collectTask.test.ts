@@ -24,18 +24,10 @@ import {
   runReduceStage,
   type TaskEnv,
   taskEnv,
+  wordcount,
   writeMapRunResults,
 } from './support.js';
 
-const sum = (_word: string, counts: number[]) => counts.reduce((a, b) => a + b, 0);
-const wordcount = defineJob({
-  input: lines(),
-  map(line, emit: Emit<string, number>) {
-    for (const word of line.split(' ')) if (word !== '') emit(word, 1);
-  },
-  combine: sum,
-  reduce: sum,
-});
 const upper = defineJob({
   input: lines(),
   map(line, emit: Emit<number, string>, ctx) {

@@ -17,6 +17,7 @@ import {
   runReduceStage,
   type TaskEnv,
   taskEnv,
+  wordcount,
 } from './support.js';
 
 /** No combiner: every emitted value reaches the reducer. */
@@ -35,17 +36,6 @@ const stats = defineJob({
     sum: values.reduce((a, b) => a + b, 0),
     max: Math.max(...values),
   }),
-});
-
-const sum = (_word: string, counts: number[]) => counts.reduce((a, b) => a + b, 0);
-/** A combiner folds values map-side; the reducer sees partial sums. */
-const wordcount = defineJob({
-  input: lines(),
-  map(line, emit: Emit<string, number>) {
-    for (const word of line.split(' ')) if (word !== '') emit(word, 1);
-  },
-  combine: sum,
-  reduce: sum,
 });
 
 const INPUTS = {

@@ -2,7 +2,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Job } from '../../../framework/job/defineJob.js';
+import { lines } from '../../../framework/io/index.js';
+import { defineJob, type Emit, type Job } from '../../../framework/job/defineJob.js';
 import type { Key, Split } from '../../../framework/job/types.js';
 import { planJob } from '../../../framework/plan/planJob.js';
 import { FileStore } from '../../../framework/store/FileStore.js';
@@ -97,17 +98,9 @@ export async function taskEnv(
   };
 }
 
-/** A deterministic pseudo-random generator (mulberry32), so failures can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../support/rng.js';
+
+export { rng };
 
 const VOCABULARY = ['alpha', 'beta', 'gamma', 'déjà', 'straße', '東京', 'x', 'zz', '42', 'naïve', 'ω'];
 
@@ -295,3 +288,15 @@ export async function runReduceStage(
   const details = await writeMapRunResults(env.work, `${env.ref.prefix}results/reduce/`, results);
   return { results: results.map((r) => r.output), details };
 }
+
+const sum = (_word: string, counts: number[]) => counts.reduce((a, b) => a + b, 0);
+
+/** Counts space-separated words, with a combiner: the reducer sees partial sums. */
+export const wordcount = defineJob({
+  input: lines(),
+  map(line, emit: Emit<string, number>) {
+    for (const word of line.split(' ')) if (word !== '') emit(word, 1);
+  },
+  combine: sum,
+  reduce: sum,
+});
