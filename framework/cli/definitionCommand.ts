@@ -1,10 +1,10 @@
 import { basename, dirname } from 'node:path';
 import type { Command } from 'commander';
-import { resolveOptions } from '../job/options.js';
+import { resolveOptions, type Tolerance, toleranceFields } from '../job/options.js';
 import { defaultSplitsPerTask, EMBEDDED_FUNCTIONS } from '../runtime/embedded/runEmbedded.js';
 import { loadJobModule, resolveJobModule } from '../runtime/loadJob.js';
 import { buildDefinition } from '../statemachine/buildDefinition.js';
-import { positiveInt, size } from './parse.js';
+import { positiveInt, size, tolerance } from './parse.js';
 
 interface DefinitionFlags {
   readonly map?: string;
@@ -14,6 +14,7 @@ interface DefinitionFlags {
   readonly splitsPerTask?: number;
   readonly maxConcurrency?: number;
   readonly express: boolean;
+  readonly tolerate?: Tolerance;
 }
 
 /** Adds `stepmr definition`. */
@@ -37,6 +38,7 @@ export function addDefinitionCommand(program: Command): void {
       positiveInt('--max-concurrency', 10_000),
     )
     .option('--no-express', 'run children as STANDARD workflows instead of EXPRESS')
+    .option('--tolerate <n|n%>', 'map tasks allowed to fail, as a count or a percentage', tolerance)
     .action(async (spec: string, flags: DefinitionFlags) => {
       const path = await resolveJobModule(spec);
       const job = await loadJobModule(path);
@@ -52,6 +54,7 @@ export function addDefinitionCommand(program: Command): void {
         splitsPerTask: flags.splitsPerTask ?? defaultSplitsPerTask(options.splitSize),
         ...(flags.maxConcurrency ? { maxConcurrency: flags.maxConcurrency } : {}),
         executionType: flags.express ? 'EXPRESS' : 'STANDARD',
+        ...toleranceFields(flags.tolerate),
       });
       process.stdout.write(`${JSON.stringify(definition, null, 2)}\n`);
     });

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { parseTolerance, type Tolerance } from '../job/options.js';
 import { parseSize } from '../plan/index.js';
 
 /** Commander parser for a positive integer option. */
@@ -31,4 +32,15 @@ export function oneOf<T extends string>(name: string, allowed: readonly T[]) {
     }
     return value as T;
   };
+}
+
+/** Commander parser for `--tolerate`: a percentage (`5%`) or a count (`3`) of map tasks. */
+export function tolerance(value: string): Tolerance {
+  const parsed = parseTolerance(value);
+  if (!parsed) {
+    throw new InvalidArgumentError(
+      `--tolerate takes a percentage of map tasks such as 5% (0 to 100) or a number of map tasks such as 3, got "${value}"`,
+    );
+  }
+  return parsed;
 }

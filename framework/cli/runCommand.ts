@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { EngineEvent } from '../engine/index.js';
-import type { RunOptions } from '../job/options.js';
+import type { RunOptions, Tolerance } from '../job/options.js';
 import { runEmbedded } from '../runtime/embedded/runEmbedded.js';
 import { Progress } from './Progress.js';
-import { oneOf, positiveInt, size } from './parse.js';
+import { oneOf, positiveInt, size, tolerance } from './parse.js';
 import { formatSummary } from './summary.js';
 
 interface RunFlags {
@@ -16,6 +16,7 @@ interface RunFlags {
   readonly maxRecordSize?: number;
   readonly format?: NonNullable<RunOptions['format']>;
   readonly threads?: number;
+  readonly tolerate?: Tolerance;
   readonly overwrite?: boolean;
   readonly progress: boolean;
   readonly json?: boolean;
@@ -61,6 +62,11 @@ export function addRunCommand(program: Command): void {
       oneOf('--format', ['jsonl', 'csv', 'text'] as const),
     )
     .option('-t, --threads <n>', 'worker threads (default: number of cores)', positiveInt('--threads', 256))
+    .option(
+      '--tolerate <n|n%>',
+      'map tasks allowed to fail, as a count or a percentage; the job then succeeds and _SUCCESS lists the failed splits (default: none)',
+      tolerance,
+    )
     .option('--overwrite', 'replace the output directory if it exists')
     .option('--no-progress', 'do not show progress')
     .option('--json', 'print the _SUCCESS manifest as JSON on stdout when done')
@@ -105,6 +111,7 @@ export function addRunCommand(program: Command): void {
         ...(flags.maxRecordSize ? { maxRecordBytes: flags.maxRecordSize } : {}),
         ...(flags.format ? { format: flags.format } : {}),
         ...(flags.threads ? { threads: flags.threads } : {}),
+        ...(flags.tolerate ? { tolerate: flags.tolerate } : {}),
         onPlan: (plan) => {
           bytesTotal = plan.inputBytes;
           if (flags.progress) {

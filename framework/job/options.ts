@@ -13,6 +13,8 @@ export interface RunOptions {
   readonly maxRecordBytes?: number;
   /** Output format; overrides the job's. @default the job's, else JSON Lines */
   readonly format?: OutputFormat['kind'];
+  /** Map tasks allowed to fail; their splits are listed in `_SUCCESS`. @default none */
+  readonly tolerate?: Tolerance;
 }
 
 /** The defaults, measured on a 2-core machine (see bench/). */
@@ -51,4 +53,36 @@ export function resolveOptions(job: Job, run: RunOptions): ResolvedOptions {
     maxRecordBytes: pick('maxRecordBytes'),
     outputFormat: run.format && run.format !== output.kind ? { kind: run.format } : output,
   };
+}
+
+/** Map tasks allowed to fail while the job still succeeds: a percentage of them, or a count. */
+export type Tolerance = { readonly percent: number } | { readonly count: number };
+
+/**
+ * Reads `--tolerate`: `5%` (a percentage of map tasks, 0–100) or `3` (a number of map tasks).
+ * Returns undefined for text that is neither.
+ *
+ * @example
+ * ```ts
+ * parseTolerance('2.5%'); // { percent: 2.5 }
+ * parseTolerance('3');    // { count: 3 }
+ * ```
+ */
+export function parseTolerance(text: string): Tolerance | undefined {
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(text.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  if (m[2] === '%') return n <= 100 ? { percent: n } : undefined;
+  return Number.isSafeInteger(n) ? { count: n } : undefined;
+}
+
+/** The state machine's tolerance fields for a tolerance. */
+export function toleranceFields(tolerance: Tolerance | undefined): {
+  toleratedFailurePercentage?: number;
+  toleratedFailureCount?: number;
+} {
+  if (!tolerance) return {};
+  return 'percent' in tolerance
+    ? { toleratedFailurePercentage: tolerance.percent }
+    : { toleratedFailureCount: tolerance.count };
 }

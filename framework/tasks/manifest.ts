@@ -1,4 +1,5 @@
-import type { MapRunResults } from './mapRunResults.js';
+import type { Split } from '../job/types.js';
+import type { FailedItem, MapRunResults } from './mapRunResults.js';
 import type { JobPlan, MapTaskResult, ReduceTaskResult } from './payloads.js';
 
 /** One committed part, as `_SUCCESS` lists it. */
@@ -39,11 +40,38 @@ export interface SuccessManifest {
   readonly splits: number;
   readonly reducers: number;
   readonly stages: { readonly map: StageStats; readonly reduce?: StageStats };
-  readonly failedSplits: readonly {
-    readonly splits: unknown;
-    readonly error: string;
-    readonly cause: string;
+  /** Map tasks that failed within the tolerance: their splits were not counted. */
+  readonly failedSplits: readonly FailedSplits[];
+}
+
+/** One failed map task in `_SUCCESS`: which bytes of which files it left out, and why. */
+export interface FailedSplits {
+  readonly splits: readonly {
+    readonly id: number;
+    readonly uri: string;
+    readonly start: number;
+    readonly end: number;
   }[];
+  /** The error name, e.g. `UserCodeError` or `BadRecordError`. */
+  readonly error: string;
+  readonly message: string;
+}
+
+/** The splits and error of a failed map task, from its ResultWriter entry. */
+function failedSplits(failed: FailedItem): FailedSplits {
+  const items = (failed.input as { Items?: Split[] } | undefined)?.Items ?? [];
+  let message = failed.cause;
+  try {
+    const cause = JSON.parse(failed.cause) as { errorMessage?: unknown };
+    if (typeof cause.errorMessage === 'string') message = cause.errorMessage;
+  } catch {
+    // a cause that is not a Lambda error's JSON is kept as it is
+  }
+  return {
+    splits: items.map(({ id, uri, start, end }) => ({ id, uri, start, end })),
+    error: failed.error,
+    message,
+  };
 }
 
 function stage<T>(
@@ -101,10 +129,6 @@ export function buildManifest(
     splits: plan.splits,
     reducers: plan.reducers,
     stages: reduceStage ? { map: mapStage, reduce: reduceStage } : { map: mapStage },
-    failedSplits: maps.failed.map((f) => ({
-      splits: (f.input as { Items?: unknown })?.Items ?? f.input,
-      error: f.error,
-      cause: f.cause,
-    })),
+    failedSplits: maps.failed.map(failedSplits),
   };
 }

@@ -120,6 +120,18 @@ describe('stepmr run', () => {
     );
     expect(zero.code).toBe(2);
     expect(zero.stderr).toContain('--reducers must be a whole number');
+    const tolerate = stepmr(
+      'run',
+      'examples/wordcount',
+      '-i',
+      'examples/wordcount/data',
+      '-o',
+      join(tmp.dir, 't'),
+      '--tolerate',
+      'half',
+    );
+    expect(tolerate.code).toBe(2);
+    expect(tolerate.stderr).toContain('--tolerate takes a percentage');
     const size = stepmr(
       'run',
       'examples/wordcount',
@@ -146,6 +158,7 @@ describe('stepmr run', () => {
       '--max-record-size',
       '--format',
       '--threads',
+      '--tolerate',
       '--overwrite',
       '--no-progress',
       '--json',

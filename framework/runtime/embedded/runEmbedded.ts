@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Engine, type EngineEvent } from '../../engine/index.js';
 import type { Job } from '../../job/defineJob.js';
-import { type RunOptions, resolveOptions } from '../../job/options.js';
+import { type RunOptions, resolveOptions, toleranceFields } from '../../job/options.js';
 import { planJob } from '../../plan/planJob.js';
 import { buildDefinition } from '../../statemachine/buildDefinition.js';
 import { FileStore } from '../../store/FileStore.js';
@@ -135,6 +135,7 @@ export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
       functions: EMBEDDED_FUNCTIONS,
       hasReduce: job.reduce !== undefined,
       splitsPerTask: run.splitsPerTask ?? defaultSplitsPerTask(options.splitSize),
+      ...toleranceFields(run.tolerate),
     });
     const observer = new JobObserver(planned.ref.jobId);
     const engine = new Engine({
