@@ -13,6 +13,17 @@ export function positiveInt(name: string, max: number) {
   };
 }
 
+/** Commander parser for a whole number, 0 or more. */
+export function nonNegativeInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new InvalidArgumentError(`${name} must be a whole number, 0 or more, got "${value}"`);
+    }
+    return n;
+  };
+}
+
 /** Commander parser for a size such as `8MB`, `512KiB` or `1048576`. */
 export function size(name: string) {
   return (value: string): number => {

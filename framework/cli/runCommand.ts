@@ -3,7 +3,7 @@ import type { EngineEvent } from '../engine/index.js';
 import type { RunOptions, Tolerance } from '../job/options.js';
 import { runEmbedded } from '../runtime/embedded/runEmbedded.js';
 import { Progress } from './Progress.js';
-import { oneOf, positiveInt, size, tolerance } from './parse.js';
+import { nonNegativeInt, oneOf, positiveInt, size, tolerance } from './parse.js';
 import { formatSummary } from './summary.js';
 
 interface RunFlags {
@@ -17,6 +17,8 @@ interface RunFlags {
   readonly format?: NonNullable<RunOptions['format']>;
   readonly threads?: number;
   readonly tolerate?: Tolerance;
+  readonly badRecords?: 'fail' | 'skip';
+  readonly maxBadRecords?: number;
   readonly overwrite?: boolean;
   readonly progress: boolean;
   readonly json?: boolean;
@@ -67,6 +69,16 @@ export function addRunCommand(program: Command): void {
       'map tasks allowed to fail, as a count or a percentage; the job then succeeds and _SUCCESS lists the failed splits (default: none)',
       tolerance,
     )
+    .option(
+      '--bad-records <policy>',
+      'fail: a malformed record fails the job; skip: it is skipped, counted and sampled in _SUCCESS (default: fail)',
+      oneOf('--bad-records', ['fail', 'skip'] as const),
+    )
+    .option(
+      '--max-bad-records <n>',
+      'with --bad-records skip, the most records a job may skip before it fails (default: 1000)',
+      nonNegativeInt('--max-bad-records'),
+    )
     .option('--overwrite', 'replace the output directory if it exists')
     .option('--no-progress', 'do not show progress')
     .option('--json', 'print the _SUCCESS manifest as JSON on stdout when done')
@@ -112,6 +124,8 @@ export function addRunCommand(program: Command): void {
         ...(flags.format ? { format: flags.format } : {}),
         ...(flags.threads ? { threads: flags.threads } : {}),
         ...(flags.tolerate ? { tolerate: flags.tolerate } : {}),
+        ...(flags.badRecords ? { badRecords: flags.badRecords } : {}),
+        ...(flags.maxBadRecords !== undefined ? { maxBadRecords: flags.maxBadRecords } : {}),
         onPlan: (plan) => {
           bytesTotal = plan.inputBytes;
           if (flags.progress) {

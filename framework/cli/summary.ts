@@ -31,6 +31,7 @@ export function formatSummary(summary: RunSummary): string {
   lines.push(`  time     ${stages}`);
   if (m.failedSplits.length)
     lines.push(`  failed   ${m.failedSplits.length} map tasks tolerated (see _SUCCESS)`);
+  if (m.badRecords.count) lines.push(`  skipped  ${m.badRecords.count} bad records (samples in _SUCCESS)`);
   lines.push(`  result   ${summary.output}  (manifest: ${summary.output}/_SUCCESS)`);
   return `${lines.join('\n')}\n`;
 }

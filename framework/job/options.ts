@@ -15,6 +15,10 @@ export interface RunOptions {
   readonly format?: OutputFormat['kind'];
   /** Map tasks allowed to fail; their splits are listed in `_SUCCESS`. @default none */
   readonly tolerate?: Tolerance;
+  /** What a malformed record does: fail the job, or be skipped, counted and sampled. @default 'fail' */
+  readonly badRecords?: 'fail' | 'skip';
+  /** With `badRecords: 'skip'`, the most bad records a job may skip before it fails. @default 1000 */
+  readonly maxBadRecords?: number;
 }
 
 /** The defaults, measured on a 2-core machine (see bench/). */
@@ -32,6 +36,13 @@ export interface ResolvedOptions {
   readonly memoryBudget: number;
   readonly maxRecordBytes: number;
   readonly outputFormat: OutputFormat;
+  readonly badRecords: BadRecordPolicy;
+}
+
+/** How a job treats malformed records: `max` is the most it may skip (0 when failing). */
+export interface BadRecordPolicy {
+  readonly policy: 'fail' | 'skip';
+  readonly max: number;
 }
 
 /**
@@ -52,6 +63,10 @@ export function resolveOptions(job: Job, run: RunOptions): ResolvedOptions {
     memoryBudget: pick('memoryBudget'),
     maxRecordBytes: pick('maxRecordBytes'),
     outputFormat: run.format && run.format !== output.kind ? { kind: run.format } : output,
+    badRecords:
+      run.badRecords === 'skip'
+        ? { policy: 'skip', max: run.maxBadRecords ?? 1000 }
+        : { policy: 'fail', max: 0 },
   };
 }
 

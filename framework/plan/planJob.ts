@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Job } from '../job/defineJob.js';
+import type { BadRecordPolicy } from '../job/options.js';
 import type { OutputFormat, Split } from '../job/types.js';
 import type { Store } from '../store/Store.js';
 import { type JobPlan, type JobRef, workKeys } from '../tasks/payloads.js';
@@ -23,6 +24,8 @@ export interface PlanRequest {
   readonly splitSize: number;
   readonly memoryBudget: number;
   readonly maxRecordBytes: number;
+  /** @default fail on the first bad record */
+  readonly badRecords?: BadRecordPolicy;
   readonly jobId?: string;
   readonly now?: () => number;
 }
@@ -71,6 +74,7 @@ export async function planJob(request: PlanRequest): Promise<PlannedJob> {
     inputBytes: files.reduce((n, f) => n + f.size, 0),
     memoryBudget: request.memoryBudget,
     maxRecordBytes: request.maxRecordBytes,
+    badRecords: request.badRecords ?? { policy: 'fail', max: 0 },
   };
   const store = request.work.store;
   await store.put(workKeys.plan(ref), `${JSON.stringify(plan, null, 2)}\n`);

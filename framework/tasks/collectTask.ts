@@ -2,8 +2,8 @@ import type { OutputFormat } from '../job/types.js';
 import type { Store } from '../store/Store.js';
 import { moveObject } from '../store/transfer.js';
 import type { TaskDeps } from './deps.js';
-import { CommitVerificationError } from './errors.js';
-import { buildManifest, type SuccessManifest } from './manifest.js';
+import { BadRecordLimitError, CommitVerificationError } from './errors.js';
+import { buildManifest, type SuccessManifest, totalBadRecords } from './manifest.js';
 import { readMapRunResults } from './mapRunResults.js';
 import type {
   CollectEvent,
@@ -70,6 +70,12 @@ export async function collectTask(
   if (committed?.jobId === event.jobId) {
     await removeWork(work, event);
     return summary(committed);
+  }
+  const bad = totalBadRecords(maps);
+  if (bad.count > plan.badRecords.max) {
+    throw new BadRecordLimitError(
+      `job ${event.jobId} skipped ${bad.count} bad records, more than --max-bad-records ${plan.badRecords.max}; the output has no _SUCCESS`,
+    );
   }
   if (reduces && staged.length !== plan.reducers) {
     throw new CommitVerificationError(

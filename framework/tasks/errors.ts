@@ -14,3 +14,8 @@ export class CommitVerificationError extends StepmrError {
 export class UserCodeError extends StepmrError {
   override readonly name = 'UserCodeError';
 }
+
+/** More bad records than `--max-bad-records` allows were skipped: the job fails. */
+export class BadRecordLimitError extends StepmrError {
+  override readonly name = 'BadRecordLimitError';
+}

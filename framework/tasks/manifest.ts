@@ -1,6 +1,6 @@
 import type { Split } from '../job/types.js';
 import type { FailedItem, MapRunResults } from './mapRunResults.js';
-import type { JobPlan, MapTaskResult, ReduceTaskResult } from './payloads.js';
+import type { BadRecords, JobPlan, MapTaskResult, ReduceTaskResult } from './payloads.js';
 
 /** One committed part, as `_SUCCESS` lists it. */
 export interface CommittedPart {
@@ -42,6 +42,22 @@ export interface SuccessManifest {
   readonly stages: { readonly map: StageStats; readonly reduce?: StageStats };
   /** Map tasks that failed within the tolerance: their splits were not counted. */
   readonly failedSplits: readonly FailedSplits[];
+  /** Records skipped under `--bad-records skip`: how many, and the first few. */
+  readonly badRecords: BadRecords;
+}
+
+/** Bad records `_SUCCESS` samples at most. */
+const MANIFEST_SAMPLES = 20;
+
+/** The bad records of all map tasks: the total and the first samples, in split order. */
+export function totalBadRecords(maps: MapRunResults<MapTaskResult>): BadRecords {
+  const tasks = maps.succeeded
+    .filter((m) => m.badRecords !== undefined)
+    .sort((a, b) => (a.splits[0] ?? 0) - (b.splits[0] ?? 0));
+  return {
+    count: tasks.reduce((n, m) => n + (m.badRecords?.count ?? 0), 0),
+    samples: tasks.flatMap((m) => m.badRecords?.samples ?? []).slice(0, MANIFEST_SAMPLES),
+  };
 }
 
 /** One failed map task in `_SUCCESS`: which bytes of which files it left out, and why. */
@@ -130,5 +146,6 @@ export function buildManifest(
     reducers: plan.reducers,
     stages: reduceStage ? { map: mapStage, reduce: reduceStage } : { map: mapStage },
     failedSplits: maps.failed.map(failedSplits),
+    badRecords: totalBadRecords(maps),
   };
 }

@@ -1,13 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { StepmrError } from '../errors.js';
-import { PartWriter, readSplit } from '../io/index.js';
+import { type BadRecordError, PartWriter, readSplit } from '../io/index.js';
 import type { Job, MapContext } from '../job/defineJob.js';
 import type { Key, Split } from '../job/types.js';
 import { MapOutputBuffer } from '../shuffle/index.js';
 import type { TaskDeps } from './deps.js';
-import { UserCodeError } from './errors.js';
-import type { MapTaskEvent, MapTaskResult } from './payloads.js';
+import { BadRecordLimitError, UserCodeError } from './errors.js';
+import type { BadRecordSample, BadRecords, JobPlan, MapTaskEvent, MapTaskResult } from './payloads.js';
 import { workKeys } from './payloads.js';
 import { readPlan } from './plan.js';
 
@@ -47,7 +47,7 @@ export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapT
       ...(job.combine ? { combine: guardCombine(job.combine) } : {}),
     });
     try {
-      const read = await runMap(job, event.Items, deps, plan.input, plan.maxRecordBytes, (k, v) => {
+      const read = await runMap(job, event.Items, deps, plan, (k, v) => {
         recordsOut++;
         buffer.add(k, v);
       });
@@ -61,6 +61,7 @@ export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapT
         recordsOut,
         bytesIn: read.bytes,
         spills: out.spills,
+        ...badRecordsOf(read),
         ms: deps.now() - started,
       };
     } finally {
@@ -69,7 +70,7 @@ export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapT
   }
 
   const writer = new PartWriter(plan.outputFormat);
-  const read = await runMap(job, event.Items, deps, plan.input, plan.maxRecordBytes, (k, v) => {
+  const read = await runMap(job, event.Items, deps, plan, (k, v) => {
     recordsOut++;
     writer.write(k, v);
   });
@@ -83,20 +84,52 @@ export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapT
     recordsOut,
     bytesIn: read.bytes,
     spills: 0,
+    ...badRecordsOf(read),
     ms: deps.now() - started,
   };
 }
+
+function badRecordsOf(read: MapRead): { badRecords?: BadRecords } {
+  return read.bad.count > 0 ? { badRecords: read.bad } : {};
+}
+
+/** What a task read: records and bytes, and the bad records it skipped. */
+interface MapRead {
+  readonly records: number;
+  readonly bytes: number;
+  readonly bad: { count: number; samples: BadRecordSample[] };
+}
+
+/** Bad records a task keeps as samples for `_SUCCESS`. */
+const SAMPLES_PER_TASK = 10;
 
 async function runMap(
   job: Job,
   splits: readonly Split[],
   deps: TaskDeps,
-  input: Parameters<typeof readSplit>[2],
-  maxRecordBytes: number,
+  plan: JobPlan,
   sink: Sink,
-): Promise<{ records: number; bytes: number }> {
+): Promise<MapRead> {
   let records = 0;
   let bytes = 0;
+  const bad = { count: 0, samples: [] as BadRecordSample[] };
+  // Under the skip policy a bad record is counted and sampled; past the job's maximum the task
+  // fails (the commit checks the job's total).
+  const onBadRecord =
+    plan.badRecords.policy === 'skip'
+      ? (error: BadRecordError) => {
+          bad.count++;
+          const { uri, offset, line } = error.position;
+          if (bad.samples.length < SAMPLES_PER_TASK)
+            bad.samples.push({ uri, offset, line, reason: error.reason });
+          if (bad.count > plan.badRecords.max) {
+            throw new BadRecordLimitError(
+              `more than ${plan.badRecords.max} bad records (--max-bad-records); the last: ${error.message}`,
+              { cause: error },
+            );
+          }
+        }
+      : undefined;
   for (const split of splits) {
     const ctx = { uri: split.uri, offset: 0, line: undefined as number | undefined };
     const context: MapContext = ctx;
@@ -116,11 +149,14 @@ async function runMap(
           })
         : undefined;
     };
-    const read = await readSplit(deps.open(split.uri), split, input, onRecord, { maxRecordBytes });
+    const read = await readSplit(deps.open(split.uri), split, plan.input, onRecord, {
+      maxRecordBytes: plan.maxRecordBytes,
+      ...(onBadRecord ? { onBadRecord } : {}),
+    });
     records += read.records;
     bytes += read.bytes;
   }
-  return { records, bytes };
+  return { records, bytes, bad };
 }
 
 /** The user's combine, whose exceptions name the key (they may happen far from any record). */

@@ -1,3 +1,4 @@
+import type { BadRecordPolicy } from '../job/options.js';
 import type { InputFormat, OutputFormat, Split } from '../job/types.js';
 
 /**
@@ -29,6 +30,21 @@ export interface JobPlan {
   readonly inputBytes: number;
   readonly memoryBudget: number;
   readonly maxRecordBytes: number;
+  readonly badRecords: BadRecordPolicy;
+}
+
+/** A skipped record, as `_SUCCESS` samples it. */
+export interface BadRecordSample {
+  readonly uri: string;
+  readonly offset: number;
+  readonly line: number | undefined;
+  readonly reason: string;
+}
+
+/** The bad records a task skipped: how many, and the first few. */
+export interface BadRecords {
+  readonly count: number;
+  readonly samples: readonly BadRecordSample[];
 }
 
 /** The event of a map task: one batch of splits, as Distributed Map's ItemBatcher makes it. */
@@ -66,6 +82,8 @@ export interface MapTaskResult {
   readonly recordsOut: number;
   readonly bytesIn: number;
   readonly spills: number;
+  /** Set when records were skipped under the `skip` policy. */
+  readonly badRecords?: BadRecords;
   readonly ms: number;
 }
 

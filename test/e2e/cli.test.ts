@@ -128,6 +128,8 @@ describe('stepmr run', () => {
       '-o',
       join(tmp.dir, 't'),
       '--tolerate',
+      '--bad-records',
+      '--max-bad-records',
       'half',
     );
     expect(tolerate.code).toBe(2);

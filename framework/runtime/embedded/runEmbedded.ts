@@ -122,6 +122,7 @@ export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
       splitSize: options.splitSize,
       memoryBudget: options.memoryBudget,
       maxRecordBytes: options.maxRecordBytes,
+      badRecords: options.badRecords,
     });
     stageMs.Plan = Date.now() - started;
     run.onPlan?.({

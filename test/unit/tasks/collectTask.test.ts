@@ -251,7 +251,7 @@ describe('collectTask commit', () => {
     const manifest = JSON.parse(readFileSync(join(env.outputDir, '_SUCCESS'), 'utf8')) as SuccessManifest;
     expect(manifest.stages.map.failedTasks).toBe(1);
     expect(manifest.failedSplits).toEqual([
-      { splits: failedInput.Items, error: 'ObjectNotFoundError', cause: 'No object at /gone.txt' },
+      { splits: failedInput.Items, error: 'ObjectNotFoundError', message: 'No object at /gone.txt' },
     ]);
   });
 
