@@ -1,10 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { StepmrError } from '../errors.js';
+import { JobCancelledError } from '../runtime/errors.js';
 import { addDefinitionCommand } from './definitionCommand.js';
 import { addRunCommand } from './runCommand.js';
 
 /**
- * The `stepmr` command. Returns the exit code: 0 on success, 1 when a job fails, 2 for bad usage.
+ * The `stepmr` command. Returns the exit code: 0 on success, 1 when a job fails, 2 for bad usage, 130 when cancelled.
  *
  * @example
  * ```ts
@@ -29,6 +30,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const known = error instanceof StepmrError;
     process.stderr.write(`\nstepmr: ${known ? `${e.name}: ` : ''}${e.message}\n`);
     if (!known && process.env.STEPMR_DEBUG) process.stderr.write(`${e.stack}\n`);
-    return 1;
+    // 130: the conventional code of a program ended by Ctrl-C (128 + SIGINT).
+    return e instanceof JobCancelledError ? 130 : 1;
   }
 }

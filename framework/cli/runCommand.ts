@@ -111,7 +111,16 @@ export function addRunCommand(program: Command): void {
           if (stage) progress.finish(stage.label);
         }
       };
+      // Ctrl-C stops the execution and its workers; a second Ctrl-C exits at once.
+      const cancel = new AbortController();
+      const onSigint = () => {
+        if (cancel.signal.aborted) process.exit(130);
+        process.stderr.write('\nstopping: cancelling the job (Ctrl-C again to quit at once)\n');
+        cancel.abort();
+      };
+      process.on('SIGINT', onSigint);
       const summary = await runEmbedded({
+        signal: cancel.signal,
         job,
         inputs: flags.input,
         output: flags.output,
@@ -135,7 +144,7 @@ export function addRunCommand(program: Command): void {
           }
         },
         onEvent,
-      });
+      }).finally(() => process.off('SIGINT', onSigint));
       progress.close();
       process.stderr.write(formatSummary(summary));
       if (flags.json) process.stdout.write(`${JSON.stringify(summary.manifest, null, 2)}\n`);

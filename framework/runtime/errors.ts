@@ -19,3 +19,8 @@ export class InvalidOptionError extends StepmrError {
 export class JobFailedError extends StepmrError {
   override readonly name = 'JobFailedError';
 }
+
+/** A run was cancelled (Ctrl-C, or its AbortSignal); it published nothing. */
+export class JobCancelledError extends StepmrError {
+  override readonly name = 'JobCancelledError';
+}

@@ -9,7 +9,7 @@ import { buildDefinition } from '../../statemachine/buildDefinition.js';
 import { FileStore } from '../../store/FileStore.js';
 import { toUri } from '../../store/uri.js';
 import type { SuccessManifest } from '../../tasks/manifest.js';
-import { JobFailedError, OutputExistsError } from '../errors.js';
+import { JobCancelledError, JobFailedError, OutputExistsError } from '../errors.js';
 import { JobObserver } from '../JobObserver.js';
 import { loadJobModule, resolveJobModule } from '../loadJob.js';
 import { LOCAL_BUCKETS_ENV } from '../taskDeps.js';
@@ -38,6 +38,8 @@ export interface EmbeddedRun extends RunOptions {
   readonly threads?: number;
   /** Splits per map task; small splits are grouped. @default so that a task reads about 16 MiB */
   readonly splitsPerTask?: number;
+  /** Cancels the run: the execution stops, its workers are terminated, nothing is published. */
+  readonly signal?: AbortSignal;
   /** Progress events of the engine. */
   readonly onEvent?: (event: EngineEvent) => void;
   /** Called once the plan is written, with the number of splits and input bytes. */
@@ -151,7 +153,13 @@ export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
       },
     });
     const execution = engine.startExecution({ definition, input: planned.ref, name: planned.ref.jobId });
-    const result = await execution.done;
+    const cancel = () => void execution.stop('Stepmr.Cancelled', 'the run was cancelled');
+    run.signal?.addEventListener('abort', cancel, { once: true });
+    if (run.signal?.aborted) cancel();
+    const result = await execution.done.finally(() => run.signal?.removeEventListener('abort', cancel));
+    if (result.status === 'ABORTED') {
+      throw new JobCancelledError(`job ${planned.ref.jobId} was cancelled; nothing was published`);
+    }
     if (result.status !== 'SUCCEEDED') {
       throw new JobFailedError(
         `job ${planned.ref.jobId} failed, nothing was published: ${observer.failureReason(result)}`,
