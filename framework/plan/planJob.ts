@@ -4,7 +4,7 @@ import type { BadRecordPolicy } from '../job/options.js';
 import type { OutputFormat, Split } from '../job/types.js';
 import type { Store } from '../store/Store.js';
 import { type JobPlan, type JobRef, workKeys } from '../tasks/payloads.js';
-import { listInputs } from './listInputs.js';
+import { type InputFile, listInputs } from './listInputs.js';
 import { makeSplits } from './makeSplits.js';
 
 /** What the driver needs to plan one run of a job. */
@@ -15,6 +15,8 @@ export interface PlanRequest {
   /** How tasks load the job: a module path (embedded) or a registry name (AWS). */
   readonly module: string;
   readonly inputs: readonly string[];
+  /** The inputs already listed by the caller; listed here when absent. */
+  readonly files?: readonly InputFile[];
   /** Output location URI. */
   readonly output: string;
   readonly outputFormat: OutputFormat;
@@ -57,7 +59,7 @@ export async function planJob(request: PlanRequest): Promise<PlannedJob> {
   const now = request.now?.() ?? Date.now();
   const jobId = request.jobId ?? newJobId(request.name, now);
   const ref: JobRef = { jobId, bucket: request.work.bucket, prefix: `${request.work.prefix ?? ''}${jobId}/` };
-  const files = await listInputs(request.inputs);
+  const files = request.files ?? (await listInputs(request.inputs));
   const splits = makeSplits(files, request.splitSize);
   const plan: JobPlan = {
     version: 1,

@@ -48,6 +48,9 @@ describe('stepmr run', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('--overwrite');
     expect(existsSync(join(output, 'keep.txt'))).toBe(true);
+    const badInput = stepmr('run', 'examples/wordcount', '-i', 'no/such/dir', '-o', output, '--overwrite');
+    expect(badInput.code).toBe(1);
+    expect(existsSync(join(output, 'keep.txt'))).toBe(true);
     const replaced = stepmr(
       'run',
       'examples/wordcount',

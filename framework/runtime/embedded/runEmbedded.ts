@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Engine, type EngineEvent } from '../../engine/index.js';
 import type { Job } from '../../job/defineJob.js';
 import { type RunOptions, resolveOptions, toleranceFields } from '../../job/options.js';
+import { listInputs } from '../../plan/listInputs.js';
 import { planJob } from '../../plan/planJob.js';
 import { buildDefinition } from '../../statemachine/buildDefinition.js';
 import { FileStore } from '../../store/FileStore.js';
@@ -97,6 +98,8 @@ export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
   const name = job.name ?? basename(dirname(modulePath));
   const options = resolveOptions(job, run);
   const output = resolve(run.output);
+  // Bad input is reported before an existing output is touched, even with --overwrite.
+  const files = await listInputs(run.inputs);
   await prepareOutput(output, run.overwrite ?? false);
   const workDir = join(output, '_temporary');
   const work = new FileStore(workDir);
@@ -117,6 +120,7 @@ export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
       name,
       module: modulePath,
       inputs: run.inputs,
+      files,
       output: toUri(output),
       outputFormat: options.outputFormat,
       work: { store: work, bucket: WORK_BUCKET },
