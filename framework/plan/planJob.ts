@@ -28,6 +28,8 @@ export interface PlanRequest {
   readonly maxRecordBytes: number;
   /** @default fail on the first bad record */
   readonly badRecords?: BadRecordPolicy;
+  /** The commit replaces what the output location holds. @default false */
+  readonly overwrite?: boolean;
   readonly jobId?: string;
   readonly now?: () => number;
 }
@@ -77,6 +79,7 @@ export async function planJob(request: PlanRequest): Promise<PlannedJob> {
     memoryBudget: request.memoryBudget,
     maxRecordBytes: request.maxRecordBytes,
     badRecords: request.badRecords ?? { policy: 'fail', max: 0 },
+    overwrite: request.overwrite ?? false,
   };
   const store = request.work.store;
   await store.put(workKeys.plan(ref), `${JSON.stringify(plan, null, 2)}\n`);

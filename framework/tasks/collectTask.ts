@@ -103,6 +103,10 @@ export async function collectTask(
       );
     }
   }
+  if (plan.overwrite) {
+    const keep = new Set(parts.filter((p) => !toMove.includes(p)).map((p) => p.key));
+    await clearOutput(out.store, out.key, keep, `${work.url}${event.prefix}`);
+  }
   for (const part of toMove) await moveObject(work, part.staged.key, out.store, part.key);
   const listed = parts.map((p) => ({
     name: p.name,
@@ -128,6 +132,26 @@ function summary(manifest: SuccessManifest): CommitResult {
 async function readSuccess(store: Store, key: string): Promise<SuccessManifest | undefined> {
   if (!(await store.head(key))) return undefined;
   return JSON.parse((await store.get(key)).toString('utf8')) as SuccessManifest;
+}
+
+/**
+ * Removes an earlier result from the output location, `_SUCCESS` first so that it never looks
+ * complete meanwhile. Keeps `keep` (parts an earlier attempt of this commit published) and
+ * anything under the job's own working prefix when that lies inside the output location.
+ */
+async function clearOutput(
+  store: Store,
+  prefix: string,
+  keep: ReadonlySet<string>,
+  workUrl: string,
+): Promise<void> {
+  await store.delete([`${prefix}_SUCCESS`]);
+  const old: string[] = [];
+  for await (const object of store.list(prefix)) {
+    if (keep.has(object.key) || `${store.url}${object.key}`.startsWith(workUrl)) continue;
+    old.push(object.key);
+  }
+  for (let i = 0; i < old.length; i += 1000) await store.delete(old.slice(i, i + 1000));
 }
 
 async function removeWork(work: Store, ref: JobRef): Promise<void> {

@@ -31,6 +31,8 @@ export interface JobPlan {
   readonly memoryBudget: number;
   readonly maxRecordBytes: number;
   readonly badRecords: BadRecordPolicy;
+  /** The commit replaces what the output location holds (its earlier result stays until then). */
+  readonly overwrite: boolean;
 }
 
 /** A skipped record, as `_SUCCESS` samples it. */

@@ -65,6 +65,44 @@ describe('stepmr run', () => {
     expect(existsSync(join(output, '_SUCCESS'))).toBe(true);
   });
 
+  it('keeps an earlier result when an --overwrite run fails, and replaces it only at the commit', () => {
+    const output = join(tmp.dir, 'replace');
+    const first = stepmr(
+      'run',
+      'examples/wordcount',
+      '-i',
+      'examples/wordcount/data',
+      '-o',
+      output,
+      '-r',
+      '3',
+    );
+    expect(first.code).toBe(0);
+    const before = readOutput(output);
+    const boom = join(tmp.dir, 'replace-boom.txt');
+    writeFileSync(boom, 'fine\nboom\n');
+    const failed = stepmr('run', 'test/fixtures/jobs/throws.ts', '-i', boom, '-o', output, '--overwrite');
+    expect(failed.code).toBe(1);
+    expect(readOutput(output)).toEqual(before);
+    const second = stepmr(
+      'run',
+      'examples/wordcount',
+      '-i',
+      'examples/wordcount/data/mapreduce.txt',
+      '-o',
+      output,
+      '-r',
+      '2',
+      '--overwrite',
+    );
+    expect(second.code).toBe(0);
+    const after = readOutput(output);
+    expect(after.files).toEqual(['_SUCCESS', 'part-00000.jsonl', 'part-00001.jsonl']);
+    expect(new Map(after.records.map((x) => [x.key as string, x.value as number]))).toEqual(
+      plainWordCount(['examples/wordcount/data/mapreduce.txt']),
+    );
+  });
+
   it.each([
     ['no/such/input', 'no/such/input'],
     ['empty-dir', 'empty-dir'],

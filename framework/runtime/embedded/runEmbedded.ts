@@ -64,20 +64,23 @@ export function defaultSplitsPerTask(splitSize: number): number {
   return Math.max(1, Math.min(1000, Math.floor(TARGET_TASK_BYTES / splitSize)));
 }
 
-async function prepareOutput(output: string, overwrite: boolean): Promise<void> {
+/**
+ * Checks the output location. Returns true when it holds an earlier result to be replaced: that
+ * result stays in place until the commit replaces it, so a failed run leaves it as it was.
+ */
+async function prepareOutput(output: string, overwrite: boolean): Promise<boolean> {
   const info = await stat(output).catch(() => undefined);
   if (info && !info.isDirectory()) {
     throw new OutputExistsError(`output ${output} is a file; choose a directory path for --output`);
   }
-  if (info && (await readdir(output)).length > 0) {
-    if (!overwrite) {
-      throw new OutputExistsError(
-        `output ${output} already exists and is not empty; choose another --output, or pass --overwrite to replace it`,
-      );
-    }
-    await rm(output, { recursive: true, force: true });
+  const replacing = info !== undefined && (await readdir(output)).length > 0;
+  if (replacing && !overwrite) {
+    throw new OutputExistsError(
+      `output ${output} already exists and is not empty; choose another --output, or pass --overwrite to replace it`,
+    );
   }
   await mkdir(output, { recursive: true });
+  return replacing;
 }
 
 /**
@@ -100,7 +103,7 @@ export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
   const output = resolve(run.output);
   // Bad input is reported before an existing output is touched, even with --overwrite.
   const files = await listInputs(run.inputs);
-  await prepareOutput(output, run.overwrite ?? false);
+  const replacing = await prepareOutput(output, run.overwrite ?? false);
   const workDir = join(output, '_temporary');
   const work = new FileStore(workDir);
   const stageMs: Record<string, number> = {};
@@ -129,6 +132,7 @@ export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
       memoryBudget: options.memoryBudget,
       maxRecordBytes: options.maxRecordBytes,
       badRecords: options.badRecords,
+      overwrite: replacing,
     });
     stageMs.Plan = Date.now() - started;
     run.onPlan?.({
@@ -183,7 +187,7 @@ export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
   } finally {
     await invoker.close();
     await rm(workDir, { recursive: true, force: true });
-    // The output was empty or new when the run began: a failed run leaves nothing there.
-    if (!succeeded) await rm(output, { recursive: true, force: true });
+    // A failed run leaves no output it made; an earlier result it was to replace stays.
+    if (!succeeded && !replacing) await rm(output, { recursive: true, force: true });
   }
 }
