@@ -82,11 +82,10 @@ export async function collectTask(
       `job ${event.jobId}: ${staged.length} reduce parts staged, ${plan.reducers} expected; the output has no _SUCCESS`,
     );
   }
-  const parts = staged.map((part) => ({
-    staged: part,
-    name: partName(part.part, plan.outputFormat),
-    key: `${out.key}${partName(part.part, plan.outputFormat)}`,
-  }));
+  const parts = staged.map((part) => {
+    const name = partName(part.part, plan.outputFormat);
+    return { staged: part, name, key: `${out.key}${name}` };
+  });
   // Verify every part before publishing any. A part already at its published name with the
   // size its task reported was moved by an earlier attempt of this commit.
   const toMove: typeof parts = [];

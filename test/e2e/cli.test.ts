@@ -13,21 +13,15 @@ function stepmr(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** `stepmr run examples/wordcount` on its sample data into `output`, with extra options. */
+function wordcount(output: string, ...extra: string[]) {
+  return stepmr('run', 'examples/wordcount', '-i', 'examples/wordcount/data', '-o', output, ...extra);
+}
+
 describe('stepmr run', () => {
   it('runs wordcount, shows progress as plain lines off a terminal, and ends with a summary', () => {
     const output = join(tmp.dir, 'wc');
-    const r = stepmr(
-      'run',
-      'examples/wordcount',
-      '-i',
-      'examples/wordcount/data',
-      '-o',
-      output,
-      '-s',
-      '100',
-      '-r',
-      '2',
-    );
+    const r = wordcount(output, '-s', '100', '-r', '2');
     expect(r.stderr).toContain('succeeded');
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/map +\d+\/\d+ splits/);
@@ -44,22 +38,14 @@ describe('stepmr run', () => {
     const output = join(tmp.dir, 'exists');
     mkdirSync(output);
     writeFileSync(join(output, 'keep.txt'), 'precious');
-    const refused = stepmr('run', 'examples/wordcount', '-i', 'examples/wordcount/data', '-o', output);
+    const refused = wordcount(output);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('--overwrite');
     expect(existsSync(join(output, 'keep.txt'))).toBe(true);
     const badInput = stepmr('run', 'examples/wordcount', '-i', 'no/such/dir', '-o', output, '--overwrite');
     expect(badInput.code).toBe(1);
     expect(existsSync(join(output, 'keep.txt'))).toBe(true);
-    const replaced = stepmr(
-      'run',
-      'examples/wordcount',
-      '-i',
-      'examples/wordcount/data',
-      '-o',
-      output,
-      '--overwrite',
-    );
+    const replaced = wordcount(output, '--overwrite');
     expect(replaced.code).toBe(0);
     expect(existsSync(join(output, 'keep.txt'))).toBe(false);
     expect(existsSync(join(output, '_SUCCESS'))).toBe(true);
@@ -67,16 +53,7 @@ describe('stepmr run', () => {
 
   it('keeps an earlier result when an --overwrite run fails, and replaces it only at the commit', () => {
     const output = join(tmp.dir, 'replace');
-    const first = stepmr(
-      'run',
-      'examples/wordcount',
-      '-i',
-      'examples/wordcount/data',
-      '-o',
-      output,
-      '-r',
-      '3',
-    );
+    const first = wordcount(output, '-r', '3');
     expect(first.code).toBe(0);
     const before = readOutput(output);
     const boom = join(tmp.dir, 'replace-boom.txt');
@@ -149,42 +126,13 @@ describe('stepmr run', () => {
     );
     expect(noJob.code).toBe(1);
     expect(noJob.stderr).toContain('no default job');
-    const zero = stepmr(
-      'run',
-      'examples/wordcount',
-      '-i',
-      'examples/wordcount/data',
-      '-o',
-      join(tmp.dir, 'y'),
-      '-r',
-      '0',
-    );
+    const zero = wordcount(join(tmp.dir, 'y'), '-r', '0');
     expect(zero.code).toBe(2);
     expect(zero.stderr).toContain('--reducers must be a whole number');
-    const tolerate = stepmr(
-      'run',
-      'examples/wordcount',
-      '-i',
-      'examples/wordcount/data',
-      '-o',
-      join(tmp.dir, 't'),
-      '--tolerate',
-      '--bad-records',
-      '--max-bad-records',
-      'half',
-    );
+    const tolerate = wordcount(join(tmp.dir, 't'), '--tolerate', 'half');
     expect(tolerate.code).toBe(2);
     expect(tolerate.stderr).toContain('--tolerate takes a percentage');
-    const size = stepmr(
-      'run',
-      'examples/wordcount',
-      '-i',
-      'examples/wordcount/data',
-      '-o',
-      join(tmp.dir, 'z'),
-      '-s',
-      'lots',
-    );
+    const size = wordcount(join(tmp.dir, 'z'), '-s', 'lots');
     expect(size.code).toBe(2);
     expect(size.stderr).toContain('--split-size');
   });
@@ -201,6 +149,8 @@ describe('stepmr run', () => {
       '--max-record-size',
       '--format',
       '--threads',
+      '--bad-records',
+      '--max-bad-records',
       '--tolerate',
       '--overwrite',
       '--no-progress',
