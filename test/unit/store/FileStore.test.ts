@@ -87,13 +87,14 @@ describe('FileStore', () => {
 
   it('rejects missing objects with ObjectNotFoundError naming the path', async () => {
     const where = path.join(dir, 'missing/file.txt');
+    // Each call starts only when awaited: a rejection must never wait for a handler.
     for (const attempt of [
-      store.get('missing/file.txt'),
-      store.getRange('missing/file.txt', { start: 0, end: 1 }),
-      collect(store.read('missing/file.txt')),
-      store.move('missing/file.txt', 'elsewhere'),
+      () => store.get('missing/file.txt'),
+      () => store.getRange('missing/file.txt', { start: 0, end: 1 }),
+      () => collect(store.read('missing/file.txt')),
+      () => store.move('missing/file.txt', 'elsewhere'),
     ]) {
-      const error = await attempt.then(
+      const error = await attempt().then(
         () => undefined,
         (e: unknown) => e,
       );
