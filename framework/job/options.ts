@@ -90,14 +90,3 @@ export function parseTolerance(text: string): Tolerance | undefined {
   if (m[2] === '%') return n <= 100 ? { percent: n } : undefined;
   return Number.isSafeInteger(n) ? { count: n } : undefined;
 }
-
-/** The state machine's tolerance fields for a tolerance. */
-export function toleranceFields(tolerance: Tolerance | undefined): {
-  toleratedFailurePercentage?: number;
-  toleratedFailureCount?: number;
-} {
-  if (!tolerance) return {};
-  return 'percent' in tolerance
-    ? { toleratedFailurePercentage: tolerance.percent }
-    : { toleratedFailureCount: tolerance.count };
-}

@@ -31,6 +31,9 @@ export function describeFailure(outcome: ExecutionOutcome): string {
  * const engine = new Engine({ invoker, stores, onEvent: (e) => observer.observe(e) });
  * ```
  */
+/** The states of the job's state machine whose times a summary shows; not its Choice or Pass. */
+const STAGES = new Set(['Map', 'Shuffle', 'Reduce', 'Commit']);
+
 export class JobObserver {
   readonly stageMs: Record<string, number> = {};
   #firstTaskFailure: ExecutionOutcome | undefined;
@@ -49,8 +52,8 @@ export class JobObserver {
       }
       return;
     }
-    if (event.type === 'StateEntered') this.#entered.set(event.name, this.now());
-    if (event.type === 'StateExited') {
+    if (event.type === 'StateEntered' && STAGES.has(event.name)) this.#entered.set(event.name, this.now());
+    if (event.type === 'StateExited' && STAGES.has(event.name)) {
       this.stageMs[event.name] = this.now() - (this.#entered.get(event.name) ?? this.now());
     }
   }

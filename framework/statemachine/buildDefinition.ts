@@ -1,29 +1,23 @@
 import { taskRetry } from './retry.js';
 
-/** The Lambda functions a job's state machine calls, by ARN. */
+/**
+ * A Lambda function the state machine calls: its ARN, or (in a CloudFormation template) an
+ * expression that gives the ARN, such as `{ 'Fn::GetAtt': ['MapLambdaFunction', 'Arn'] }`.
+ */
+export type FunctionRef = string | Readonly<Record<string, unknown>>;
+
+/** The Lambda functions the state machine calls. */
 export interface JobFunctions {
-  readonly map: string;
-  readonly reduce: string;
-  readonly collect: string;
+  readonly map: FunctionRef;
+  readonly reduce: FunctionRef;
+  readonly collect: FunctionRef;
 }
 
-/** What shapes a job's state machine. */
+/** What shapes the state machine. Everything that differs between jobs and runs is in the execution input. */
 export interface DefinitionOptions {
-  /** Job name, for the definition's comment. */
-  readonly name: string;
   readonly functions: JobFunctions;
-  /** True when the job has a reducer: adds the shuffle and reduce stages. */
-  readonly hasReduce: boolean;
-  /** Splits per map task (ItemBatcher); small splits are grouped to save invocations. @default 1 */
-  readonly splitsPerTask?: number;
-  /** Partitions per reduce task. @default 1 */
-  readonly partitionsPerTask?: number;
   /** Child executions running at once per stage; 0 lets Step Functions choose (up to 10,000). @default 0 */
   readonly maxConcurrency?: number;
-  /** Failed map tasks tolerated, in percent of all map tasks. @default 0 */
-  readonly toleratedFailurePercentage?: number;
-  /** Failed map tasks tolerated, as a count. @default 0 */
-  readonly toleratedFailureCount?: number;
   /** Child workflow type; tasks are idempotent, so the cheaper EXPRESS is safe. @default 'EXPRESS' */
   readonly executionType?: 'EXPRESS' | 'STANDARD';
 }
@@ -31,7 +25,11 @@ export interface DefinitionOptions {
 const ABORT = 'Abort';
 const catchAll = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: ABORT }];
 
-function lambdaTask(functionArn: string, payload: Record<string, unknown>, extra: Record<string, unknown>) {
+function lambdaTask(
+  functionArn: FunctionRef,
+  payload: Record<string, unknown>,
+  extra: Record<string, unknown>,
+) {
   return {
     Type: 'Task',
     Resource: 'arn:aws:states:::lambda:invoke',
@@ -45,10 +43,10 @@ function distributedMap(
   taskName: string,
   itemsKey: string,
   resultsPrefix: string,
-  functionArn: string,
-  perTask: number,
+  functionArn: FunctionRef,
+  batchPath: string,
   options: DefinitionOptions,
-  tolerance: Record<string, number>,
+  tolerance: Record<string, string>,
 ) {
   return {
     Type: 'Map',
@@ -58,7 +56,7 @@ function distributedMap(
       Parameters: { 'Bucket.$': '$.bucket', 'Key.$': `States.Format('{}${itemsKey}', $.prefix)` },
     },
     ItemBatcher: {
-      MaxItemsPerBatch: perTask,
+      MaxItemsPerBatchPath: batchPath,
       BatchInput: { 'jobId.$': '$.jobId', 'bucket.$': '$.bucket', 'prefix.$': '$.prefix' },
     },
     ItemProcessor: {
@@ -86,29 +84,27 @@ function distributedMap(
 }
 
 const ref = { 'jobId.$': '$.jobId', 'bucket.$': '$.bucket', 'prefix.$': '$.prefix' };
+const resultWriterDetails = {
+  'Bucket.$': '$.ResultWriterDetails.Bucket',
+  'Key.$': '$.ResultWriterDetails.Key',
+};
 
 /**
- * Builds the Amazon States Language definition of a job: a Distributed Map over the job's
- * splits, then (with a reducer) a shuffle step and a Distributed Map over the reduce
- * partitions, then the commit. Any failure goes to an abort step that cleans up, then fails.
- * The execution input is a `JobRef` (`{ jobId, bucket, prefix }`).
+ * Builds the Amazon States Language definition that runs every stepmr job: a Distributed Map
+ * over the job's splits, then (for jobs with a reducer) a shuffle step and a Distributed Map
+ * over the reduce partitions, then the commit. Any failure goes to an abort step that cleans
+ * up, then fails. One definition serves every job and run: the execution input (a
+ * {@link JobExecutionInput}) says where the job's plan is, whether it reduces, how many splits
+ * and partitions one task takes, and how many failed map tasks are tolerated.
  *
  * @example
  * ```ts
- * const asl = buildDefinition({
- *   name: 'wordcount',
- *   hasReduce: true,
- *   functions: { map: mapArn, reduce: reduceArn, collect: collectArn },
- * });
+ * const asl = buildDefinition({ functions: { map: mapArn, reduce: reduceArn, collect: collectArn } });
  * console.log(JSON.stringify(asl, null, 2));
  * ```
  */
 export function buildDefinition(options: DefinitionOptions): Record<string, unknown> {
   const { functions } = options;
-  const mapTolerance: Record<string, number> = {};
-  if (options.toleratedFailurePercentage)
-    mapTolerance.ToleratedFailurePercentage = options.toleratedFailurePercentage;
-  if (options.toleratedFailureCount) mapTolerance.ToleratedFailureCount = options.toleratedFailureCount;
   const states: Record<string, unknown> = {
     Map: {
       ...distributedMap(
@@ -116,17 +112,24 @@ export function buildDefinition(options: DefinitionOptions): Record<string, unkn
         'splits.jsonl',
         'results/map',
         functions.map,
-        options.splitsPerTask ?? 1,
+        '$.run.splitsPerTask',
         options,
-        mapTolerance,
+        {
+          ToleratedFailurePercentagePath: '$.run.toleratedFailurePercentage',
+          ToleratedFailureCountPath: '$.run.toleratedFailureCount',
+        },
       ),
-      ResultSelector: { 'Bucket.$': '$.ResultWriterDetails.Bucket', 'Key.$': '$.ResultWriterDetails.Key' },
+      ResultSelector: resultWriterDetails,
       ResultPath: '$.map',
-      Next: options.hasReduce ? 'Shuffle' : 'Commit',
+      Next: 'HasReduce',
     },
-  };
-  if (options.hasReduce) {
-    states.Shuffle = lambdaTask(
+    HasReduce: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.run.reduce', BooleanEquals: true, Next: 'Shuffle' }],
+      Default: 'MapOnly',
+    },
+    MapOnly: { Type: 'Pass', Result: null, ResultPath: '$.reduce', Next: 'Commit' },
+    Shuffle: lambdaTask(
       functions.collect,
       { action: 'prepareReduce', ...ref, 'map.$': '$.map' },
       {
@@ -135,42 +138,40 @@ export function buildDefinition(options: DefinitionOptions): Record<string, unkn
         Next: 'Reduce',
         Catch: catchAll,
       },
-    );
-    states.Reduce = {
+    ),
+    Reduce: {
       ...distributedMap(
         'ReduceTask',
         'partitions.jsonl',
         'results/reduce',
         functions.reduce,
-        options.partitionsPerTask ?? 1,
+        '$.run.partitionsPerTask',
         options,
         {},
       ),
-      ResultSelector: { 'Bucket.$': '$.ResultWriterDetails.Bucket', 'Key.$': '$.ResultWriterDetails.Key' },
+      ResultSelector: resultWriterDetails,
       ResultPath: '$.reduce',
       Next: 'Commit',
-    };
-  }
-  const commitPayload: Record<string, unknown> = { action: 'commit', ...ref, 'map.$': '$.map' };
-  if (options.hasReduce) commitPayload['reduce.$'] = '$.reduce';
-  states.Commit = lambdaTask(functions.collect, commitPayload, {
-    OutputPath: '$.Payload',
-    Next: 'Done',
-    Catch: catchAll,
-  });
-  states.Done = { Type: 'Succeed' };
-  states[ABORT] = lambdaTask(
-    functions.collect,
-    { action: 'abort', ...ref, 'error.$': '$.error' },
-    {
-      ResultPath: null,
-      Next: 'Failed',
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'Failed' }],
     },
-  );
-  states.Failed = { Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' };
+    Commit: lambdaTask(
+      functions.collect,
+      { action: 'commit', ...ref, 'map.$': '$.map', 'reduce.$': '$.reduce' },
+      { OutputPath: '$.Payload', Next: 'Done', Catch: catchAll },
+    ),
+    Done: { Type: 'Succeed' },
+    [ABORT]: lambdaTask(
+      functions.collect,
+      { action: 'abort', ...ref, 'error.$': '$.error' },
+      {
+        ResultPath: null,
+        Next: 'Failed',
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'Failed' }],
+      },
+    ),
+    Failed: { Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' },
+  };
   return {
-    Comment: `stepmr job ${options.name}: map${options.hasReduce ? ', shuffle, reduce' : ''}, commit`,
+    Comment: 'stepmr job: map, then shuffle and reduce for jobs with a reducer, then commit',
     StartAt: 'Map',
     States: states,
   };

@@ -162,12 +162,16 @@ describe('stepmr run', () => {
 });
 
 describe('stepmr definition', () => {
-  it.each(['examples/wordcount', 'test/fixtures/jobs/grep.ts'])('prints valid ASL for %s', (job) => {
-    const r = stepmr('definition', job);
+  it('prints the valid ASL of the one state machine, with the ARNs given', () => {
+    const arn = 'arn:aws:lambda:eu-west-1:123456789012:function:stepmr-prod-map';
+    const r = stepmr('definition', '--map', arn, '--no-express');
     expect(r.code).toBe(0);
     const definition = JSON.parse(r.stdout);
     expect(aslValidator(definition).isValid).toBe(true);
-    expect(definition.States.Map.ItemProcessor.ProcessorConfig.Mode).toBe('DISTRIBUTED');
-    expect('Reduce' in definition.States).toBe(job === 'examples/wordcount');
+    expect(definition.States.Map.ItemProcessor.ProcessorConfig).toEqual({
+      Mode: 'DISTRIBUTED',
+      ExecutionType: 'STANDARD',
+    });
+    expect(definition.States.Map.ItemProcessor.States.MapTask.Parameters.FunctionName).toBe(arn);
   });
 });

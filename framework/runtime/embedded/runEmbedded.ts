@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Engine, type EngineEvent } from '../../engine/index.js';
 import type { Job } from '../../job/defineJob.js';
-import { type RunOptions, resolveOptions, toleranceFields } from '../../job/options.js';
+import { type RunOptions, resolveOptions } from '../../job/options.js';
 import { listInputs } from '../../plan/listInputs.js';
 import { planJob } from '../../plan/planJob.js';
 import { buildDefinition } from '../../statemachine/buildDefinition.js';
+import { executionInput } from '../../statemachine/executionInput.js';
 import { FileStore } from '../../store/FileStore.js';
 import { toUri } from '../../store/uri.js';
 import type { SuccessManifest } from '../../tasks/manifest.js';
@@ -141,12 +142,12 @@ export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
       inputBytes: planned.plan.inputBytes,
       reducers: planned.plan.reducers,
     });
-    const definition = buildDefinition({
-      name,
-      functions: EMBEDDED_FUNCTIONS,
-      hasReduce: job.reduce !== undefined,
+    const definition = buildDefinition({ functions: EMBEDDED_FUNCTIONS });
+    const input = executionInput(planned.ref, {
+      reduce: job.reduce !== undefined,
+      splits: planned.plan.splits,
       splitsPerTask: run.splitsPerTask ?? defaultSplitsPerTask(options.splitSize),
-      ...toleranceFields(run.tolerate),
+      tolerate: run.tolerate,
     });
     const observer = new JobObserver(planned.ref.jobId);
     const engine = new Engine({
@@ -160,7 +161,7 @@ export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
         run.onEvent?.(event);
       },
     });
-    const execution = engine.startExecution({ definition, input: planned.ref, name: planned.ref.jobId });
+    const execution = engine.startExecution({ definition, input, name: planned.ref.jobId });
     const cancel = () => void execution.stop('Stepmr.Cancelled', 'the run was cancelled');
     run.signal?.addEventListener('abort', cancel, { once: true });
     if (run.signal?.aborted) cancel();

@@ -12,7 +12,7 @@ const functions = {
 // biome-ignore lint/suspicious/noExplicitAny: the test walks generated JSON
 type States = Record<string, Record<string, any>>;
 const build = (o: Partial<DefinitionOptions> = {}) =>
-  buildDefinition({ name: 'wc', functions, hasReduce: true, ...o }) as { StartAt: string; States: States };
+  buildDefinition({ functions, ...o }) as { StartAt: string; States: States };
 
 /** Every state reachable from StartAt through Next, Catch, Default and Choices. */
 function reachable(states: States, start: string): Set<string> {
@@ -21,7 +21,11 @@ function reachable(states: States, start: string): Set<string> {
     if (seen.has(name)) return;
     seen.add(name);
     const s = states[name] ?? {};
-    for (const next of [s.Next, s.Default, ...(s.Catch ?? []).map((c: { Next: string }) => c.Next)])
+    for (const next of [
+      s.Next,
+      s.Default,
+      ...[...(s.Catch ?? []), ...(s.Choices ?? [])].map((c: { Next: string }) => c.Next),
+    ])
       if (next) visit(next);
   };
   visit(start);
@@ -29,29 +33,22 @@ function reachable(states: States, start: string): Set<string> {
 }
 
 describe('buildDefinition', () => {
-  it.each([
-    { hasReduce: true },
-    { hasReduce: false },
-    {
-      hasReduce: true,
-      toleratedFailurePercentage: 5,
-      maxConcurrency: 50,
-      splitsPerTask: 20,
-      executionType: 'STANDARD' as const,
+  it.each([{}, { maxConcurrency: 50, executionType: 'STANDARD' as const }])(
+    'passes asl-validator (%j)',
+    (o) => {
+      const d = build(o);
+      const result = aslValidator(d);
+      expect(result.errors).toEqual([]);
+      expect(result.isValid).toBe(true);
     },
-  ])('passes asl-validator (%j)', (o) => {
-    const d = build(o);
-    const result = aslValidator(d);
-    expect(result.errors).toEqual([]);
-    expect(result.isValid).toBe(true);
-  });
+  );
 
   it('reads splits with a Distributed Map, batching small splits and writing results to S3', () => {
-    const map = build({ splitsPerTask: 25 }).States.Map ?? {};
+    const map = build().States.Map ?? {};
     expect(map.ItemProcessor.ProcessorConfig.Mode).toBe('DISTRIBUTED');
     expect(map.ItemReader.Resource).toBe('arn:aws:states:::s3:getObject');
     expect(map.ItemReader.ReaderConfig.InputType).toBe('JSONL');
-    expect(map.ItemBatcher.MaxItemsPerBatch).toBe(25);
+    expect(map.ItemBatcher.MaxItemsPerBatchPath).toBe('$.run.splitsPerTask');
     expect(map.ResultWriter.Resource).toBe('arn:aws:states:::s3:putObject');
     const task = map.ItemProcessor.States[map.ItemProcessor.StartAt];
     expect(task.Parameters.FunctionName).toBe(functions.map);
@@ -82,19 +79,22 @@ describe('buildDefinition', () => {
     expect(d.States[d.States.Abort?.Next]?.Type).toBe('Fail');
   });
 
-  it('tolerates map failures only as configured, and never reduce failures', () => {
-    const d = build({ toleratedFailurePercentage: 10 });
-    expect(d.States.Map?.ToleratedFailurePercentage).toBe(10);
+  it('tolerates map failures only as the run says, and never reduce failures', () => {
+    const d = build();
+    expect(d.States.Map?.ToleratedFailurePercentagePath).toBe('$.run.toleratedFailurePercentage');
+    expect(d.States.Map?.ToleratedFailureCountPath).toBe('$.run.toleratedFailureCount');
     expect(d.States.Reduce?.ToleratedFailurePercentage).toBeUndefined();
-    expect(build().States.Map?.ToleratedFailurePercentage).toBeUndefined();
+    expect(d.States.Reduce?.ToleratedFailurePercentagePath).toBeUndefined();
   });
 
-  it('leaves the shuffle and reduce stages out of map-only jobs', () => {
-    const d = build({ hasReduce: false });
-    expect(d.States.Map?.Next).toBe('Commit');
+  it('skips the shuffle and reduce stages for map-only jobs, and reaches every state', () => {
+    const d = build();
+    expect(d.States.Map?.Next).toBe('HasReduce');
+    const choice = d.States.HasReduce ?? {};
+    expect(choice.Choices).toEqual([{ Variable: '$.run.reduce', BooleanEquals: true, Next: 'Shuffle' }]);
+    const mapOnly = d.States[choice.Default] ?? {};
+    expect(mapOnly).toMatchObject({ Type: 'Pass', Result: null, ResultPath: '$.reduce', Next: 'Commit' });
     const states = reachable(d.States, d.StartAt);
-    expect(states.has('Reduce')).toBe(false);
-    expect(states.has('Shuffle')).toBe(false);
     expect([...states].sort()).toEqual(Object.keys(d.States).sort());
   });
 });
