@@ -5,7 +5,7 @@ import { ExecutionAlreadyExistsError, ExecutionDoesNotExistError, ResourceNotFou
 import { Emitter, type EngineListener } from './events.js';
 import { ExecutionRecord } from './execution.js';
 import { checkExecutionInput, checkExecutionName } from './executionInput.js';
-import { DEFAULT_LIMITS } from './limits.js';
+import { DEFAULT_LIMITS, type EngineLimits } from './limits.js';
 import { defaultDeps, type EngineOptions } from './options.js';
 import { emitExecutionEnd, runExecution } from './runExecution.js';
 import type { Runtime } from './runtime.js';
@@ -23,7 +23,7 @@ import type {
  * The embedded Step Functions: runs Amazon States Language definitions (Distributed Map
  * included) as AWS does, calling Lambda functions through an {@link Invoker} and S3 through
  * {@link Store}s. Its methods mirror the Step Functions API (StartExecution, DescribeExecution,
- * ListExecutions, StopExecution via the handle, DescribeMapRun, ListMapRuns).
+ * ListExecutions, StopExecution, DescribeMapRun, ListMapRuns).
  *
  * @example
  * ```ts
@@ -36,8 +36,16 @@ import type {
 export class Engine {
   private readonly rt: Runtime;
   private readonly executions = new Map<string, ExecutionRecord>();
+  /** ARNs of finished executions still remembered, the first finished first. */
+  private readonly finished: string[] = [];
+  private readonly maxFinished: number;
 
   constructor(options: EngineOptions) {
+    const max = options.maxFinishedExecutions ?? 1000;
+    if (!Number.isSafeInteger(max) || max < 0) {
+      throw new RangeError(`maxFinishedExecutions must be a whole number, 0 or more, got ${max}`);
+    }
+    this.maxFinished = max;
     const events = new Emitter();
     if (options.onEvent) events.on(options.onEvent);
     this.rt = {
@@ -51,6 +59,11 @@ export class Engine {
       events,
       mapRuns: new Map(),
     };
+  }
+
+  /** The AWS limits this engine enforces. */
+  get limits(): EngineLimits {
+    return this.rt.limits;
   }
 
   /** Adds an event listener; returns the function that removes it. */
@@ -95,7 +108,30 @@ export class Engine {
       });
     }
     void runExecution(rt, record, machine);
+    void record.done.then(() => this.retire(record.executionArn));
     return record;
+  }
+
+  /**
+   * `StopExecution` of a top-level execution: it ends `ABORTED` with `error` and `cause`. A
+   * finished execution stays as it was; its stop date is returned.
+   */
+  async stopExecution(executionArn: string, error?: string, cause?: string): Promise<{ stopDate: Date }> {
+    const record = this.executions.get(executionArn);
+    if (!record) throw new ExecutionDoesNotExistError(`Execution does not exist: ${executionArn}.`);
+    return record.stop(error, cause);
+  }
+
+  /** Remembers a finished execution; forgets the first finished ones past `maxFinishedExecutions`. */
+  private retire(executionArn: string): void {
+    this.finished.push(executionArn);
+    while (this.finished.length > this.maxFinished) {
+      const arn = this.finished.shift() as string;
+      this.executions.delete(arn);
+      for (const [mapRunArn, run] of this.rt.mapRuns) {
+        if (run.executionArn === arn) this.rt.mapRuns.delete(mapRunArn);
+      }
+    }
   }
 
   /** `DescribeExecution`, for top-level executions and Distributed Map children. */

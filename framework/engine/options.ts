@@ -81,4 +81,11 @@ export interface EngineOptions {
   readonly defaultMapConcurrency?: number;
   /** A first event listener; more with `engine.on`. */
   readonly onEvent?: EngineListener;
+  /**
+   * Finished top-level executions the engine remembers for `describeExecution` and
+   * `listExecutions`. Past it, the execution that finished first is forgotten, with its Map
+   * Runs, so a long-lived engine (the offline Step Functions API) does not grow without bound.
+   * @default 1000
+   */
+  readonly maxFinishedExecutions?: number;
 }
