@@ -1,3 +1,5 @@
+export type { ScheduleConfig, StepmrConfig } from './deploy/config.js';
+export { defineConfig } from './deploy/config.js';
 export { StepmrError } from './errors.js';
 export { csv, csvOutput, jsonLines, jsonLinesOutput, lines, textOutput } from './io/index.js';
 export type { Emit, Job, JobDefinition, JobOptions, MapContext } from './job/defineJob.js';

@@ -1,7 +1,10 @@
-import { taskDeps } from '../framework/runtime/taskDeps.js';
 import { mapTask } from '../framework/tasks/mapTask.js';
 import type { MapTaskEvent } from '../framework/tasks/payloads.js';
+import { deps } from './deps.js';
+import { mapEvent } from './events.js';
 import { taskHandler } from './middleware.js';
 
 /** The map function: one batch of splits → one shuffle object (or a staged part). */
-export const handler = taskHandler('map', (event: MapTaskEvent) => mapTask(event, taskDeps()));
+export const handler = taskHandler('map', mapEvent, async (event: MapTaskEvent) =>
+  mapTask(event, await deps()),
+);

@@ -2,6 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { parseEvent } from './events.js';
 
 /** The structured JSON logger of every stepmr function (level from POWERTOOLS_LOG_LEVEL). */
 export const logger = new Logger({ serviceName: 'stepmr' });
@@ -14,17 +16,22 @@ class TransientError extends Error {
 }
 
 /**
- * Wraps a task as a Lambda handler: JSON logs with the Lambda context, a log line per failure,
+ * Wraps a task as a Lambda handler: the event checked against its schema, JSON logs with the
+ * Lambda context, a log line per failure,
  * and retryable errors renamed so the state machine's Retry matches them; other errors keep
  * their own name (`BadRecordError`, `UserCodeError`, …), which Catch can match.
  *
  * @example
  * ```ts
- * export const handler = taskHandler('map', (event: MapTaskEvent) => mapTask(event, taskDeps()));
+ * export const handler = taskHandler('map', mapEvent, (event) => mapTask(event, deps()));
  * ```
  */
-export function taskHandler<E, R>(task: string, run: (event: E, context: Context) => Promise<R>) {
-  return middy<E, R>()
+export function taskHandler<E, R>(
+  task: string,
+  schema: z.ZodType,
+  run: (event: E, context: Context) => Promise<R>,
+) {
+  return middy<unknown, R>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use({
       onError: (request) => {
@@ -36,5 +43,5 @@ export function taskHandler<E, R>(task: string, run: (event: E, context: Context
         }
       },
     })
-    .handler((event, context) => run(event, context));
+    .handler((event, context) => run(parseEvent<E>(task, schema, event), context));
 }

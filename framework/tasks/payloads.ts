@@ -115,7 +115,8 @@ export type CollectEvent =
   | (JobRef & {
       readonly action: 'commit';
       readonly map: ResultWriterDetails;
-      readonly reduce?: ResultWriterDetails;
+      /** The reduce stage's results; null or absent for map-only jobs. */
+      readonly reduce?: ResultWriterDetails | null;
     })
   | (JobRef & {
       readonly action: 'abort';

@@ -14,6 +14,7 @@ import type { SuccessManifest } from '../../tasks/manifest.js';
 import { JobCancelledError, JobFailedError, OutputExistsError } from '../errors.js';
 import { JobObserver } from '../JobObserver.js';
 import { loadJobModule, resolveJobModule } from '../loadJob.js';
+import { defaultSplitsPerTask } from '../splitsPerTask.js';
 import { LOCAL_BUCKETS_ENV } from '../taskDeps.js';
 import { WorkerPoolInvoker } from './WorkerPoolInvoker.js';
 
@@ -56,13 +57,6 @@ export interface RunSummary {
   readonly wallMs: number;
   /** Wall time of each state (Map, Shuffle, Reduce, Commit) and of planning, ms. */
   readonly stageMs: Readonly<Record<string, number>>;
-}
-
-const TARGET_TASK_BYTES = 16 * 1024 * 1024;
-
-/** Splits per map task for a split size: about 16 MiB of input per task, at most 1,000 splits. */
-export function defaultSplitsPerTask(splitSize: number): number {
-  return Math.max(1, Math.min(1000, Math.floor(TARGET_TASK_BYTES / splitSize)));
 }
 
 /**

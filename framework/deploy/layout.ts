@@ -1,0 +1,13 @@
+/**
+ * The layout of the stack's data bucket. The functions' IAM policies follow it: every
+ * function may read the whole bucket, but jobs keep their working objects under `work/`
+ * (expired by a lifecycle rule) and publish results under `out/` only.
+ */
+export const BUCKET_LAYOUT = {
+  /** Job plans, shuffle objects, staged parts, Map Run results: one folder per job. */
+  work: 'work/',
+  /** Published results. */
+  output: 'out/',
+  /** Days after which working objects and unfinished multipart uploads expire. */
+  workExpiryDays: 7,
+} as const;

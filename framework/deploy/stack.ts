@@ -1,0 +1,279 @@
+import { createHash } from 'node:crypto';
+import { buildDefinition } from '../statemachine/buildDefinition.js';
+import type { StepmrConfig } from './config.js';
+import { BUCKET_LAYOUT } from './layout.js';
+
+/** The deployment a template is made for: serverless.yml's service and stage. */
+export interface StackNames {
+  readonly service: string;
+  readonly stage: string;
+}
+
+/** The task functions of serverless.yml, by key; their CloudFormation logical ids follow from it. */
+export const FUNCTIONS = ['map', 'reduce', 'collect', 'plan'] as const;
+export type FunctionKey = (typeof FUNCTIONS)[number];
+
+type Json = Record<string, unknown>;
+
+/** `map` → `MapLambdaFunction`, the logical id serverless gives a function. */
+export const functionLogicalId = (key: FunctionKey) =>
+  `${key[0]?.toUpperCase()}${key.slice(1)}LambdaFunction`;
+/** `map` → `MapRole`, the logical id of the function's own IAM role. */
+export const roleLogicalId = (key: FunctionKey | 'stateMachine') =>
+  `${key[0]?.toUpperCase()}${key.slice(1)}Role`;
+/** The logical id of the state machine (`id` in serverless.yml). */
+export const STATE_MACHINE_ID = 'JobsStateMachine';
+
+/** The deployed names of the stack's parts. */
+export const stackNames = ({ service, stage }: StackNames) => ({
+  stack: `${service}-${stage}`,
+  stateMachine: `${service}-${stage}-jobs`,
+  function: (key: FunctionKey) => `${service}-${stage}-${key}`,
+});
+
+const arn = (template: string): Json => ({ 'Fn::Sub': template });
+const bucketArn: Json = { 'Fn::GetAtt': ['DataBucket', 'Arn'] };
+const objects = (prefix: string): Json => arn(`\${DataBucket.Arn}/${prefix}*`);
+const MULTIPART = ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts'];
+
+const allow = (Action: string[], Resource: unknown, Condition?: Json): Json => ({
+  Effect: 'Allow',
+  Action,
+  Resource,
+  ...(Condition ? { Condition } : {}),
+});
+
+const listUnder = (...prefixes: string[]) =>
+  allow(['s3:ListBucket'], bucketArn, { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } });
+
+/**
+ * The state machine's definition for the template: the one {@link buildDefinition} makes, with
+ * the functions' ARNs as CloudFormation references.
+ *
+ * @example
+ * ```ts
+ * const definition = templateDefinition(); // Parameters.FunctionName: { 'Fn::GetAtt': ['MapLambdaFunction', 'Arn'] }
+ * ```
+ */
+export function templateDefinition(): Json {
+  const ref = (key: FunctionKey) => ({ 'Fn::GetAtt': [functionLogicalId(key), 'Arn'] });
+  return buildDefinition({ functions: { map: ref('map'), reduce: ref('reduce'), collect: ref('collect') } });
+}
+
+/** Least-privilege statements of each function's role, beyond its own logs. */
+function functionStatements(key: FunctionKey, names: StackNames): Json[] {
+  const work = BUCKET_LAYOUT.work;
+  const out = BUCKET_LAYOUT.output;
+  const stateMachineArn = `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${stackNames(names).stateMachine}`;
+  switch (key) {
+    case 'map':
+      // Reads its input anywhere in the bucket; writes only the job's working objects.
+      return [
+        allow(['s3:GetObject'], arn('${DataBucket.Arn}/*')),
+        allow(['s3:PutObject', ...MULTIPART], objects(work)),
+        listUnder(work),
+      ];
+    case 'reduce':
+      return [allow(['s3:GetObject', 's3:PutObject', ...MULTIPART], objects(work)), listUnder(work)];
+    case 'collect':
+      // Commits staged parts into the output and cleans up the job's working objects.
+      return [
+        allow(
+          ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', ...MULTIPART],
+          [objects(work), objects(out)],
+        ),
+        listUnder(work, out),
+      ];
+    case 'plan':
+      return [
+        allow(['s3:ListBucket'], bucketArn),
+        allow(['s3:GetObject'], arn('${DataBucket.Arn}/*')),
+        allow(['s3:PutObject', ...MULTIPART], objects(work)),
+        allow(['states:StartExecution'], arn(stateMachineArn)),
+        allow(
+          ['states:DescribeExecution'],
+          arn(`${stateMachineArn.replace(':stateMachine:', ':execution:')}:*`),
+        ),
+      ];
+  }
+}
+
+function functionRole(key: FunctionKey, names: StackNames): Json {
+  const logGroup = `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${stackNames(names).function(key)}`;
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      },
+      Policies: [
+        {
+          PolicyName: `${key}-function`,
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              allow(['logs:CreateLogStream', 'logs:PutLogEvents'], arn(`${logGroup}:*`)),
+              ...functionStatements(key, names),
+            ],
+          },
+        },
+      ],
+    },
+  };
+}
+
+function stateMachineRole(names: StackNames): Json {
+  const name = stackNames(names).stateMachine;
+  const base = `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}`;
+  const functionArn = (key: FunctionKey) => ({ 'Fn::GetAtt': [functionLogicalId(key), 'Arn'] });
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'states.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      },
+      Policies: [
+        {
+          PolicyName: 'jobs-state-machine',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              allow(
+                ['lambda:InvokeFunction'],
+                [functionArn('map'), functionArn('reduce'), functionArn('collect')],
+              ),
+              // Distributed Map runs its children as executions of this state machine.
+              allow(['states:StartExecution'], arn(`${base}:stateMachine:${name}`)),
+              allow(['states:DescribeExecution', 'states:StopExecution'], arn(`${base}:execution:${name}/*`)),
+              allow(['states:RedriveExecution'], arn(`${base}:execution:${name}/*:*`)),
+              // ItemReader reads splits.jsonl; ResultWriter writes the Map Run results.
+              allow(['s3:GetObject', 's3:PutObject', ...MULTIPART], objects(BUCKET_LAYOUT.work)),
+              listUnder(BUCKET_LAYOUT.work),
+            ],
+          },
+        },
+      ],
+    },
+  };
+}
+
+const dataBucket: Json = {
+  Type: 'AWS::S3::Bucket',
+  Properties: {
+    BucketEncryption: {
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    },
+    PublicAccessBlockConfiguration: {
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    },
+    OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    LifecycleConfiguration: {
+      Rules: [
+        {
+          Id: 'expire-job-work',
+          Status: 'Enabled',
+          Prefix: BUCKET_LAYOUT.work,
+          ExpirationInDays: BUCKET_LAYOUT.workExpiryDays,
+        },
+        {
+          Id: 'abort-incomplete-uploads',
+          Status: 'Enabled',
+          Prefix: '',
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+        },
+      ],
+    },
+  },
+};
+
+const tlsOnly: Json = {
+  Type: 'AWS::S3::BucketPolicy',
+  Properties: {
+    Bucket: { Ref: 'DataBucket' },
+    PolicyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'DenyInsecureTransport',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:*',
+          Resource: [bucketArn, arn('${DataBucket.Arn}/*')],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+      ],
+    },
+  },
+};
+
+/**
+ * The CloudFormation resources and outputs serverless.yml adds: the data bucket (encrypted,
+ * private, TLS only, working objects expiring), one least-privilege role per function and one
+ * for the state machine, and the outputs `stepmr submit` finds the stack by.
+ *
+ * @example
+ * ```ts
+ * const { Resources, Outputs } = stackResources({ service: 'stepmr', stage: 'dev' });
+ * ```
+ */
+export function stackResources(names: StackNames): { Resources: Json; Outputs: Json } {
+  const Resources: Json = { DataBucket: dataBucket, DataBucketPolicy: tlsOnly };
+  for (const key of FUNCTIONS) Resources[roleLogicalId(key)] = functionRole(key, names);
+  Resources[roleLogicalId('stateMachine')] = stateMachineRole(names);
+  return {
+    Resources,
+    Outputs: {
+      DataBucket: {
+        Description: 'The bucket of inputs (anywhere), results (out/) and job work (work/)',
+        Value: { Ref: 'DataBucket' },
+      },
+      StateMachineArn: {
+        Description: 'The state machine that runs every job',
+        Value: { Ref: STATE_MACHINE_ID },
+      },
+    },
+  };
+}
+
+/** EventBridge's limit on a rule's name. */
+const RULE_NAME_MAX = 64;
+
+/** A rule name within EventBridge's limit; a cut name ends in a hash of the whole, so two stay apart. */
+function ruleName(full: string): string {
+  if (full.length <= RULE_NAME_MAX) return full;
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
+  return `${full.slice(0, RULE_NAME_MAX - hash.length - 1)}-${hash}`;
+}
+
+/**
+ * The plan function's EventBridge schedule events, one per schedule of `stepmr.config.ts`: each
+ * sends `{ schedule, time }`, the time being the event's scheduled time.
+ *
+ * @example
+ * ```ts
+ * scheduleEvents(config); // [{ schedule: { name: 'stepmr-dev-wordcount-nightly', rate: ['cron(0 3 * * ? *)'], … } }]
+ * ```
+ */
+export function scheduleEvents(config: StepmrConfig, names: StackNames): Json[] {
+  return Object.entries(config.schedules ?? {}).map(([name, schedule]) => ({
+    schedule: {
+      name: ruleName(`${stackNames(names).stack}-${name}`),
+      description: `stepmr: run job ${schedule.job} (${name})`,
+      rate: [schedule.schedule],
+      enabled: schedule.enabled ?? true,
+      inputTransformer: {
+        inputPathsMap: { time: '$.time' },
+        inputTemplate: `{"schedule":${JSON.stringify(name)},"time":<time>}`,
+      },
+    },
+  }));
+}

@@ -1,0 +1,23 @@
+// The parts of serverless.yml that come from the framework: the state machine's definition
+// (built by framework/statemachine, never copied), the stack's resources and least-privilege
+// roles, and the schedules of stepmr.config.ts. TypeScript is loaded through tsx.
+const { tsImport } = require('tsx/esm/api');
+
+const load = (path) => tsImport(path, __filename);
+
+async function names(resolveVariable) {
+  return { service: await resolveVariable('self:service'), stage: await resolveVariable('sls:stage') };
+}
+
+module.exports = {
+  definition: async () => (await load('./framework/deploy/stack.ts')).templateDefinition(),
+  resources: async ({ resolveVariable }) =>
+    (await load('./framework/deploy/stack.ts')).stackResources(await names(resolveVariable)),
+  schedules: async ({ resolveVariable }) => {
+    const [stack, config] = await Promise.all([
+      load('./framework/deploy/stack.ts'),
+      load('./stepmr.config.ts'),
+    ]);
+    return stack.scheduleEvents(config.default, await names(resolveVariable));
+  },
+};

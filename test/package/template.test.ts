@@ -1,0 +1,526 @@
+// `serverless package` of the real serverless.yml, checked against independent readings of what
+// it is built from: the state machine definition against buildDefinition, the functions against
+// serverless.yml, the schedules against stepmr.config.ts, and IAM by evaluating the policies.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import aslValidator from 'asl-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUCKET_LAYOUT } from '../../framework/deploy/layout.js';
+import { buildDefinition } from '../../framework/statemachine/buildDefinition.js';
+import { scheduledEvent } from '../../functions/events.js';
+import config from '../../stepmr.config.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const STAGE = 'test';
+const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
+/** The physical name CloudFormation would give the data bucket; any name will do. */
+const BUCKET = 'stepmr-test-databucket-1a2b3c4d5e6f';
+const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
+
+// biome-ignore lint/suspicious/noExplicitAny: the test walks generated CloudFormation JSON
+type J = any;
+
+let dir = '';
+let template: J;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'stepmr-package-'));
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules/osls/bin/serverless.js'),
+      'package',
+      '--stage',
+      STAGE,
+      '--region',
+      REGION,
+      '--package',
+      dir,
+    ],
+    { cwd: ROOT, encoding: 'utf8', timeout: 110_000 },
+  );
+  if (r.status !== 0) {
+    throw new Error(`serverless package failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+  }
+  template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+}, 120_000);
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const list = <T>(x: T | readonly T[] | undefined): T[] =>
+  x === undefined ? [] : Array.isArray(x) ? [...x] : [x as T];
+const resources = (type: string): [string, J][] =>
+  Object.entries(template.Resources as Record<string, J>).filter(([, r]) => r.Type === type);
+
+/** What `Fn::GetAtt [<id>, Arn]` is once deployed: the ARN of the function named in the template. */
+function functionArn(logicalId: string): string {
+  const fn = template.Resources[logicalId];
+  if (fn?.Type !== 'AWS::Lambda::Function') throw new Error(`${logicalId} is not a function`);
+  return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${fn.Properties.FunctionName}`;
+}
+
+/** The deployed value of a reference (`AWS::Region`, `DataBucket`, `MapLambdaFunction.Arn`). */
+function reference(name: string): string {
+  const pseudo: Record<string, string> = {
+    'AWS::Partition': 'aws',
+    'AWS::Region': REGION,
+    'AWS::AccountId': ACCOUNT,
+    DataBucket: BUCKET,
+    'DataBucket.Arn': BUCKET_ARN,
+  };
+  const found = pseudo[name];
+  if (found !== undefined) return found;
+  const fn = /^(\w+LambdaFunction)\.Arn$/.exec(name);
+  if (fn?.[1]) return functionArn(fn[1]);
+  throw new Error(`the test cannot resolve \${${name}}`);
+}
+
+/** The deployed string of a policy value: a literal, `Fn::Sub`, `Fn::GetAtt` or `Ref`. */
+function resolve(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as J;
+  if (typeof v?.['Fn::Sub'] === 'string') {
+    return v['Fn::Sub'].replace(/\$\{([^}]+)\}/g, (_: string, name: string) => reference(name));
+  }
+  if (Array.isArray(v?.['Fn::GetAtt'])) return reference(v['Fn::GetAtt'].join('.'));
+  if (typeof v?.Ref === 'string') return reference(v.Ref);
+  throw new Error(`the test cannot resolve ${JSON.stringify(value)}`);
+}
+
+/** An IAM wildcard pattern (`*`, `?`) as a regular expression. */
+const glob = (pattern: string, flags = '') =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\/]/g, '\\$&')
+      .replaceAll('*', '.*')
+      .replaceAll('?', '.')}$`,
+    flags,
+  );
+
+interface Statement {
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: Record<string, Record<string, string | string[]>>;
+  readonly Principal?: unknown;
+}
+
+const roleStatements = (roleId: string): Statement[] =>
+  list(template.Resources[roleId]?.Properties.Policies as J[]).flatMap((p) =>
+    list(p.PolicyDocument.Statement as Statement[]),
+  );
+
+function conditionHolds(condition: Statement['Condition'], context: Record<string, string>): boolean {
+  return Object.entries(condition ?? {}).every(([operator, keys]) => {
+    if (operator !== 'StringLike') throw new Error(`the test does not evaluate ${operator}`);
+    return Object.entries(keys).every(([key, patterns]) => {
+      const value = context[key];
+      return value !== undefined && list(patterns).some((p) => glob(p).test(value));
+    });
+  });
+}
+
+/** Whether the role's policies allow `action` on `resource` (a plain reading of IAM's rules). */
+function allowed(roleId: string, action: string, resource: string, context: Record<string, string> = {}) {
+  const statements = roleStatements(roleId);
+  const matches = (s: Statement) =>
+    list(s.Action).some((a) => glob(a, 'i').test(action)) &&
+    list(s.Resource).some((r) => glob(resolve(r)).test(resource)) &&
+    conditionHolds(s.Condition, context);
+  return (
+    statements.some((s) => s.Effect === 'Allow' && matches(s)) &&
+    !statements.some((s) => s.Effect === 'Deny' && matches(s))
+  );
+}
+
+/** `Fn::Sub [text, vars]` with each var that is `Fn::GetAtt [<function>, Arn]` replaced by its ARN. */
+function resolveDefinition(): { definition: J; text: string } {
+  const sub = template.Resources.JobsStateMachine.Properties.DefinitionString['Fn::Sub'];
+  const [text, vars] = sub as [string, Record<string, { 'Fn::GetAtt': [string, string] }>];
+  let resolved = text;
+  for (const [name, value] of Object.entries(vars)) {
+    const [id, attribute] = value['Fn::GetAtt'];
+    expect(attribute).toBe('Arn');
+    resolved = resolved.replaceAll(`\${${name}}`, functionArn(id));
+  }
+  return { definition: JSON.parse(resolved), text: resolved };
+}
+
+/**
+ * A definition as serverless-step-functions deploys it with `validate: true`: its asl-validator
+ * (3.x) sets every state's `QueryLanguage` to the default, JSONPath, in place. Same semantics.
+ */
+function withDefaultQueryLanguage(definition: J): J {
+  const copy = structuredClone(definition);
+  const visit = (states: Record<string, J>) => {
+    for (const state of Object.values(states)) {
+      state.QueryLanguage ??= 'JSONPath';
+      if (state.ItemProcessor) visit(state.ItemProcessor.States);
+      if (state.Iterator) visit(state.Iterator.States);
+      for (const branch of state.Branches ?? []) visit(branch.States);
+    }
+  };
+  visit(copy.States);
+  return copy;
+}
+
+describe('serverless package: the state machine', () => {
+  it('deploys exactly the definition buildDefinition makes for the stack functions', () => {
+    const { definition, text } = resolveDefinition();
+    // Fn::Sub would try to resolve any placeholder left over, and fail the deploy.
+    expect(text).not.toContain('${');
+    const arn = (fn: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:stepmr-${STAGE}-${fn}`;
+    const expected = buildDefinition({
+      functions: { map: arn('map'), reduce: arn('reduce'), collect: arn('collect') },
+    });
+    expect(definition).toEqual(withDefaultQueryLanguage(expected));
+  });
+
+  it('passes asl-validator once the function ARNs are in', () => {
+    const result = aslValidator(resolveDefinition().definition);
+    expect(result.errors).toEqual([]);
+    expect(result.isValid).toBe(true);
+  });
+
+  it('runs as StateMachineRole, which may invoke every function the definition calls', () => {
+    const machine = template.Resources.JobsStateMachine;
+    expect(machine.Properties.RoleArn).toEqual({ 'Fn::GetAtt': ['StateMachineRole', 'Arn'] });
+    const called = new Set<string>();
+    JSON.stringify(resolveDefinition().definition, (key, value) => {
+      if (key === 'FunctionName') called.add(value);
+      return value;
+    });
+    expect(called.size).toBe(3);
+    for (const fn of called) expect(allowed('StateMachineRole', 'lambda:InvokeFunction', fn)).toBe(true);
+  });
+});
+
+/** What each role may do in the data bucket, by design: the prefixes (`''`: anywhere) per action. */
+const W = BUCKET_LAYOUT.work;
+const O = BUCKET_LAYOUT.output;
+const ANYWHERE = '';
+const DESIGN: Record<string, Record<string, string[]>> = {
+  MapRole: { GetObject: [ANYWHERE], PutObject: [W], DeleteObject: [], ListBucket: [W] },
+  ReduceRole: { GetObject: [W], PutObject: [W], DeleteObject: [], ListBucket: [W] },
+  CollectRole: { GetObject: [W, O], PutObject: [W, O], DeleteObject: [W, O], ListBucket: [W, O] },
+  PlanRole: { GetObject: [ANYWHERE], PutObject: [W], DeleteObject: [], ListBucket: [ANYWHERE] },
+  StateMachineRole: { GetObject: [W], PutObject: [W], DeleteObject: [], ListBucket: [W] },
+};
+const S3_ACTIONS = [
+  's3:GetObject',
+  's3:PutObject',
+  's3:DeleteObject',
+  's3:ListBucket',
+  's3:AbortMultipartUpload',
+  's3:ListMultipartUploadParts',
+];
+const KEYS = [
+  '',
+  'work/',
+  'work/job-1/job.json',
+  'work/job-1/shuffle/map-00001.bin',
+  'out/',
+  'out/wordcount/2026-12-01/part-00000.jsonl',
+  'in/corpus/a.txt',
+  'workshop/notes.txt',
+  'output/x',
+  'job.json',
+];
+
+describe('serverless package: IAM', () => {
+  const allStatements = (): [string, Statement][] => [
+    ...resources('AWS::IAM::Role').flatMap(([id]) =>
+      roleStatements(id).map((s): [string, Statement] => [id, s]),
+    ),
+    ...list(template.Resources.DataBucketPolicy.Properties.PolicyDocument.Statement as Statement[]).map(
+      (s): [string, Statement] => ['DataBucketPolicy', s],
+    ),
+  ];
+
+  it('has one role per function and one for the state machine, with no managed policies', () => {
+    const roles = resources('AWS::IAM::Role');
+    expect(roles.map(([id]) => id).sort()).toEqual(Object.keys(DESIGN).sort());
+    for (const [, role] of roles) expect(list(role.Properties.ManagedPolicyArns)).toEqual([]);
+  });
+
+  it('grants no S3 or Lambda action on every resource, and no wildcard action', () => {
+    const statements = allStatements();
+    expect(statements.length).toBeGreaterThan(0);
+    for (const [where, s] of statements) {
+      expect(s, where).not.toHaveProperty('NotAction');
+      expect(s, where).not.toHaveProperty('NotResource');
+      const actions = list(s.Action);
+      if (s.Effect === 'Allow') {
+        for (const a of actions) expect(a, where).not.toMatch(/^(\*|[a-z0-9-]+:\*)$/i);
+      }
+      if (!actions.some((a) => /^(s3|lambda):/i.test(a))) continue;
+      const raw = list(s.Resource);
+      expect(raw.length, where).toBeGreaterThan(0);
+      for (const r of raw.map(resolve)) {
+        expect(['*', 'arn:aws:s3:::*', 'arn:aws:s3:::*/*', 'arn:aws:lambda:*'], where).not.toContain(r);
+        // No wildcard in a bucket or function name (a function's `:*` versions are fine).
+        expect(r, where).not.toMatch(/^arn:aws:s3:::[^/]*\*/);
+        expect(r, where).not.toMatch(/^arn:aws:lambda:[^:]*:[^:]*:function:[^:]*\*/);
+      }
+    }
+  });
+
+  it('lets only the state machine invoke functions, and only map, reduce and collect', () => {
+    const invokable = new Set<string>();
+    for (const [where, s] of allStatements()) {
+      if (!list(s.Action).some((a) => a.startsWith('lambda:'))) continue;
+      expect(where).toBe('StateMachineRole');
+      for (const r of list(s.Resource)) invokable.add(resolve(r).replace(/:\*$/, ''));
+    }
+    expect([...invokable].sort()).toEqual(
+      ['MapLambdaFunction', 'ReduceLambdaFunction', 'CollectLambdaFunction'].map(functionArn).sort(),
+    );
+    expect(allowed('StateMachineRole', 'lambda:InvokeFunction', functionArn('PlanLambdaFunction'))).toBe(
+      false,
+    );
+  });
+
+  it('scopes Step Functions actions to the stack state machine and its executions', () => {
+    const name = template.Resources.JobsStateMachine.Properties.StateMachineName as string;
+    const base = `arn:aws:states:${REGION}:${ACCOUNT}`;
+    const machine = `${base}:stateMachine:${name}`;
+    for (const [where, s] of allStatements()) {
+      if (!list(s.Action).some((a) => a.startsWith('states:'))) continue;
+      for (const r of list(s.Resource).map(resolve)) {
+        const own =
+          r === machine ||
+          r.startsWith(`${base}:execution:${name}/`) ||
+          r.startsWith(`${base}:execution:${name}:`);
+        expect(own, `${where}: ${r}`).toBe(true);
+      }
+    }
+    // Distributed Map starts its children as executions of the machine itself, then watches them.
+    const child = `${base}:execution:${name}/Map-label:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`;
+    const otherChild = `${base}:execution:${name}-other/Map-label:0f1e2d3c`;
+    expect(allowed('StateMachineRole', 'states:StartExecution', machine)).toBe(true);
+    expect(allowed('StateMachineRole', 'states:StartExecution', `${base}:stateMachine:${name}-other`)).toBe(
+      false,
+    );
+    for (const action of ['states:DescribeExecution', 'states:StopExecution']) {
+      expect(allowed('StateMachineRole', action, child), action).toBe(true);
+      expect(allowed('StateMachineRole', action, otherChild), action).toBe(false);
+    }
+    // The plan function starts a scheduled run and looks it up by name to drop duplicate events.
+    const run = `${base}:execution:${name}:wordcount-nightly-20261201T030000`;
+    expect(allowed('PlanRole', 'states:StartExecution', machine)).toBe(true);
+    expect(allowed('PlanRole', 'states:DescribeExecution', run)).toBe(true);
+    expect(allowed('PlanRole', 'states:DescribeExecution', `${base}:execution:${name}-other:x`)).toBe(false);
+    for (const role of ['MapRole', 'ReduceRole', 'CollectRole']) {
+      expect(allowed(role, 'states:StartExecution', machine), role).toBe(false);
+    }
+  });
+
+  it('grants S3 actions on the data bucket only, and only the ones the design table covers', () => {
+    for (const [where, s] of allStatements()) {
+      const actions = list(s.Action).filter((a) => a.startsWith('s3:'));
+      if (actions.length === 0) continue;
+      if (where !== 'DataBucketPolicy') for (const a of actions) expect(S3_ACTIONS, where).toContain(a);
+      for (const r of list(s.Resource).map(resolve)) {
+        expect(r === BUCKET_ARN || r.startsWith(`${BUCKET_ARN}/`), `${where}: ${r}`).toBe(true);
+      }
+    }
+  });
+
+  it.each(Object.keys(DESIGN))('%s reaches the data bucket exactly where the design says', (role) => {
+    const design = DESIGN[role] ?? {};
+    const under = (prefixes: string[] | undefined, key: string) =>
+      (prefixes ?? []).some((p) => key.startsWith(p));
+    for (const key of KEYS) {
+      const object = `${BUCKET_ARN}/${key}`;
+      for (const action of ['GetObject', 'PutObject', 'DeleteObject']) {
+        expect(allowed(role, `s3:${action}`, object), `${action} ${key}`).toBe(under(design[action], key));
+      }
+      // A multipart upload needs its abort and part listing wherever the role may put objects.
+      for (const action of ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts']) {
+        expect(allowed(role, action, object), `${action} ${key}`).toBe(under(design.PutObject, key));
+      }
+      expect(
+        allowed(role, 's3:ListBucket', BUCKET_ARN, { 's3:prefix': key }),
+        `ListBucket prefix=${JSON.stringify(key)}`,
+      ).toBe(under(design.ListBucket, key));
+      expect(allowed(role, 's3:GetObject', `arn:aws:s3:::another-bucket/${key}`), key).toBe(false);
+    }
+  });
+
+  it('lets each function write logs to its own log group only', () => {
+    const groups = resources('AWS::Logs::LogGroup').map(([, g]) => g.Properties.LogGroupName as string);
+    expect(groups.length).toBe(4);
+    for (const [, fn] of resources('AWS::Lambda::Function')) {
+      const role = fn.Properties.Role['Fn::GetAtt'][0] as string;
+      const own = `/aws/lambda/${fn.Properties.FunctionName}`;
+      for (const group of groups) {
+        const stream = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${group}:log-stream:2026/12/01/[$LATEST]abc`;
+        expect(allowed(role, 'logs:PutLogEvents', stream), `${role} → ${group}`).toBe(group === own);
+      }
+    }
+  });
+});
+
+describe('serverless package: the data bucket', () => {
+  it('is encrypted, private and owner-enforced', () => {
+    const bucket = template.Resources.DataBucket;
+    expect(bucket.Type).toBe('AWS::S3::Bucket');
+    const sse = bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration;
+    expect(sse.length).toBeGreaterThan(0);
+    for (const rule of sse) {
+      expect(['AES256', 'aws:kms', 'aws:kms:dsse']).toContain(
+        rule.ServerSideEncryptionByDefault.SSEAlgorithm,
+      );
+    }
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+  });
+
+  it('expires the job work under work/ after the layout days', () => {
+    const rules = template.Resources.DataBucket.Properties.LifecycleConfiguration.Rules as J[];
+    const work = rules.filter(
+      (r) => r.Status === 'Enabled' && (r.Prefix ?? r.Filter?.Prefix) === BUCKET_LAYOUT.work,
+    );
+    expect(work.map((r) => r.ExpirationInDays)).toEqual([BUCKET_LAYOUT.workExpiryDays]);
+    // Nothing outside work/ (results, inputs) expires.
+    for (const r of rules.filter((r) => r.ExpirationInDays !== undefined)) {
+      expect(r.Prefix ?? r.Filter?.Prefix).toBe(BUCKET_LAYOUT.work);
+    }
+  });
+
+  it('refuses every request that does not use TLS', () => {
+    const policy = template.Resources.DataBucketPolicy;
+    expect(policy.Properties.Bucket).toEqual({ Ref: 'DataBucket' });
+    const denies = list(policy.Properties.PolicyDocument.Statement as Statement[]).filter(
+      (s) =>
+        s.Effect === 'Deny' &&
+        (s.Principal === '*' || (s.Principal as J)?.AWS === '*') &&
+        String(s.Condition?.Bool?.['aws:SecureTransport']) === 'false',
+    );
+    expect(denies.length).toBe(1);
+    const deny = denies[0] as Statement;
+    for (const action of ['s3:GetObject', 's3:PutObject', 's3:ListBucket', 's3:DeleteObject']) {
+      expect(
+        list(deny.Action).some((a) => glob(a, 'i').test(action)),
+        action,
+      ).toBe(true);
+    }
+    const covered = list(deny.Resource).map(resolve);
+    for (const target of [BUCKET_ARN, `${BUCKET_ARN}/work/job-1/job.json`, `${BUCKET_ARN}/out/x`]) {
+      expect(
+        covered.some((r) => glob(r).test(target)),
+        target,
+      ).toBe(true);
+    }
+  });
+});
+
+/**
+ * The `functions:` block of serverless.yml: each function's scalar settings. A reader for the
+ * block style that file uses (two-space function keys, four-space settings), no more.
+ */
+function serverlessYmlFunctions(): Map<string, Record<string, string>> {
+  const functions = new Map<string, Record<string, string>>();
+  let inBlock = false;
+  let current: Record<string, string> | undefined;
+  for (const line of readFileSync(join(ROOT, 'serverless.yml'), 'utf8').split('\n')) {
+    if (/^\S/.test(line)) {
+      inBlock = /^functions:\s*$/.test(line);
+      continue;
+    }
+    if (!inBlock) continue;
+    const key = /^ {2}(\w[\w-]*):\s*$/.exec(line);
+    if (key?.[1]) {
+      current = {};
+      functions.set(key[1], current);
+      continue;
+    }
+    const setting = /^ {4}(\w+):\s*(\S.*?)\s*$/.exec(line);
+    if (setting?.[1] && setting[2] !== undefined && current) current[setting[1]] = setting[2];
+  }
+  return functions;
+}
+
+describe('serverless package: the functions', () => {
+  it('has map, reduce, collect and plan with the sizes and timeouts of serverless.yml, each with its own role', () => {
+    const yml = serverlessYmlFunctions();
+    expect([...yml.keys()].sort()).toEqual(['collect', 'map', 'plan', 'reduce']);
+    const roles = new Set<string>();
+    for (const [key, settings] of yml) {
+      const id = `${key[0]?.toUpperCase()}${key.slice(1)}LambdaFunction`;
+      const fn = template.Resources[id];
+      expect(fn?.Type, id).toBe('AWS::Lambda::Function');
+      const p = fn.Properties;
+      expect(p.FunctionName).toBe(`stepmr-${STAGE}-${key}`);
+      expect(p.MemorySize, `${key} memorySize`).toBe(Number(settings.memorySize));
+      expect(p.Timeout, `${key} timeout`).toBe(Number(settings.timeout));
+      expect(p.EphemeralStorage, `${key} ephemeralStorageSize`).toEqual(
+        settings.ephemeralStorageSize === undefined
+          ? undefined
+          : { Size: Number(settings.ephemeralStorageSize) },
+      );
+      expect(p.Role, key).toEqual({ 'Fn::GetAtt': [settings.role, 'Arn'] });
+      expect(template.Resources[settings.role as string]?.Type).toBe('AWS::IAM::Role');
+      roles.add(settings.role as string);
+    }
+    expect(roles.size).toBe(yml.size);
+    expect(roles.has('StateMachineRole')).toBe(false);
+  });
+
+  it('tells the plan function where the bucket and the state machine are', () => {
+    const env = template.Resources.PlanLambdaFunction.Properties.Environment.Variables;
+    expect(env.STEPMR_DATA_BUCKET).toEqual({ Ref: 'DataBucket' });
+    expect(env.STEPMR_STATE_MACHINE_ARN).toEqual({ Ref: 'JobsStateMachine' });
+  });
+});
+
+describe('serverless package: schedules and outputs', () => {
+  it('has one EventBridge rule per schedule of stepmr.config.ts, sending the plan function its name', () => {
+    const schedules = Object.entries(config.schedules ?? {});
+    const rules = resources('AWS::Events::Rule');
+    expect(rules.length).toBe(schedules.length);
+    const time = '2026-12-01T03:00:00Z';
+    for (const [name, schedule] of schedules) {
+      const matching = rules.filter(([, rule]) =>
+        list(rule.Properties.Targets as J[]).some((t) => {
+          const text = t.InputTransformer?.InputTemplate as string | undefined;
+          return text && JSON.parse(text.replace('<time>', JSON.stringify(time))).schedule === name;
+        }),
+      );
+      expect(matching.length, name).toBe(1);
+      const [ruleId, rule] = matching[0] as [string, J];
+      expect(rule.Properties.ScheduleExpression).toBe(schedule.schedule);
+      expect(rule.Properties.State).toBe((schedule.enabled ?? true) ? 'ENABLED' : 'DISABLED');
+      const [target, ...others] = rule.Properties.Targets as J[];
+      expect(others).toEqual([]);
+      expect(target.Arn).toEqual({ 'Fn::GetAtt': ['PlanLambdaFunction', 'Arn'] });
+      expect(target.InputTransformer.InputPathsMap).toEqual({ time: '$.time' });
+      // What EventBridge sends is an event the plan function accepts.
+      const sent = JSON.parse(target.InputTransformer.InputTemplate.replace('<time>', JSON.stringify(time)));
+      expect(scheduledEvent.parse(sent)).toEqual({ schedule: name, time });
+      // EventBridge may invoke the plan function for this rule.
+      const permissions = resources('AWS::Lambda::Permission').filter(
+        ([, p]) => p.Properties.SourceArn?.['Fn::GetAtt']?.[0] === ruleId,
+      );
+      expect(permissions.map(([, p]) => [p.Properties.Principal, p.Properties.FunctionName])).toEqual([
+        ['events.amazonaws.com', { 'Fn::GetAtt': ['PlanLambdaFunction', 'Arn'] }],
+      ]);
+    }
+  });
+
+  it('outputs the data bucket and the state machine ARN, which stepmr submit finds the stack by', () => {
+    expect(template.Outputs.DataBucket.Value).toEqual({ Ref: 'DataBucket' });
+    expect(template.Outputs.StateMachineArn.Value).toEqual({ Ref: 'JobsStateMachine' });
+    expect(template.Resources.JobsStateMachine.Type).toBe('AWS::StepFunctions::StateMachine');
+  });
+});
