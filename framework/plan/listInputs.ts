@@ -3,8 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { glob, isDynamicPattern } from 'tinyglobby';
-import { StoreNotAvailableError } from '../store/errors.js';
-import { toUri } from '../store/uri.js';
+import { openUri, parseUri, toUri } from '../store/uri.js';
 import { EmptyInputError, InputNotFoundError } from './errors.js';
 
 /**
@@ -25,7 +24,8 @@ export interface InputFile {
  * directory (walked recursively), or a glob pattern (`*`, `**`, `?`, `[…]`, `{a,b}`). Names
  * starting with `.` or `_` found in a directory or by a pattern are hidden, as in Hadoop
  * (`_SUCCESS`, `.crc`, `_temporary/`), but a file named directly is always taken. Symbolic
- * links to files are followed; links to directories are not. Paths may be `file://` URIs.
+ * links to files are followed; links to directories are not. Paths may be `file://` URIs, and
+ * `s3://bucket/key` URIs (an object, a prefix, or a pattern) once S3 is in use (`useS3`).
  *
  * @example
  * ```ts
@@ -44,7 +44,7 @@ export async function listInputs(inputs: readonly string[]): Promise<InputFile[]
 }
 
 async function listOne(input: string): Promise<InputFile[]> {
-  if (input.startsWith('s3://')) throw new StoreNotAvailableError(input, 's3');
+  if (input.startsWith('s3://')) return listS3(input);
   const local = input.startsWith('file://') ? fileURLToPath(input) : input;
   const resolved = path.resolve(local);
   const info = await stat(resolved).catch(() => undefined);
@@ -107,4 +107,47 @@ async function globFiles(pattern: string): Promise<InputFile[]> {
 
 function isHidden(name: string): boolean {
   return name.startsWith('.') || name.startsWith('_');
+}
+
+/**
+ * Lists an `s3://` input: one object, every object under a prefix (a URI ending in `/`, or a
+ * key that is no object but has objects below it, like a directory), or the objects a pattern
+ * in the key matches, listed from the pattern's static prefix.
+ */
+async function listS3(input: string): Promise<InputFile[]> {
+  const parsed = parseUri(input);
+  if (parsed.scheme !== 's3') throw new InputNotFoundError(input, input);
+  const root = `s3://${parsed.bucket}/`;
+  const { store } = openUri(root);
+  const key = parsed.key;
+  const under = async (prefix: string, keep: (rest: string) => boolean) => {
+    const files: InputFile[] = [];
+    for await (const object of store.list(prefix)) {
+      const rest = object.key.slice(prefix.length);
+      if (rest.split('/').some(isHidden) || !keep(rest)) continue;
+      files.push({ uri: root + object.key, size: object.size });
+    }
+    return files;
+  };
+  if (isDynamicPattern(key)) {
+    const segments = key.split('/');
+    const firstDynamic = segments.findIndex((segment) => isDynamicPattern(segment));
+    const base = segments
+      .slice(0, firstDynamic)
+      .map((segment) => `${segment}/`)
+      .join('');
+    const pattern = segments.slice(firstDynamic).join('/');
+    const files = await under(base, (rest) => path.posix.matchesGlob(rest, pattern));
+    if (files.length === 0) throw new EmptyInputError(input, 'glob');
+    return files;
+  }
+  if (key !== '' && !key.endsWith('/')) {
+    const object = await store.head(key);
+    if (object) return [{ uri: root + key, size: object.size }];
+  }
+  const prefix = key === '' || key.endsWith('/') ? key : `${key}/`;
+  const files = await under(prefix, () => true);
+  if (files.length > 0) return files;
+  if (key.endsWith('/') || key === '') throw new EmptyInputError(input, 'directory');
+  throw new InputNotFoundError(input, root + key);
 }
