@@ -1,8 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { StepmrError } from '../errors.js';
 import { JobCancelledError } from '../runtime/errors.js';
+import { addStatusCommands } from './cloudCommands.js';
+import { addCopyCommand } from './copyCommand.js';
 import { addDefinitionCommand } from './definitionCommand.js';
+import { addOfflineCommand } from './offlineCommand.js';
 import { addRunCommand } from './runCommand.js';
+import { addSubmitCommand } from './submitCommand.js';
 
 /**
  * The `stepmr` command. Returns the exit code: 0 on success, 1 when a job fails, 2 for bad usage, 130 when cancelled.
@@ -19,6 +23,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError('(run with --help for usage)');
   addRunCommand(program);
   addDefinitionCommand(program);
+  addSubmitCommand(program);
+  addStatusCommands(program);
+  addOfflineCommand(program);
+  addCopyCommand(program);
   try {
     await program.parseAsync([...argv]);
     return 0;

@@ -1,25 +1,13 @@
 import type { Command } from 'commander';
 import type { EngineEvent } from '../engine/index.js';
-import type { RunOptions, Tolerance } from '../job/options.js';
 import { runEmbedded } from '../runtime/embedded/runEmbedded.js';
+import { type JobFlags, jobOptions, runOptionsOf } from './jobOptions.js';
 import { Progress } from './Progress.js';
-import { nonNegativeInt, oneOf, positiveInt, size, tolerance } from './parse.js';
+import { positiveInt } from './parse.js';
 import { formatSummary } from './summary.js';
 
-interface RunFlags {
-  readonly input: string[];
-  readonly output: string;
-  readonly reducers?: number;
-  readonly splitSize?: number;
-  readonly splitsPerTask?: number;
-  readonly memoryBudget?: number;
-  readonly maxRecordSize?: number;
-  readonly format?: NonNullable<RunOptions['format']>;
+interface RunFlags extends JobFlags {
   readonly threads?: number;
-  readonly tolerate?: Tolerance;
-  readonly badRecords?: 'fail' | 'skip';
-  readonly maxBadRecords?: number;
-  readonly overwrite?: boolean;
   readonly progress: boolean;
   readonly json?: boolean;
 }
@@ -31,55 +19,17 @@ const STAGES: Record<string, { label: string; unit: string }> = {
 
 /** Adds `stepmr run`. */
 export function addRunCommand(program: Command): void {
-  program
-    .command('run')
-    .description('run a job on this machine (the embedded engine executing the job’s state machine)')
-    .argument('<job>', 'the job module: a .ts file, or a folder with job.ts')
-    .requiredOption('-i, --input <paths...>', 'input files, directories (read recursively) or globs')
-    .requiredOption('-o, --output <dir>', 'output directory (refused if it exists and is not empty)')
-    .option(
-      '-r, --reducers <n>',
-      'reduce partitions = output parts (default: the job’s, else 4)',
-      positiveInt('--reducers', 10_000),
-    )
-    .option(
-      '-s, --split-size <size>',
-      'bytes per input split, e.g. 8MB, 512KiB (default: 32MiB)',
-      size('--split-size'),
-    )
-    .option(
-      '--splits-per-task <n>',
-      'splits per map task (default: about 16 MiB of input per task)',
-      positiveInt('--splits-per-task', 10_000),
-    )
-    .option(
-      '--memory-budget <size>',
-      'map-side buffer before spilling to disk (default: 256MiB)',
-      size('--memory-budget'),
-    )
-    .option('--max-record-size <size>', 'longest record accepted (default: 8MiB)', size('--max-record-size'))
-    .option(
-      '-f, --format <format>',
-      'output format: jsonl, csv or text (default: the job’s, else jsonl)',
-      oneOf('--format', ['jsonl', 'csv', 'text'] as const),
-    )
+  jobOptions(
+    program
+      .command('run')
+      .description('run a job on this machine (the embedded engine executing the job’s state machine)')
+      .argument('<job>', 'the job module: a .ts file, or a folder with job.ts'),
+    {
+      input: 'input files, directories (read recursively) or globs',
+      output: 'output directory (refused if it exists and is not empty)',
+    },
+  )
     .option('-t, --threads <n>', 'worker threads (default: number of cores)', positiveInt('--threads', 256))
-    .option(
-      '--tolerate <n|n%>',
-      'map tasks allowed to fail, as a count or a percentage; the job then succeeds and _SUCCESS lists the failed splits (default: none)',
-      tolerance,
-    )
-    .option(
-      '--bad-records <policy>',
-      'fail: a malformed record fails the job; skip: it is skipped, counted and sampled in _SUCCESS (default: fail)',
-      oneOf('--bad-records', ['fail', 'skip'] as const),
-    )
-    .option(
-      '--max-bad-records <n>',
-      'with --bad-records skip, the most records a job may skip before it fails (default: 1000)',
-      nonNegativeInt('--max-bad-records'),
-    )
-    .option('--overwrite', 'replace the output directory if it exists')
     .option('--no-progress', 'do not show progress')
     .option('--json', 'print the _SUCCESS manifest as JSON on stdout when done')
     .action(async (job: string, flags: RunFlags) => {
@@ -125,16 +75,8 @@ export function addRunCommand(program: Command): void {
         inputs: flags.input,
         output: flags.output,
         overwrite: flags.overwrite ?? false,
-        ...(flags.reducers ? { reducers: flags.reducers } : {}),
-        ...(flags.splitSize ? { splitSize: flags.splitSize } : {}),
-        ...(flags.splitsPerTask ? { splitsPerTask: flags.splitsPerTask } : {}),
-        ...(flags.memoryBudget ? { memoryBudget: flags.memoryBudget } : {}),
-        ...(flags.maxRecordSize ? { maxRecordBytes: flags.maxRecordSize } : {}),
-        ...(flags.format ? { format: flags.format } : {}),
+        ...runOptionsOf(flags),
         ...(flags.threads ? { threads: flags.threads } : {}),
-        ...(flags.tolerate ? { tolerate: flags.tolerate } : {}),
-        ...(flags.badRecords ? { badRecords: flags.badRecords } : {}),
-        ...(flags.maxBadRecords !== undefined ? { maxBadRecords: flags.maxBadRecords } : {}),
         onPlan: (plan) => {
           bytesTotal = plan.inputBytes;
           if (flags.progress) {

@@ -28,7 +28,8 @@ export function formatSummary(summary: RunSummary): string {
     .filter(([name]) => name !== 'Done')
     .map(([name, ms]) => `${name.toLowerCase()} ${duration(ms)}`)
     .join(', ');
-  lines.push(`  time     ${stages}`);
+  // Known where the engine's events were seen (stepmr run), not from a cloud execution's polls.
+  if (stages) lines.push(`  time     ${stages}`);
   if (m.failedSplits.length)
     lines.push(`  failed   ${m.failedSplits.length} map tasks tolerated (see _SUCCESS)`);
   if (m.badRecords.count) lines.push(`  skipped  ${m.badRecords.count} bad records (samples in _SUCCESS)`);

@@ -1,5 +1,6 @@
 import { DescribeExecutionCommand, ExecutionDoesNotExist, type SFNClient } from '@aws-sdk/client-sfn';
 import { ConfigError, type StepmrConfig } from '../../deploy/config.js';
+import type { DeployedStack } from './findStack.js';
 import { type StartedJob, startJob } from './startJob.js';
 
 /** The plan function's event: which schedule fired, and when (EventBridge's `time`). */
@@ -7,12 +8,6 @@ export interface ScheduledEvent {
   readonly schedule: string;
   /** ISO time of the scheduled run. @default now */
   readonly time?: string;
-}
-
-/** Where the stack is, from the plan function's environment. */
-export interface StackRefs {
-  readonly bucket: string;
-  readonly stateMachineArn: string;
 }
 
 /** `2026-12-01T03:00:00Z` → `{date}` 2026-12-01, `{time}` 030000. */
@@ -42,7 +37,7 @@ function inBucket(location: string, bucket: string): string {
 export async function runSchedule(
   config: StepmrConfig,
   event: ScheduledEvent,
-  stack: StackRefs,
+  stack: DeployedStack,
   sfn: SFNClient,
 ): Promise<StartedJob | undefined> {
   const schedule = config.schedules?.[event.schedule];

@@ -1,0 +1,97 @@
+import type { Command } from 'commander';
+import type { RunOptions, Tolerance } from '../job/options.js';
+import { nonNegativeInt, oneOf, positiveInt, size, tolerance } from './parse.js';
+
+/** The flags of a job's run that `stepmr run` and `stepmr submit` share. */
+export interface JobFlags {
+  readonly input: string[];
+  readonly output: string;
+  readonly reducers?: number;
+  readonly splitSize?: number;
+  readonly splitsPerTask?: number;
+  readonly memoryBudget?: number;
+  readonly maxRecordSize?: number;
+  readonly format?: NonNullable<RunOptions['format']>;
+  readonly tolerate?: Tolerance;
+  readonly badRecords?: 'fail' | 'skip';
+  readonly maxBadRecords?: number;
+  readonly overwrite?: boolean;
+}
+
+/**
+ * Adds the options of a job's run: how to split, reduce, tolerate failures and write.
+ *
+ * @example
+ * ```ts
+ * jobOptions(program.command('run').argument('<job>'), { input: 'input files…', output: 'output directory' });
+ * ```
+ */
+export function jobOptions(command: Command, help: { input: string; output: string }): Command {
+  return command
+    .requiredOption('-i, --input <paths...>', help.input)
+    .requiredOption('-o, --output <dir>', help.output)
+    .option(
+      '-r, --reducers <n>',
+      'reduce partitions = output parts (default: the job’s, else 4)',
+      positiveInt('--reducers', 10_000),
+    )
+    .option(
+      '-s, --split-size <size>',
+      'bytes per input split, e.g. 8MB, 512KiB (default: 32MiB)',
+      size('--split-size'),
+    )
+    .option(
+      '--splits-per-task <n>',
+      'splits per map task (default: about 16 MiB of input per task)',
+      positiveInt('--splits-per-task', 10_000),
+    )
+    .option(
+      '--memory-budget <size>',
+      'map-side buffer before spilling to disk (default: 256MiB)',
+      size('--memory-budget'),
+    )
+    .option('--max-record-size <size>', 'longest record accepted (default: 8MiB)', size('--max-record-size'))
+    .option(
+      '-f, --format <format>',
+      'output format: jsonl, csv or text (default: the job’s, else jsonl)',
+      oneOf('--format', ['jsonl', 'csv', 'text'] as const),
+    )
+    .option(
+      '--tolerate <n|n%>',
+      'map tasks allowed to fail, as a count or a percentage; the job then succeeds and _SUCCESS lists the failed splits (default: none)',
+      tolerance,
+    )
+    .option(
+      '--bad-records <policy>',
+      'fail: a malformed record fails the job; skip: it is skipped, counted and sampled in _SUCCESS (default: fail)',
+      oneOf('--bad-records', ['fail', 'skip'] as const),
+    )
+    .option(
+      '--max-bad-records <n>',
+      'with --bad-records skip, the most records a job may skip before it fails (default: 1000)',
+      nonNegativeInt('--max-bad-records'),
+    )
+    .option('--overwrite', 'replace the result at the output (the old one stays until the new one commits)');
+}
+
+/**
+ * The run options the flags set (flags not given are left out, so the job's own apply).
+ *
+ * @example
+ * ```ts
+ * const options = runOptionsOf(flags); // { reducers: 8 } for --reducers 8
+ * ```
+ */
+export function runOptionsOf(flags: JobFlags): RunOptions & { splitsPerTask?: number } {
+  return {
+    ...(flags.reducers ? { reducers: flags.reducers } : {}),
+    ...(flags.splitSize ? { splitSize: flags.splitSize } : {}),
+    ...(flags.splitsPerTask ? { splitsPerTask: flags.splitsPerTask } : {}),
+    ...(flags.memoryBudget ? { memoryBudget: flags.memoryBudget } : {}),
+    ...(flags.maxRecordSize ? { maxRecordBytes: flags.maxRecordSize } : {}),
+    ...(flags.format ? { format: flags.format } : {}),
+    ...(flags.tolerate ? { tolerate: flags.tolerate } : {}),
+    ...(flags.badRecords ? { badRecords: flags.badRecords } : {}),
+    ...(flags.maxBadRecords !== undefined ? { maxBadRecords: flags.maxBadRecords } : {}),
+  };
+}

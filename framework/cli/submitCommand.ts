@@ -1,0 +1,194 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Command } from 'commander';
+import { ConfigError, registeredName, type StepmrConfig } from '../deploy/config.js';
+import type { Job } from '../job/defineJob.js';
+import { type ExecutionReport, watchExecution } from '../runtime/aws/executions.js';
+import { findStack, stackName } from '../runtime/aws/findStack.js';
+import { useS3 } from '../runtime/aws/s3.js';
+import { type StartedJob, startJob } from '../runtime/aws/startJob.js';
+import { JobFailedError, JobModuleError } from '../runtime/errors.js';
+import { describeFailure } from '../runtime/JobObserver.js';
+import { loadJobModule, resolveJobModule } from '../runtime/loadJob.js';
+import { openUri } from '../store/uri.js';
+import type { SuccessManifest } from '../tasks/manifest.js';
+import {
+  type CloudCommandDeps,
+  cloudDeps,
+  guarded,
+  progressPrinter,
+  type StackFlags,
+  stackOptions,
+} from './cloudCommands.js';
+import { type JobFlags, jobOptions, runOptionsOf } from './jobOptions.js';
+import { positiveInt } from './parse.js';
+import { formatSummary } from './summary.js';
+
+interface SubmitFlags extends JobFlags, StackFlags {
+  readonly config?: string;
+  readonly wait?: boolean;
+  readonly interval?: number;
+  readonly json?: boolean;
+}
+
+/** Imports the project's `stepmr.config.ts` (the registry the deployed functions load jobs from). */
+async function loadConfig(path: string): Promise<StepmrConfig> {
+  const file = resolve(path);
+  if (!(await stat(file).catch(() => undefined))?.isFile()) {
+    throw new ConfigError(
+      `${file} does not exist: stepmr submit runs the jobs registered in the deployed stepmr.config.ts; run it from the project folder, or pass --config <file>`,
+    );
+  }
+  const module = (await import(pathToFileURL(file).href)) as { default?: StepmrConfig };
+  if (!module.default || typeof module.default.jobs !== 'object') {
+    throw new ConfigError(`${file} must export default defineConfig({ jobs: { … } })`);
+  }
+  return module.default;
+}
+
+/** The job to submit: a name in the registry, or a job module that the registry holds. */
+async function registeredJob(config: StepmrConfig, spec: string): Promise<{ name: string; job: Job }> {
+  const names = Object.keys(config.jobs);
+  const registered = Object.hasOwn(config.jobs, spec) ? config.jobs[spec] : undefined;
+  if (registered) return { name: spec, job: registered };
+  const job = await resolveJobModule(spec)
+    .then(loadJobModule)
+    .catch((error: Error) => {
+      throw new JobModuleError(
+        `${spec} is neither a job registered in stepmr.config.ts (${names.join(', ') || 'none'}) nor a job module: ${error.message}`,
+        { cause: error },
+      );
+    });
+  const name = registeredName(config, job);
+  if (!name) {
+    throw new JobModuleError(
+      `job module ${spec} is not registered in stepmr.config.ts (it registers ${names.join(', ') || 'no jobs'}): the deployed functions run only registered jobs; add it to jobs and deploy again (npx serverless deploy)`,
+    );
+  }
+  return { name, job };
+}
+
+/** Reads the committed `_SUCCESS` manifest of a finished job. */
+async function readManifest(output: string): Promise<SuccessManifest> {
+  const { store, key } = openUri(`${output}_SUCCESS`);
+  return JSON.parse((await store.get(key)).toString('utf8')) as SuccessManifest;
+}
+
+/** Waits for the job; Ctrl-C stops watching only. Undefined when the user stopped watching. */
+async function waitFor(
+  deps: CloudCommandDeps,
+  started: StartedJob,
+  interval: number,
+): Promise<ExecutionReport | undefined> {
+  const stopWatching = new AbortController();
+  const onSigint = () => stopWatching.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    return await watchExecution(deps.sfn(), started.executionArn, {
+      intervalMs: interval * 1000,
+      onProgress: progressPrinter(deps),
+      signal: stopWatching.signal,
+      ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    });
+  } catch (error) {
+    if (!stopWatching.signal.aborted) throw error;
+    deps.stderr.write(
+      `\nstopped watching; job ${started.jobId} goes on. Follow it with: stepmr status ${started.jobId} --watch; stop it with: stepmr stop ${started.jobId}\n`,
+    );
+    return undefined;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/**
+ * Adds `stepmr submit`: runs a job registered in `stepmr.config.ts` on the deployed stack.
+ * It plans the job here (lists the input in S3, writes `job.json` and `splits.jsonl` under the
+ * data bucket's `work/`) and starts an execution of the stack's state machine; `--wait` follows
+ * it stage by stage and ends with the summary of its `_SUCCESS`. Without `--wait`, stdout has
+ * the execution ARN only. The stack is found by its CloudFormation outputs (`--stack`,
+ * `$STEPMR_STACK`, else `stepmr-dev`); clients follow the standard AWS configuration.
+ *
+ * @example
+ * ```ts
+ * addSubmitCommand(program);
+ * await program.parseAsync(['node', 'stepmr', 'submit', 'wordcount', '-i', 's3://b/in/', '-o', 's3://b/out/wc', '--wait']);
+ * ```
+ */
+export function addSubmitCommand(program: Command, partial: Partial<CloudCommandDeps> = {}): void {
+  const deps = cloudDeps(partial);
+  stackOptions(
+    jobOptions(
+      program
+        .command('submit')
+        .description('run a job on the deployed stack (S3, Lambda and Step Functions)')
+        .argument(
+          '<job>',
+          'a job registered in stepmr.config.ts: its name, or its module (a .ts file or a folder with job.ts)',
+        ),
+      {
+        input: 's3:// URIs of input objects, prefixes or globs',
+        output: 'the output prefix, an s3:// URI under the data bucket’s out/ (refused if it holds objects)',
+      },
+    ),
+  )
+    .option('--config <file>', 'the project’s registry of jobs (default: stepmr.config.ts)')
+    .option('--wait', 'follow the job until it ends, then print its summary')
+    .option(
+      '--interval <seconds>',
+      'seconds between polls with --wait (default: 2)',
+      positiveInt('--interval', 3600),
+    )
+    .option('--json', 'with --wait, print the _SUCCESS manifest as JSON on stdout')
+    .action(async (spec: string, flags: SubmitFlags) =>
+      guarded(deps, async () => {
+        const config = await loadConfig(flags.config ?? 'stepmr.config.ts');
+        const { name, job } = await registeredJob(config, spec);
+        const stack = await findStack(deps.cloudFormation(), stackName(flags.stack, deps.env));
+        useS3();
+        const started = await startJob(
+          {
+            ...runOptionsOf(flags),
+            job,
+            name,
+            inputs: flags.input,
+            output: flags.output,
+            overwrite: flags.overwrite ?? false,
+            bucket: stack.bucket,
+            stateMachineArn: flags.stateMachine ?? stack.stateMachineArn,
+          },
+          deps.sfn(),
+        );
+        deps.stderr.write(
+          `job ${started.jobId} (${name}): ${started.splits} splits, ${started.reducers ? `${started.reducers} reducers` : 'map-only'}\n  execution ${started.executionArn}\n`,
+        );
+        if (!flags.wait) {
+          deps.stdout.write(`${started.executionArn}\n`);
+          return;
+        }
+        const report = await waitFor(deps, started, flags.interval ?? 2);
+        if (!report) return;
+        if (report.status !== 'SUCCEEDED') {
+          const task = report.taskFailure
+            ? `; first failed task: ${describeFailure({ status: 'FAILED', ...report.taskFailure })}`
+            : '';
+          throw new JobFailedError(
+            `job ${report.name} ${report.status}: ${describeFailure(report)}${task}. Nothing was published at ${started.output}`,
+          );
+        }
+        const manifest = await readManifest(started.output);
+        const end = report.stopDate?.getTime() ?? deps.now();
+        deps.stderr.write(
+          formatSummary({
+            jobId: started.jobId,
+            output: started.output.replace(/\/$/, ''),
+            manifest,
+            wallMs: end - report.startDate.getTime(),
+            stageMs: {},
+          }),
+        );
+        if (flags.json) deps.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+      }),
+    );
+}
