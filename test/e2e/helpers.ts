@@ -82,3 +82,61 @@ export function readOutput(dir: string): Output {
   }
   return { records, partLines, manifest, files };
 }
+
+const WORDS = [
+  'alpha',
+  'Beta',
+  'GAMMA',
+  'déjà',
+  'Straße',
+  'naïve',
+  '東京',
+  'καφέ',
+  '42',
+  'x1',
+  'a',
+  'zeta',
+  'Ωmega',
+  '𝔘nicode',
+];
+const SEPARATORS = [' ', '  ', ', ', '.', ' — ', '\t', '!? '];
+
+/** Random text of `lines` lines: words of many scripts between varied separators. */
+export function makeText(random: () => number, lines: number, crlf: boolean): string {
+  const out: string[] = [];
+  for (let i = 0; i < lines; i++) {
+    const n = Math.floor(random() * 12);
+    let line = '';
+    for (let j = 0; j < n; j++) {
+      line += WORDS[Math.floor(random() * WORDS.length)];
+      line += SEPARATORS[Math.floor(random() * SEPARATORS.length)];
+    }
+    out.push(line);
+  }
+  return out.join(crlf ? '\r\n' : '\n');
+}
+
+/** Requests and bytes per "status path", parsed by hand: the quoted request, then status and size. */
+export function plainTraffic(files: readonly string[]): Map<string, { requests: number; bytes: number }> {
+  const totals = new Map<string, { requests: number; bytes: number }>();
+  const add = (key: string, bytes: number) => {
+    const t = totals.get(key) ?? { requests: 0, bytes: 0 };
+    totals.set(key, { requests: t.requests + 1, bytes: t.bytes + bytes });
+  };
+  for (const file of files) {
+    for (const line of plainLines(readFileSync(file, 'utf8'))) {
+      if (line === '') continue;
+      const open = line.indexOf('"');
+      const close = line.indexOf('"', open + 1);
+      const request = open > 0 && line.includes('[') ? line.slice(open + 1, close).split(' ') : [];
+      const after = line.slice(close + 2).split(' ');
+      if (request.length < 2 || !/^\d{3}$/.test(after[0] ?? '')) {
+        add('0 (unparsed)', 0);
+        continue;
+      }
+      const path = (request[1] ?? '').split('?')[0];
+      add(`${Number(after[0])} ${path}`, after[1] === '-' ? 0 : Number(after[1]));
+    }
+  }
+  return totals;
+}

@@ -3,35 +3,10 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runEmbedded } from '../../framework/index.js';
-import { plainLines, readOutput, tempDir } from './helpers.js';
+import { plainTraffic, readOutput, tempDir } from './helpers.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
-
-/** Requests and bytes per "status path", parsed by hand: the quoted request, then status and size. */
-function plainTraffic(files: readonly string[]): Map<string, { requests: number; bytes: number }> {
-  const totals = new Map<string, { requests: number; bytes: number }>();
-  const add = (key: string, bytes: number) => {
-    const t = totals.get(key) ?? { requests: 0, bytes: 0 };
-    totals.set(key, { requests: t.requests + 1, bytes: t.bytes + bytes });
-  };
-  for (const file of files) {
-    for (const line of plainLines(readFileSync(file, 'utf8'))) {
-      if (line === '') continue;
-      const open = line.indexOf('"');
-      const close = line.indexOf('"', open + 1);
-      const request = open > 0 && line.includes('[') ? line.slice(open + 1, close).split(' ') : [];
-      const after = line.slice(close + 2).split(' ');
-      if (request.length < 2 || !/^\d{3}$/.test(after[0] ?? '')) {
-        add('0 (unparsed)', 0);
-        continue;
-      }
-      const path = (request[1] ?? '').split('?')[0];
-      add(`${Number(after[0])} ${path}`, after[1] === '-' ? 0 : Number(after[1]));
-    }
-  }
-  return totals;
-}
 
 const DATA = 'examples/logs/data';
 const files = readdirSync(DATA).map((f) => join(DATA, f));

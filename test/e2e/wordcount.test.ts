@@ -3,39 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runEmbedded } from '../../framework/index.js';
-import { plainWordCount, readOutput, rng, tempDir } from './helpers.js';
-
-const WORDS = [
-  'alpha',
-  'Beta',
-  'GAMMA',
-  'déjà',
-  'Straße',
-  'naïve',
-  '東京',
-  'καφέ',
-  '42',
-  'x1',
-  'a',
-  'zeta',
-  'Ωmega',
-  '𝔘nicode',
-];
-const SEPARATORS = [' ', '  ', ', ', '.', ' — ', '\t', '!? '];
-
-function makeText(random: () => number, lines: number, crlf: boolean): string {
-  const out: string[] = [];
-  for (let i = 0; i < lines; i++) {
-    const n = Math.floor(random() * 12);
-    let line = '';
-    for (let j = 0; j < n; j++) {
-      line += WORDS[Math.floor(random() * WORDS.length)];
-      line += SEPARATORS[Math.floor(random() * SEPARATORS.length)];
-    }
-    out.push(line);
-  }
-  return out.join(crlf ? '\r\n' : '\n');
-}
+import { makeText, plainWordCount, readOutput, rng, tempDir } from './helpers.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());

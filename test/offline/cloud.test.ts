@@ -1,0 +1,303 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runEmbedded } from '../../framework/index.js';
+import { makeText, plainTraffic, plainWordCount, readOutput, rng, tempDir } from '../e2e/helpers.js';
+
+/**
+ * The AWS path end to end, on this machine: `stepmr offline` (s3rver, serverless-offline running
+ * the functions of serverless.yml, the engine behind the Step Functions API executing the
+ * packaged state machine), then `stepmr cp`, `submit`, `status` and `list` as separate
+ * processes that reach it only through the standard AWS_* variables it prints.
+ */
+
+const BIN = join(process.cwd(), 'bin', 'stepmr.js');
+const tmp = tempDir('stepmr-offline-');
+let cloud: ChildProcess | undefined;
+let cloudErr = '';
+let env: Record<string, string> = {};
+let bucket = '';
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the stepmr command in a new process pointed at the offline cloud. */
+function stepmr(...args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Runs stepmr and expects it to succeed, showing its output if not. */
+async function ok(...args: string[]): Promise<Run> {
+  const run = await stepmr(...args);
+  expect(run.code, `stepmr ${args.join(' ')}\n${run.stderr}`).toBe(0);
+  return run;
+}
+
+beforeAll(async () => {
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'offline',
+      '--port',
+      '0',
+      '--s3-port',
+      '0',
+      '--lambda-port',
+      '0',
+      '--data-dir',
+      join(tmp.dir, 'cloud'),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  cloud = child;
+  child.stderr?.on('data', (c: Buffer) => {
+    cloudErr += c.toString();
+  });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (/^export STEPMR_STACK=.*\n/m.test(out)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`stepmr offline exited (${code}):\n${cloudErr}`)));
+  });
+  env = Object.fromEntries(
+    [...out.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]),
+  );
+  bucket = /bucket (\S+)/.exec(cloudErr)?.[1] ?? '';
+}, 180_000);
+
+afterAll(async () => {
+  const child = cloud;
+  if (child && child.exitCode === null) {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(cloudErr).toMatch(/stopped\n$/);
+  }
+  tmp.cleanup();
+}, 60_000);
+
+describe('stepmr offline', () => {
+  it('prints the standard AWS endpoint variables and a stack that stepmr finds', () => {
+    expect(bucket).toBe('stepmr-dev-data');
+    for (const name of ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_SFN', 'AWS_ENDPOINT_URL_CLOUDFORMATION']) {
+      expect(env[name]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    }
+    expect(env.STEPMR_STACK).toBe('stepmr-dev');
+  });
+});
+
+describe('wordcount through stepmr submit', () => {
+  const random = rng(7);
+  const corpus = join(tmp.dir, 'corpus');
+  mkdirSync(join(corpus, 'nested'), { recursive: true });
+  const files: string[] = [];
+  const add = (name: string, body: string | Buffer) => {
+    writeFileSync(join(corpus, name), body);
+    files.push(join(corpus, name));
+  };
+  for (let i = 0; i < 6; i++) add(`text-${i}.txt`, makeText(random, 300 + i * 50, i % 2 === 1));
+  add('nested/packed.txt.gz', gzipSync(Buffer.from(makeText(random, 400, false))));
+  for (const name of readdirSync('examples/wordcount/data')) {
+    add(`example-${name}`, readFileSync(join('examples/wordcount/data', name)));
+  }
+
+  it('counts every word of a corpus copied to S3, as the embedded engine does, part for part', async () => {
+    await ok('cp', '--quiet', corpus, `s3://${bucket}/in/corpus/`);
+    const run = await ok(
+      'submit',
+      'wordcount',
+      '-i',
+      `s3://${bucket}/in/corpus/`,
+      '-o',
+      `s3://${bucket}/out/wordcount`,
+      '--split-size',
+      '16KiB',
+      '--splits-per-task',
+      '2',
+      '--reducers',
+      '3',
+      '--wait',
+      '--interval',
+      '1',
+      '--json',
+    );
+    expect(run.stderr).toMatch(/Map +\d+\/\d+ succeeded.*\[SUCCEEDED\]/);
+    expect(run.stderr).toMatch(/Reduce +3\/3 succeeded.*\[SUCCEEDED\]/);
+    const manifest = JSON.parse(run.stdout) as { parts: { sha256: string }[]; splits: number };
+    expect(manifest.splits).toBeGreaterThan(files.length);
+
+    const local = join(tmp.dir, 'wordcount-cloud');
+    await ok('cp', '--quiet', `s3://${bucket}/out/wordcount/`, local);
+    const out = readOutput(local);
+    const got = new Map(out.records.map((r) => [r.key as string, r.value as number]));
+    expect(got.size).toBe(out.records.length);
+    expect(Object.fromEntries([...got].sort())).toEqual(
+      Object.fromEntries([...plainWordCount(files)].sort()),
+    );
+
+    // The same job on the embedded engine gives byte-identical parts.
+    const embedded = join(tmp.dir, 'wordcount-embedded');
+    await runEmbedded({
+      job: 'examples/wordcount',
+      inputs: [corpus],
+      output: embedded,
+      splitSize: 16 * 1024,
+      splitsPerTask: 2,
+      reducers: 3,
+      threads: 2,
+    });
+    expect(out.manifest.parts.map((p) => p.sha256)).toEqual(
+      readOutput(embedded).manifest.parts.map((p) => p.sha256),
+    );
+  });
+
+  it('refuses an output that holds a result, and replaces it with --overwrite', async () => {
+    const again = await stepmr(
+      'submit',
+      'examples/wordcount',
+      '-i',
+      `s3://${bucket}/in/corpus/nested/`,
+      '-o',
+      `s3://${bucket}/out/wordcount`,
+    );
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('--overwrite');
+
+    await ok(
+      'submit',
+      'examples/wordcount',
+      '-i',
+      `s3://${bucket}/in/corpus/nested/`,
+      '-o',
+      `s3://${bucket}/out/wordcount`,
+      '--overwrite',
+      '--wait',
+      '--interval',
+      '1',
+    );
+    const local = join(tmp.dir, 'wordcount-replaced');
+    await ok('cp', '--quiet', `s3://${bucket}/out/wordcount/`, local);
+    const got = new Map(readOutput(local).records.map((r) => [r.key as string, r.value as number]));
+    const nested = files.filter((f) => f.includes('/nested/'));
+    expect(Object.fromEntries([...got].sort())).toEqual(
+      Object.fromEntries([...plainWordCount(nested)].sort()),
+    );
+  });
+
+  it('explains what to do with a job not in stepmr.config.ts, an output outside out/, or an unknown stack', async () => {
+    const unregistered = await stepmr(
+      'submit',
+      'test/fixtures/jobs/cities.ts',
+      '-i',
+      `s3://${bucket}/in/corpus/`,
+      '-o',
+      `s3://${bucket}/out/cities`,
+    );
+    expect(unregistered.code).toBe(1);
+    expect(unregistered.stderr).toMatch(
+      /not registered in stepmr\.config\.ts.*add it to jobs and deploy again/,
+    );
+
+    const outside = await stepmr(
+      'submit',
+      'wordcount',
+      '-i',
+      `s3://${bucket}/in/corpus/`,
+      '-o',
+      `s3://${bucket}/elsewhere`,
+    );
+    expect(outside.code).toBe(1);
+    expect(outside.stderr).toContain(`publish only under s3://${bucket}/out/`);
+
+    const noStack = await stepmr(
+      'submit',
+      'wordcount',
+      '--stack',
+      'stepmr-nowhere',
+      '-i',
+      `s3://${bucket}/in/corpus/`,
+      '-o',
+      `s3://${bucket}/out/x`,
+    );
+    expect(noStack.code).toBe(2);
+    expect(noStack.stderr).toMatch(/stack stepmr-nowhere does not exist.*npx serverless deploy/);
+  });
+});
+
+describe('the structured logs example through stepmr submit', () => {
+  const data = 'examples/logs/data';
+  const files = readdirSync(data).map((f) => join(data, f));
+
+  it('sums requests and bytes per status and path; status and list show the job', async () => {
+    await ok('cp', '--quiet', data, `s3://${bucket}/in/logs/`);
+    const started = await ok(
+      'submit',
+      'logs',
+      '-i',
+      `s3://${bucket}/in/logs/`,
+      '-o',
+      `s3://${bucket}/out/logs/`,
+      '--split-size',
+      '32KB',
+      '--reducers',
+      '2',
+    );
+    const arn = started.stdout.trim();
+    expect(arn).toMatch(/^arn:aws:states:us-east-1:\d{12}:execution:stepmr-dev-jobs:logs-/);
+    const jobId = arn.split(':').at(-1) ?? '';
+
+    const watched = await ok('status', jobId, '--watch', '--interval', '1', '--json');
+    const report = JSON.parse(watched.stdout) as {
+      status: string;
+      stages: { name: string; succeeded: number; total: number }[];
+    };
+    expect(report.status).toBe('SUCCEEDED');
+    expect(report.stages.map((s) => [s.name, s.succeeded === s.total])).toEqual([
+      ['Map', true],
+      ['Reduce', true],
+    ]);
+
+    const local = join(tmp.dir, 'logs');
+    await ok('cp', '--quiet', `s3://${bucket}/out/logs/`, local);
+    const out = readOutput(local);
+    expect(out.manifest.parts).toHaveLength(2);
+    const got = new Map(
+      out.records.map((r) => {
+        const [status, path] = r.key as [number, string];
+        return [`${status} ${path}`, r.value];
+      }),
+    );
+    expect(Object.fromEntries([...got].sort())).toEqual(Object.fromEntries([...plainTraffic(files)].sort()));
+
+    const listed = await ok('list', '--json');
+    const executions = JSON.parse(listed.stdout) as { name: string; status: string }[];
+    expect(executions.find((e) => e.name === jobId)?.status).toBe('SUCCEEDED');
+    expect(executions.filter((e) => e.name.startsWith('wordcount-')).map((e) => e.status)).toEqual([
+      'SUCCEEDED',
+      'SUCCEEDED',
+    ]);
+  });
+});
