@@ -143,6 +143,10 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
       ...S3RVER_CLIENT_ENV,
       AWS_REGION: REGION,
       AWS_ENDPOINT_URL_S3: s3.endpoint,
+      // The plan function starts executions on this cloud's Step Functions API.
+      AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${port}`,
+      STEPMR_OFFLINE_DATA_BUCKET: bucket,
+      STEPMR_OFFLINE_STATE_MACHINE_ARN: machine.arn,
     };
     const offline = spawn(
       process.execPath,
