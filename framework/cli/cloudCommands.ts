@@ -2,6 +2,8 @@ import { type Command, CommanderError, InvalidArgumentError } from 'commander';
 import {
   type CloudFormationClient,
   cloudFormationClient,
+  type LambdaClient,
+  lambdaClient,
   type SFNClient,
   sfnClient,
 } from '../runtime/aws/clients.js';
@@ -23,6 +25,7 @@ import { oneOf, positiveInt } from './parse.js';
 export interface CloudCommandDeps {
   readonly sfn: () => SFNClient;
   readonly cloudFormation: () => CloudFormationClient;
+  readonly lambda: () => LambdaClient;
   readonly stdout: { write(text: string): unknown };
   readonly stderr: { write(text: string): unknown };
   readonly env: NodeJS.ProcessEnv;
@@ -195,6 +198,7 @@ export function cloudDeps(deps: Partial<CloudCommandDeps> = {}): CloudCommandDep
   return {
     sfn: sfnClient,
     cloudFormation: cloudFormationClient,
+    lambda: lambdaClient,
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,

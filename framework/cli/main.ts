@@ -6,7 +6,7 @@ import { addCopyCommand } from './copyCommand.js';
 import { addDefinitionCommand } from './definitionCommand.js';
 import { addOfflineCommand } from './offlineCommand.js';
 import { addRunCommand } from './runCommand.js';
-import { addSubmitCommand } from './submitCommand.js';
+import { addSubmitCommand, addTriggerCommand } from './submitCommand.js';
 
 /**
  * The `stepmr` command. Returns the exit code: 0 on success, 1 when a job fails, 2 for bad usage, 130 when cancelled.
@@ -24,6 +24,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   addRunCommand(program);
   addDefinitionCommand(program);
   addSubmitCommand(program);
+  addTriggerCommand(program);
   addStatusCommands(program);
   addOfflineCommand(program);
   addCopyCommand(program);

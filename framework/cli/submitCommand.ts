@@ -1,9 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Command } from 'commander';
+import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
+import { type Command, InvalidArgumentError } from 'commander';
 import { ConfigError, registeredName, type StepmrConfig } from '../deploy/config.js';
 import type { Job } from '../job/defineJob.js';
+import { StackNotFoundError } from '../runtime/aws/errors.js';
 import { type ExecutionReport, watchExecution } from '../runtime/aws/executions.js';
 import { findStack, stackName } from '../runtime/aws/findStack.js';
 import { useS3 } from '../runtime/aws/s3.js';
@@ -102,6 +104,48 @@ async function waitFor(
   }
 }
 
+/** Follows a started job to its end: the summary of its `_SUCCESS`, or a JobFailedError. */
+async function waitAndSummarise(
+  deps: CloudCommandDeps,
+  started: StartedJob,
+  flags: { readonly interval?: number; readonly json?: boolean },
+): Promise<void> {
+  const report = await waitFor(deps, started, flags.interval ?? 2);
+  if (!report) return;
+  if (report.status !== 'SUCCEEDED') {
+    const task = report.taskFailure
+      ? `; first failed task: ${describeFailure({ status: 'FAILED', ...report.taskFailure })}`
+      : '';
+    throw new JobFailedError(
+      `job ${report.name} ${report.status}: ${describeFailure(report)}${task}. Nothing was published at ${started.output}`,
+    );
+  }
+  const manifest = await readManifest(started.output);
+  const end = report.stopDate?.getTime() ?? deps.now();
+  deps.stderr.write(
+    formatSummary({
+      jobId: started.jobId,
+      output: started.output.replace(/\/$/, ''),
+      manifest,
+      wallMs: end - report.startDate.getTime(),
+      stageMs: {},
+    }),
+  );
+  if (flags.json) deps.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/** Adds `--wait`, `--interval` and `--json`: following a started job to its summary. */
+function waitOptions(command: Command): Command {
+  return command
+    .option('--wait', 'follow the job until it ends, then print its summary')
+    .option(
+      '--interval <seconds>',
+      'seconds between polls with --wait (default: 2)',
+      positiveInt('--interval', 3600),
+    )
+    .option('--json', 'with --wait, print the _SUCCESS manifest as JSON on stdout');
+}
+
 /**
  * Adds `stepmr submit`: runs a job registered in `stepmr.config.ts` on the deployed stack.
  * It plans the job here (lists the input in S3, writes `job.json` and `splits.jsonl` under the
@@ -118,29 +162,25 @@ async function waitFor(
  */
 export function addSubmitCommand(program: Command, partial: Partial<CloudCommandDeps> = {}): void {
   const deps = cloudDeps(partial);
-  stackOptions(
-    jobOptions(
-      program
-        .command('submit')
-        .description('run a job on the deployed stack (S3, Lambda and Step Functions)')
-        .argument(
-          '<job>',
-          'a job registered in stepmr.config.ts: its name, or its module (a .ts file or a folder with job.ts)',
-        ),
-      {
-        input: 's3:// URIs of input objects, prefixes or globs',
-        output: 'the output prefix, an s3:// URI under the data bucket’s out/ (refused if it holds objects)',
-      },
+  waitOptions(
+    stackOptions(
+      jobOptions(
+        program
+          .command('submit')
+          .description('run a job on the deployed stack (S3, Lambda and Step Functions)')
+          .argument(
+            '<job>',
+            'a job registered in stepmr.config.ts: its name, or its module (a .ts file or a folder with job.ts)',
+          ),
+        {
+          input: 's3:// URIs of input objects, prefixes or globs',
+          output:
+            'the output prefix, an s3:// URI under the data bucket’s out/ (refused if it holds objects)',
+        },
+      ),
     ),
   )
     .option('--config <file>', 'the project’s registry of jobs (default: stepmr.config.ts)')
-    .option('--wait', 'follow the job until it ends, then print its summary')
-    .option(
-      '--interval <seconds>',
-      'seconds between polls with --wait (default: 2)',
-      positiveInt('--interval', 3600),
-    )
-    .option('--json', 'with --wait, print the _SUCCESS manifest as JSON on stdout')
     .action(async (spec: string, flags: SubmitFlags) =>
       guarded(deps, async () => {
         const config = await loadConfig(flags.config ?? 'stepmr.config.ts');
@@ -167,28 +207,100 @@ export function addSubmitCommand(program: Command, partial: Partial<CloudCommand
           deps.stdout.write(`${started.executionArn}\n`);
           return;
         }
-        const report = await waitFor(deps, started, flags.interval ?? 2);
-        if (!report) return;
-        if (report.status !== 'SUCCEEDED') {
-          const task = report.taskFailure
-            ? `; first failed task: ${describeFailure({ status: 'FAILED', ...report.taskFailure })}`
-            : '';
-          throw new JobFailedError(
-            `job ${report.name} ${report.status}: ${describeFailure(report)}${task}. Nothing was published at ${started.output}`,
-          );
-        }
-        const manifest = await readManifest(started.output);
-        const end = report.stopDate?.getTime() ?? deps.now();
-        deps.stderr.write(
-          formatSummary({
-            jobId: started.jobId,
-            output: started.output.replace(/\/$/, ''),
-            manifest,
-            wallMs: end - report.startDate.getTime(),
-            stageMs: {},
-          }),
-        );
-        if (flags.json) deps.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+        await waitAndSummarise(deps, started, flags);
       }),
     );
+}
+
+interface TriggerFlags extends StackFlags {
+  readonly time?: string;
+  readonly wait?: boolean;
+  readonly interval?: number;
+  readonly json?: boolean;
+}
+
+/** Commander parser of `--time`: an ISO date-time, as EventBridge sends it. */
+function isoTime(value: string): string {
+  const at = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(at.getTime())) {
+    throw new InvalidArgumentError(
+      `--time must be an ISO date-time such as 2026-12-01T03:00:00Z, got "${value}"`,
+    );
+  }
+  return at.toISOString();
+}
+
+/**
+ * Adds `stepmr trigger`: runs a schedule of `stepmr.config.ts` now, as its EventBridge rule
+ * would: it invokes the stack's plan function with `{ schedule, time }`, which plans the job in
+ * the cloud and starts it. A second trigger for the same schedule and time starts nothing.
+ *
+ * @example
+ * ```ts
+ * addTriggerCommand(program);
+ * await program.parseAsync(['node', 'stepmr', 'trigger', 'wordcount-nightly', '--wait']);
+ * ```
+ */
+export function addTriggerCommand(program: Command, partial: Partial<CloudCommandDeps> = {}): void {
+  const deps = cloudDeps(partial);
+  waitOptions(
+    program
+      .command('trigger')
+      .description('run a schedule of stepmr.config.ts now, through the deployed plan function')
+      .argument('<schedule>', 'the schedule’s name in stepmr.config.ts')
+      .option('--stack <name>', 'the deployed stack (default: $STEPMR_STACK, else stepmr-dev)')
+      .option(
+        '--time <iso>',
+        'the scheduled time of the run: fills its output’s {date} and {time} (default: now)',
+        isoTime,
+      ),
+  ).action(async (schedule: string, flags: TriggerFlags) =>
+    guarded(deps, async () => {
+      useS3();
+      const stack = stackName(flags.stack, deps.env);
+      const functionName = `${stack}-plan`;
+      const time = flags.time ?? new Date(deps.now()).toISOString();
+      const result = await invokePlan(deps.lambda(), functionName, { schedule, time }, stack);
+      if (!result.started) {
+        deps.stderr.write(`schedule ${schedule} already ran for ${time}; nothing started\n`);
+        return;
+      }
+      deps.stderr.write(
+        `job ${result.jobId} (schedule ${schedule}): ${result.splits} splits, ${result.reducers ? `${result.reducers} reducers` : 'map-only'}\n  execution ${result.executionArn}\n`,
+      );
+      if (flags.wait) await waitAndSummarise(deps, result, flags);
+      else deps.stdout.write(`${result.executionArn}\n`);
+    }),
+  );
+}
+
+/** Invokes the plan function; its error (a bad schedule, an output that exists) is the command's. */
+async function invokePlan(
+  lambda: LambdaClient,
+  functionName: string,
+  event: { schedule: string; time: string },
+  stack: string,
+): Promise<({ started: true } & StartedJob) | { started: false }> {
+  let response: InvokeCommandOutput;
+  try {
+    response = await lambda.send(
+      new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(JSON.stringify(event)) }),
+    );
+  } catch (error) {
+    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+    throw new StackNotFoundError(
+      `function ${functionName} does not exist: deploy the stack ${stack} (npx serverless deploy), or pass --stack <name>`,
+      { cause: error },
+    );
+  }
+  const payload = JSON.parse(Buffer.from(response.Payload ?? []).toString('utf8') || 'null') as Record<
+    string,
+    unknown
+  > | null;
+  if (response.FunctionError) {
+    throw new JobFailedError(
+      `the plan function did not start the job: ${String(payload?.errorType ?? response.FunctionError)}: ${String(payload?.errorMessage ?? '')}`,
+    );
+  }
+  return payload as ({ started: true } & StartedJob) | { started: false };
 }

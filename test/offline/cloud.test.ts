@@ -207,6 +207,60 @@ describe('wordcount through stepmr submit', () => {
     );
   });
 
+  it('runs a schedule of stepmr.config.ts now through the plan function, once per scheduled time', async () => {
+    const run = await ok(
+      'trigger',
+      'wordcount-nightly',
+      '--time',
+      '2026-01-02T03:00:00Z',
+      '--wait',
+      '--interval',
+      '1',
+    );
+    expect(run.stderr).toContain('job wordcount-nightly-20260102T030000 (schedule wordcount-nightly)');
+    const local = join(tmp.dir, 'wordcount-nightly');
+    await ok('cp', '--quiet', `s3://${bucket}/out/wordcount/2026-01-02/`, local);
+    const got = new Map(readOutput(local).records.map((r) => [r.key as string, r.value as number]));
+    expect(Object.fromEntries([...got].sort())).toEqual(
+      Object.fromEntries([...plainWordCount(files)].sort()),
+    );
+
+    const again = await ok('trigger', 'wordcount-nightly', '--time', '2026-01-02T03:00:00Z');
+    expect(again.stderr).toContain('already ran for 2026-01-02T03:00:00.000Z; nothing started');
+    expect(again.stdout).toBe('');
+
+    const unknown = await stepmr('trigger', 'no-such-schedule');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(
+      /schedule "no-such-schedule" is not in this deployment's stepmr\.config\.ts/,
+    );
+  });
+
+  it('stops a running job: it ends ABORTED and publishes nothing', async () => {
+    // One map task per 100-byte split: long enough a job to stop while it runs.
+    const started = await ok(
+      'submit',
+      'wordcount',
+      '-i',
+      `s3://${bucket}/in/corpus/`,
+      '-o',
+      `s3://${bucket}/out/stopped`,
+      '--split-size',
+      '100',
+      '--splits-per-task',
+      '1',
+    );
+    const jobId = started.stdout.trim().split(':').at(-1) ?? '';
+    const stopped = await ok('stop', jobId);
+    expect(stopped.stdout, 'the job ended before it could be stopped').toMatch(/^stopped arn:aws:states:/);
+    // An execution that did not succeed makes status exit 1.
+    const status = await stepmr('status', jobId, '--watch', '--interval', '1', '--json');
+    expect(status.code).toBe(1);
+    expect((JSON.parse(status.stdout) as { status: string }).status).toBe('ABORTED');
+    const nothing = await stepmr('cp', `s3://${bucket}/out/stopped/`, join(tmp.dir, 'stopped'));
+    expect(nothing.stderr).toContain('nothing to copy');
+  });
+
   it('explains what to do with a job not in stepmr.config.ts, an output outside out/, or an unknown stack', async () => {
     const unregistered = await stepmr(
       'submit',
@@ -295,9 +349,13 @@ describe('the structured logs example through stepmr submit', () => {
     const listed = await ok('list', '--json');
     const executions = JSON.parse(listed.stdout) as { name: string; status: string }[];
     expect(executions.find((e) => e.name === jobId)?.status).toBe('SUCCEEDED');
-    expect(executions.filter((e) => e.name.startsWith('wordcount-')).map((e) => e.status)).toEqual([
-      'SUCCEEDED',
-      'SUCCEEDED',
-    ]);
+    // Two wordcount jobs succeeded, one was stopped.
+    expect(
+      executions
+        .filter((e) => /^wordcount-\d{8}T/.test(e.name))
+        .map((e) => e.status)
+        .sort(),
+    ).toEqual(['ABORTED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(executions.find((e) => e.name === 'wordcount-nightly-20260102T030000')?.status).toBe('SUCCEEDED');
   });
 });
