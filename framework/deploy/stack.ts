@@ -69,7 +69,7 @@ function functionStatements(key: FunctionKey, names: StackNames): Json[] {
     case 'map':
       // Reads its input anywhere in the bucket; writes only the job's working objects.
       return [
-        allow(['s3:GetObject'], arn('${DataBucket.Arn}/*')),
+        allow(['s3:GetObject'], objects('')),
         allow(['s3:PutObject', ...MULTIPART], objects(work)),
         listUnder(work),
       ];
@@ -87,7 +87,7 @@ function functionStatements(key: FunctionKey, names: StackNames): Json[] {
     case 'plan':
       return [
         allow(['s3:ListBucket'], bucketArn),
-        allow(['s3:GetObject'], arn('${DataBucket.Arn}/*')),
+        allow(['s3:GetObject'], objects('')),
         allow(['s3:PutObject', ...MULTIPART], objects(work)),
         allow(['states:StartExecution'], arn(stateMachineArn)),
         allow(
@@ -207,7 +207,7 @@ const tlsOnly: Json = {
           Effect: 'Deny',
           Principal: '*',
           Action: 's3:*',
-          Resource: [bucketArn, arn('${DataBucket.Arn}/*')],
+          Resource: [bucketArn, objects('')],
           Condition: { Bool: { 'aws:SecureTransport': 'false' } },
         },
       ],
