@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { startOfflineCloudChild } from '../test/support/offlineCloud.js';
 import { makeCorpus } from './corpus.js';
 
 /**
@@ -9,7 +10,12 @@ import { makeCorpus } from './corpus.js';
  * loop on the same machine in the same run, peak memory on a 1 GiB input, and the overhead
  * per map task with 2,000 tiny splits. Figures go to bench/results/.
  *
- * Options: --size-mb N (default 256), --memory-gb N (default 1, 0 skips), --tasks N (default 2000).
+ * Then the same job on the offline cloud (`stepmr offline`: the functions behind the Lambda
+ * Invoke API of serverless-offline, S3 on s3rver): its execution time against the embedded
+ * engine's on the same input, and the overhead per map task through the wire protocols.
+ *
+ * Options: --size-mb N (default 256), --memory-gb N (default 1, 0 skips), --tasks N (default 2000),
+ * --offline-mb N (default 64, 0 skips), --offline-tasks N (default 200).
  */
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: number) => {
@@ -19,6 +25,8 @@ const opt = (name: string, fallback: number) => {
 const sizeMb = opt('size-mb', 256);
 const memoryGb = opt('memory-gb', 1);
 const tinyTasks = opt('tasks', 2000);
+const offlineMb = opt('offline-mb', 64);
+const offlineTasks = opt('offline-tasks', 200);
 const MiB = 1024 * 1024;
 const root = resolve('bench');
 const data = join(root, 'data');
@@ -165,6 +173,83 @@ results.taskOverhead = {
 process.stderr.write(
   `overhead: ${many.mapTasks} tasks, map stage ${mapMany.toFixed(0)} ms → ${((mapMany - mapOne) / many.mapTasks).toFixed(2)} ms/task\n`,
 );
+
+// 4. The offline cloud: the same job through stepmr submit, every task a Lambda invocation
+// over HTTP and every object an S3 request; execution times from DescribeExecution.
+if (offlineMb > 0) {
+  const cloud = await startOfflineCloudChild(join(scratch, 'offline'));
+  const stepmr = async (...args: string[]) => {
+    const done = await cloud.stepmr(...args);
+    if (done.code !== 0) throw new Error(`stepmr ${args.join(' ')} failed:\n${done.stderr}`);
+    return done.stdout;
+  };
+  try {
+    const dir = join(data, `corpus-${offlineMb}`);
+    const corpus = await makeCorpus(dir, 4, (offlineMb * MiB) / 4);
+    const corpusBytes = corpus.reduce((n, f) => n + readFileSync(f).length, 0);
+    await stepmr('cp', '--quiet', dir, `s3://${cloud.bucket}/in/corpus/`);
+    const submit = async (name: string, input: string, ...options: string[]) => {
+      const arn = await stepmr(
+        'submit',
+        'wordcount',
+        '-i',
+        `s3://${cloud.bucket}/in/${input}`,
+        '-o',
+        `s3://${cloud.bucket}/out/${name}/`,
+        ...options,
+      );
+      const report = JSON.parse(
+        await stepmr('status', arn.trim(), '--watch', '--interval', '1', '--json'),
+      ) as { startDate: string; stopDate: string; stages: { total: number }[] };
+      return {
+        ms: Date.parse(report.stopDate) - Date.parse(report.startDate),
+        mapTasks: report.stages[0]?.total ?? 0,
+      };
+    };
+    const splitSize = 16 * MiB;
+    const cloudRun = await submit('wc', 'corpus/', '--split-size', String(splitSize), '--reducers', '4');
+    const local = embedded('offline-embedded', { inputs: corpus, splitSize, reducers: 4, threads: 2 });
+    const localMs = local.ms - (local.stageMs.Plan ?? 0);
+    await stepmr('cp', '--quiet', `s3://${cloud.bucket}/out/wc/`, join(scratch, 'offline-result'));
+    if (readResult(join(scratch, 'offline-result')) !== readResult(join(scratch, 'offline-embedded'))) {
+      throw new Error('the offline cloud result differs from the embedded one');
+    }
+
+    const tiny = join(data, 'offline-tiny', 'tiny.txt');
+    mkdirSync(join(data, 'offline-tiny'), { recursive: true });
+    writeFileSync(tiny, line.repeat(offlineTasks));
+    await stepmr('cp', '--quiet', tiny, `s3://${cloud.bucket}/in/tiny/tiny.txt`);
+    const tinyOptions = ['--split-size', String(line.length), '--reducers', '1'];
+    const perTask = await submit('tiny-many', 'tiny/', ...tinyOptions, '--splits-per-task', '1');
+    const oneTask = await submit(
+      'tiny-one',
+      'tiny/',
+      ...tinyOptions,
+      '--splits-per-task',
+      String(offlineTasks),
+    );
+    results.offline = {
+      inputMiB: +(corpusBytes / MiB).toFixed(1),
+      splitMiB: splitSize / MiB,
+      mapTasks: cloudRun.mapTasks,
+      executionMs: cloudRun.ms,
+      mbPerS: +mb(corpusBytes, cloudRun.ms).toFixed(1),
+      embeddedExecutionMs: Math.round(localMs),
+      ratioToEmbedded: +(cloudRun.ms / localMs).toFixed(2),
+      taskOverhead: {
+        tasks: perTask.mapTasks,
+        executionMs: perTask.ms,
+        singleTaskExecutionMs: oneTask.ms,
+        msPerTask: +((perTask.ms - oneTask.ms) / perTask.mapTasks).toFixed(2),
+      },
+    };
+    process.stderr.write(
+      `offline cloud: ${(corpusBytes / MiB).toFixed(0)} MiB in ${cloudRun.ms} ms (${mb(corpusBytes, cloudRun.ms).toFixed(1)} MB/s), ×${(cloudRun.ms / localMs).toFixed(2)} the embedded execution; ${((perTask.ms - oneTask.ms) / perTask.mapTasks).toFixed(2)} ms per map task\n`,
+    );
+  } finally {
+    await cloud.stop();
+  }
+}
 
 mkdirSync(join(root, 'results'), { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEmbedded } from '../../framework/index.js';
 import { makeText, plainTraffic, plainWordCount, readOutput, rng, tempDir } from '../e2e/helpers.js';
+import { type CommandRun, type OfflineCloudChild, startOfflineCloudChild } from '../support/offlineCloud.js';
 
 /**
  * The AWS path end to end, on this machine: `stepmr offline` (s3rver, serverless-offline running
@@ -13,90 +13,31 @@ import { makeText, plainTraffic, plainWordCount, readOutput, rng, tempDir } from
  * processes that reach it only through the standard AWS_* variables it prints.
  */
 
-const BIN = join(process.cwd(), 'bin', 'stepmr.js');
 const tmp = tempDir('stepmr-offline-');
-let cloud: ChildProcess | undefined;
-let cloudErr = '';
-let env: Record<string, string> = {};
+let cloud: OfflineCloudChild;
+let env: Readonly<Record<string, string>> = {};
 let bucket = '';
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the stepmr command in a new process pointed at the offline cloud. */
-function stepmr(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const stepmr = (...args: string[]): Promise<CommandRun> => cloud.stepmr(...args);
 
 /** Runs stepmr and expects it to succeed, showing its output if not. */
-async function ok(...args: string[]): Promise<Run> {
+async function ok(...args: string[]): Promise<CommandRun> {
   const run = await stepmr(...args);
   expect(run.code, `stepmr ${args.join(' ')}\n${run.stderr}`).toBe(0);
   return run;
 }
 
 beforeAll(async () => {
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      'offline',
-      '--port',
-      '0',
-      '--s3-port',
-      '0',
-      '--lambda-port',
-      '0',
-      '--data-dir',
-      join(tmp.dir, 'cloud'),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  cloud = child;
-  child.stderr?.on('data', (c: Buffer) => {
-    cloudErr += c.toString();
-  });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (/^export STEPMR_STACK=.*\n/m.test(out)) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`stepmr offline exited (${code}):\n${cloudErr}`)));
-  });
-  env = Object.fromEntries(
-    [...out.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]),
-  );
-  bucket = /bucket (\S+)/.exec(cloudErr)?.[1] ?? '';
+  cloud = await startOfflineCloudChild(join(tmp.dir, 'cloud'));
+  env = cloud.env;
+  bucket = cloud.bucket;
 }, 180_000);
 
 afterAll(async () => {
-  const child = cloud;
-  if (child && child.exitCode === null) {
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
-    expect(cloudErr).toMatch(/stopped\n$/);
-  }
+  const stopped = await cloud?.stop();
   tmp.cleanup();
+  expect(stopped?.code).toBe(0);
+  expect(stopped?.stderr).toMatch(/stopped\n$/);
 }, 60_000);
 
 describe('stepmr offline', () => {

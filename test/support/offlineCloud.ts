@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+/** What a stepmr command did. */
+export interface CommandRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `stepmr offline` running in a child process, and stepmr commands pointed at it. */
+export interface OfflineCloudChild {
+  /** The AWS_* (and STEPMR_STACK) variables it printed. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly bucket: string;
+  /** Runs `stepmr <args>` in a new process with only `env` pointing it at the cloud. */
+  stepmr(...args: string[]): Promise<CommandRun>;
+  /** What it has written on stderr so far. */
+  stderr(): string;
+  /** Ctrl-C: resolves with its exit code and whole stderr once it has stopped. */
+  stop(): Promise<{ code: number | null; stderr: string }>;
+}
+
+const BIN = join(process.cwd(), 'bin', 'stepmr.js');
+
+function run(args: readonly string[], env: Readonly<Record<string, string>>): Promise<CommandRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/**
+ * Starts `stepmr offline` on free ports with its data under `dataDir` (plus any further
+ * options), and waits until it prints its `export` lines.
+ *
+ * @example
+ * ```ts
+ * const cloud = await startOfflineCloudChild(join(tmp, 'cloud'), ['--inject-faults', 's3=5']);
+ * const run = await cloud.stepmr('list', '--json');
+ * await cloud.stop();
+ * ```
+ */
+export async function startOfflineCloudChild(
+  dataDir: string,
+  options: readonly string[] = [],
+): Promise<OfflineCloudChild> {
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'offline',
+      '--port',
+      '0',
+      '--s3-port',
+      '0',
+      '--lambda-port',
+      '0',
+      '--data-dir',
+      dataDir,
+      ...options,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (/^export STEPMR_STACK=.*\n/m.test(out)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`stepmr offline exited (${code}):\n${err}`)));
+  });
+  const env = Object.fromEntries(
+    [...out.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]),
+  );
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return {
+    env,
+    bucket: /bucket (\S+)/.exec(err)?.[1] ?? '',
+    stepmr: (...args) => run(args, env),
+    stderr: () => err,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      return { code: await exited, stderr: err };
+    },
+  };
+}
