@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { startOfflineCloud } from '../runtime/offline/offlineCloud.js';
 import { nonNegativeInt } from './parse.js';
 
@@ -9,6 +9,24 @@ interface OfflineFlags {
   readonly stage?: string;
   readonly dataDir?: string;
   readonly verbose?: boolean;
+  readonly injectFaults?: { s3Every?: number; lambdaEvery?: number };
+}
+
+/** Commander parser of `--inject-faults s3=7,lambda=5`. */
+function faultSpec(value: string): { s3Every?: number; lambdaEvery?: number } {
+  const spec: { s3Every?: number; lambdaEvery?: number } = {};
+  for (const part of value.split(',')) {
+    const match = /^(s3|lambda)=(\d+)$/.exec(part.trim());
+    const every = Number(match?.[2]);
+    if (!match || !Number.isInteger(every) || every < 2) {
+      throw new InvalidArgumentError(
+        `--inject-faults takes service=N pairs with N of 2 or more, e.g. s3=7,lambda=5 (every 7th S3 request gets 503 SlowDown, every 5th Invoke 429); got "${value}"`,
+      );
+    }
+    if (match[1] === 's3') spec.s3Every = every;
+    else spec.lambdaEvery = every;
+  }
+  return spec;
 }
 
 const port = (name: string) => {
@@ -48,6 +66,11 @@ export function addOfflineCommand(program: Command): void {
     .option('--stage <stage>', 'the stage packaged and run (default: dev)')
     .option('--data-dir <dir>', 'where the bucket’s objects and the package go (default: .stepmr/offline)')
     .option('--verbose', 'show serverless’s output and the functions’ logs')
+    .option(
+      '--inject-faults <spec>',
+      'throttle to prove the retries: s3=N answers every Nth S3 request 503 SlowDown, lambda=N every Nth Invoke 429',
+      faultSpec,
+    )
     .action(async (flags: OfflineFlags) => {
       const say = (text: string) => process.stderr.write(text);
       let started = false;
@@ -57,9 +80,10 @@ export function addOfflineCommand(program: Command): void {
         ...(flags.lambdaPort !== undefined ? { lambdaPort: flags.lambdaPort } : {}),
         ...(flags.stage ? { stage: flags.stage } : {}),
         ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
+        ...(flags.injectFaults ? { faults: flags.injectFaults } : {}),
         log: (text) => {
           // Steps are always shown; serverless's own output with --verbose, or once started.
-          if (flags.verbose || (!started && /^(packaging|starting) /.test(text))) say(text);
+          if (flags.verbose || (!started && /^(packaging|starting|fault proxy)/.test(text))) say(text);
         },
       });
       started = true;
@@ -86,7 +110,11 @@ export function addOfflineCommand(program: Command): void {
       });
       const why = await Promise.race([stopped, cloud.ended]);
       say(`\nstopping the offline cloud (${why}) …\n`);
+      const counts = cloud.faultCounts();
       await cloud.stop();
+      for (const [service, c] of Object.entries(counts)) {
+        say(`faults injected: ${service} ${c.injected} of ${c.requests} requests\n`);
+      }
       say('stopped\n');
     });
 }

@@ -8,6 +8,13 @@ import { Engine } from '../../engine/Engine.js';
 import { type ApiServer, startStepFunctionsServer } from '../../engine/http/stepFunctionsApi.js';
 import { S3Store } from '../../store/S3Store.js';
 import { LambdaInvoker } from '../aws/LambdaInvoker.js';
+import {
+  type Fault,
+  type FaultProxy,
+  LAMBDA_TOO_MANY_REQUESTS,
+  S3_SLOW_DOWN,
+  startFaultProxy,
+} from './faultProxy.js';
 import { packageStack, readStateMachine, serverlessBin } from './packagedStack.js';
 import { S3RVER_CLIENT_ENV, startS3rverProcess } from './s3rverProcess.js';
 import { stackHandler } from './stackApi.js';
@@ -28,8 +35,19 @@ export interface OfflineCloudOptions {
   readonly s3Port?: number;
   /** Port of serverless-offline's Lambda Invoke API. @default 3002 (0: any free port) */
   readonly lambdaPort?: number;
+  /**
+   * Throttling to inject, to prove the retries: every `s3Every`-th S3 request gets a 503
+   * SlowDown, every `lambdaEvery`-th Lambda Invoke a 429 TooManyRequestsException. @default none
+   */
+  readonly faults?: { readonly s3Every?: number; readonly lambdaEvery?: number };
   /** Where progress goes (what is starting, serverless's output). */
   readonly log?: (text: string) => void;
+}
+
+/** Requests a fault proxy saw, and how many it answered with a fault. */
+export interface FaultCounts {
+  readonly requests: number;
+  readonly injected: number;
 }
 
 /** The running offline cloud. */
@@ -42,6 +60,8 @@ export interface OfflineCloud {
   readonly env: Readonly<Record<string, string>>;
   /** Resolves when a part stops by itself (serverless-offline or s3rver exiting), with why. */
   readonly ended: Promise<string>;
+  /** The faults injected so far, per service (empty without `faults`). */
+  faultCounts(): { readonly s3?: FaultCounts; readonly lambda?: FaultCounts };
   /** Stops everything: running executions, the APIs, serverless-offline, s3rver. */
   stop(): Promise<void>;
 }
@@ -138,11 +158,28 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
     const s3 = await startS3rverProcess({ directory: join(dataDir, 's3'), buckets: [bucket], port: s3Port });
     cleanups.push(() => s3.stop());
     log(`s3rver: ${s3.endpoint}, bucket ${bucket} (objects in ${join(dataDir, 's3', bucket)})\n`);
+    const proxies: { s3?: FaultProxy; lambda?: FaultProxy } = {};
+    const faulty = async (
+      service: 's3' | 'lambda',
+      endpoint: string,
+      every: number | undefined,
+      fault: Fault,
+    ) => {
+      if (!every) return endpoint;
+      const proxy = await startFaultProxy({ target: endpoint, every, fault });
+      cleanups.push(() => proxy.close());
+      proxies[service] = proxy;
+      log(
+        `fault proxy: every ${every}th ${service} request answered ${fault.status}, at ${proxy.endpoint}\n`,
+      );
+      return proxy.endpoint;
+    };
+    const s3Endpoint = await faulty('s3', s3.endpoint, options.faults?.s3Every, S3_SLOW_DOWN);
 
     const functionsEnv: Record<string, string> = {
       ...S3RVER_CLIENT_ENV,
       AWS_REGION: REGION,
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_S3: s3Endpoint,
       // The plan function starts executions on this cloud's Step Functions API.
       AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${port}`,
       STEPMR_OFFLINE_DATA_BUCKET: bucket,
@@ -181,11 +218,16 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
     await listening(lambdaPort, offline, 'serverless offline', 120_000).catch((error: Error) => {
       throw new Error(`${error.message}\n${offlineOutput.split('\n').slice(-30).join('\n')}`);
     });
-    const lambdaEndpoint = `http://127.0.0.1:${lambdaPort}`;
+    const lambdaEndpoint = await faulty(
+      'lambda',
+      `http://127.0.0.1:${lambdaPort}`,
+      options.faults?.lambdaEvery,
+      LAMBDA_TOO_MANY_REQUESTS,
+    );
 
     const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
     const s3Client = new S3Client({
-      endpoint: s3.endpoint,
+      endpoint: s3Endpoint,
       region: REGION,
       credentials,
       forcePathStyle: true,
@@ -224,7 +266,7 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
     const env = {
       ...S3RVER_CLIENT_ENV,
       AWS_REGION: REGION,
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_S3: s3Endpoint,
       AWS_ENDPOINT_URL_SFN: api.endpoint,
       AWS_ENDPOINT_URL_CLOUDFORMATION: api.endpoint,
       AWS_ENDPOINT_URL_LAMBDA: lambdaEndpoint,
@@ -237,9 +279,13 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
       stackName,
       bucket,
       stateMachineArn: machine.arn,
-      endpoints: { s3: s3.endpoint, stepFunctions: api.endpoint, lambda: lambdaEndpoint },
+      endpoints: { s3: s3Endpoint, stepFunctions: api.endpoint, lambda: lambdaEndpoint },
       env,
       ended,
+      faultCounts: () => ({
+        ...(proxies.s3 ? { s3: proxies.s3.counts() } : {}),
+        ...(proxies.lambda ? { lambda: proxies.lambda.counts() } : {}),
+      }),
       stop: stopAll,
     };
   } catch (error) {
