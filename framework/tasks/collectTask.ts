@@ -28,7 +28,7 @@ export function partName(part: number, format: OutputFormat): string {
 /**
  * The collect function: plans the reduce stage from the map results (`prepareReduce`),
  * verifies and publishes the staged parts with `_SUCCESS` last (`commit`), or removes a failed
- * job's working objects without touching the output (`abort`).
+ * job's working objects and any part its commit had published before it failed (`abort`).
  *
  * @example
  * ```ts
@@ -41,7 +41,8 @@ export async function collectTask(
 ): Promise<PrepareReduceResult | CommitResult | { aborted: true }> {
   const work = deps.bucket(event.bucket);
   if (event.action === 'abort') {
-    await removeWork(work, event);
+    await removeUnpublished(work, event, deps);
+    await removeJobWork(work, event);
     return { aborted: true };
   }
   const plan = await readPlan(work, event);
@@ -68,7 +69,7 @@ export async function collectTask(
   // A commit retried after it wrote _SUCCESS (it died while cleaning up) only cleans up.
   const committed = await readSuccess(out.store, `${out.key}_SUCCESS`);
   if (committed?.jobId === event.jobId) {
-    await removeWork(work, event);
+    await removeJobWork(work, event);
     return summary(committed);
   }
   const bad = totalBadRecords(maps);
@@ -115,7 +116,7 @@ export async function collectTask(
   }));
   const manifest: SuccessManifest = buildManifest(plan, listed, maps, reduces, deps.now());
   await out.store.put(`${out.key}_SUCCESS`, `${JSON.stringify(manifest, null, 2)}\n`);
-  await removeWork(work, event);
+  await removeJobWork(work, event);
   return summary(manifest);
 }
 
@@ -153,8 +154,37 @@ async function clearOutput(
   for (let i = 0; i < old.length; i += 1000) await store.delete(old.slice(i, i + 1000));
 }
 
-async function removeWork(work: Store, ref: JobRef): Promise<void> {
+/**
+ * Removes the parts a commit that then failed had already published: when the output holds
+ * no `_SUCCESS`, the objects at its top level named as this job names parts
+ * (`part-00003.jsonl`). An output with a `_SUCCESS` (an earlier result the job was to replace)
+ * and anything named otherwise are left as they are. Nothing to do once the plan is gone (an
+ * abort run twice).
+ */
+async function removeUnpublished(work: Store, ref: JobRef, deps: TaskDeps): Promise<void> {
+  if (!(await work.head(workKeys.plan(ref)))) return;
+  const plan = await readPlan(work, ref);
+  const out = deps.open(plan.output.endsWith('/') ? plan.output : `${plan.output}/`);
+  if (await out.store.head(`${out.key}_SUCCESS`)) return;
+  const part = new RegExp(`^part-\\d{5,}\\${EXTENSIONS[plan.outputFormat.kind]}$`);
+  const stray: string[] = [];
+  for await (const object of out.store.list(out.key)) {
+    if (part.test(object.key.slice(out.key.length))) stray.push(object.key);
+  }
+  for (let i = 0; i < stray.length; i += 1000) await out.store.delete(stray.slice(i, i + 1000));
+}
+
+/**
+ * Removes a job's working objects (everything under its prefix). Returns how many there were.
+ *
+ * @example
+ * ```ts
+ * await removeJobWork(bucketStore(ref.bucket), ref);
+ * ```
+ */
+export async function removeJobWork(work: Store, ref: JobRef): Promise<number> {
   const keys: string[] = [];
   for await (const object of work.list(ref.prefix)) keys.push(object.key);
   for (let i = 0; i < keys.length; i += 1000) await work.delete(keys.slice(i, i + 1000));
+  return keys.length;
 }

@@ -306,8 +306,8 @@ describe('collectTask commit', () => {
 });
 
 describe('collectTask abort', () => {
-  it('removes the work prefix and never touches the output location', async () => {
-    const { env: e, ops, opened } = await recordedEnv(wordcount, 2);
+  it('removes the work prefix and leaves what is not its own part in the output', async () => {
+    const { env: e, ops } = await recordedEnv(wordcount, 2);
     const other = await sibling(e);
     writeFileSync(join(e.outputDir, 'earlier-result.jsonl'), 'keep me\n');
     const maps = await runMapStage(e, 2);
@@ -322,10 +322,42 @@ describe('collectTask abort', () => {
     expect(result).toEqual({ aborted: true });
     expect(await listKeys(e.work, e.ref.prefix)).toEqual([]);
     expect(await e.work.head(other)).toBeDefined();
-    expect(opened).toEqual([]);
     expect(ops()).toEqual([]);
     expect(outputFiles(e)).toEqual(['earlier-result.jsonl']);
     expect(readFileSync(join(e.outputDir, 'earlier-result.jsonl'), 'utf8')).toBe('keep me\n');
+  });
+
+  // A commit that published some parts and then failed for good (its retries spent) is
+  // followed by the Abort step: it must leave no stray part that looks like a result.
+  it('removes the parts a failed commit had published, and nothing else', async () => {
+    const { env: e } = await recordedEnv(wordcount, 3, 'part-00002.jsonl');
+    const maps = await runMapStage(e, 3);
+    await collectTask({ action: 'prepareReduce', ...e.ref, map: maps.details }, e.deps);
+    const reduces = await runReduceStage(e, 1);
+    writeFileSync(join(e.outputDir, 'notes.txt'), 'not a part\n');
+    const event = { action: 'commit' as const, ...e.ref, map: maps.details, reduce: reduces.details };
+    await expect(collectTask(event, e.deps)).rejects.toThrow(/died while writing part-00002/);
+    expect(outputFiles(e)).toEqual(['notes.txt', 'part-00000.jsonl', 'part-00001.jsonl']);
+
+    await collectTask({ action: 'abort', ...e.ref }, e.deps);
+    expect(outputFiles(e)).toEqual(['notes.txt']);
+    expect(await listKeys(e.work, e.ref.prefix)).toEqual([]);
+    // An abort run twice finds nothing more to do.
+    expect(await collectTask({ action: 'abort', ...e.ref }, e.deps)).toEqual({ aborted: true });
+    expect(outputFiles(e)).toEqual(['notes.txt']);
+  });
+
+  it('leaves an earlier committed result (with its _SUCCESS) untouched', async () => {
+    const { env: e, ops } = await recordedEnv(wordcount, 2);
+    const earlier = { 'part-00000.jsonl': '{"key":"a","value":1}\n', _SUCCESS: '{"jobId":"earlier"}\n' };
+    for (const [name, body] of Object.entries(earlier)) writeFileSync(join(e.outputDir, name), body);
+    await runMapStage(e, 2);
+    await collectTask({ action: 'abort', ...e.ref }, e.deps);
+    expect(ops()).toEqual([]);
+    for (const [name, body] of Object.entries(earlier)) {
+      expect(readFileSync(join(e.outputDir, name), 'utf8')).toBe(body);
+    }
+    expect(outputFiles(e)).toEqual(Object.keys(earlier).sort());
   });
 
   it('succeeds when the job left no working objects', async () => {
