@@ -17,7 +17,10 @@ import {
   watchExecution,
 } from '../runtime/aws/executions.js';
 import { findStack, stackName } from '../runtime/aws/findStack.js';
+import { bucketStore, useS3 } from '../runtime/aws/s3.js';
 import { JobFailedError } from '../runtime/errors.js';
+import { removeJobWork } from '../tasks/collectTask.js';
+import type { JobRef } from '../tasks/payloads.js';
 import { formatExecutions, formatReport, formatStage } from './cloudFormat.js';
 import { oneOf, positiveInt } from './parse.js';
 
@@ -30,6 +33,8 @@ export interface CloudCommandDeps {
   readonly stderr: { write(text: string): unknown };
   readonly env: NodeJS.ProcessEnv;
   readonly now: () => number;
+  /** Removes a stopped job's working objects; resolves with how many. @default from S3 */
+  readonly removeWork: (job: JobRef) => Promise<number>;
   /** Waits between polls of `status --watch`. @default a timer */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -189,6 +194,13 @@ function addStop(program: Command, deps: CloudCommandDeps): void {
             ? `stopped ${arn} at ${result.stopDate?.toISOString() ?? 'now'}\n`
             : `${arn} had already ended (${result.status}); nothing to stop\n`,
         );
+        // A stopped job's Abort step does not run: remove its working objects here.
+        if (result.job && result.status === 'ABORTED') {
+          const removed = await deps.removeWork(result.job);
+          deps.stderr.write(
+            `removed ${removed} working objects under s3://${result.job.bucket}/${result.job.prefix}; a task still running when stopped ends on its own, and what it writes there expires with the bucket's lifecycle rule\n`,
+          );
+        }
       }),
     );
 }
@@ -199,6 +211,10 @@ export function cloudDeps(deps: Partial<CloudCommandDeps> = {}): CloudCommandDep
     sfn: sfnClient,
     cloudFormation: cloudFormationClient,
     lambda: lambdaClient,
+    removeWork: (job) => {
+      useS3();
+      return removeJobWork(bucketStore(job.bucket), job);
+    },
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,

@@ -194,6 +194,16 @@ describe('wordcount through stepmr submit', () => {
     const jobId = started.stdout.trim().split(':').at(-1) ?? '';
     const stopped = await ok('stop', jobId);
     expect(stopped.stdout, 'the job ended before it could be stopped').toMatch(/^stopped arn:aws:states:/);
+    // The Abort step does not run on a stop: stop removes the job's working objects itself.
+    expect(stopped.stderr).toMatch(
+      new RegExp(`removed [1-9]\\d* working objects under s3://${bucket}/work/${jobId}/`),
+    );
+    const plan = await stepmr(
+      'cp',
+      `s3://${bucket}/work/${jobId}/job.json`,
+      join(tmp.dir, 'stopped-plan.json'),
+    );
+    expect(plan.stderr).toContain('nothing to copy');
     // An execution that did not succeed makes status exit 1.
     const status = await stepmr('status', jobId, '--watch', '--interval', '1', '--json');
     expect(status.code).toBe(1);

@@ -10,6 +10,8 @@ import {
   type SFNClient,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { BUCKET_LAYOUT } from '../../deploy/layout.js';
+import type { JobRef } from '../../tasks/payloads.js';
 import { ExecutionNotFoundError } from './errors.js';
 
 export type { ExecutionStatus };
@@ -224,9 +226,9 @@ export async function listJobExecutions(
 }
 
 /**
- * Stops a running execution (it ends ABORTED with `error` and `cause`); the job's Abort step
- * does not run, so its working objects stay until a lifecycle rule removes them. Resolves with
- * the execution's status before the stop and the stop date.
+ * Stops a running execution (it ends ABORTED with `error` and `cause`). The job's Abort step
+ * does not run on a stop: the caller removes the working objects of the `job` it resolves
+ * with. Resolves with the execution's status before the stop, and the stop date.
  *
  * @example
  * ```ts
@@ -237,10 +239,11 @@ export async function stopJobExecution(
   client: SFNClient,
   executionArn: string,
   options: { readonly error?: string; readonly cause?: string } = {},
-): Promise<{ stopped: boolean; status: string; stopDate: Date | undefined }> {
+): Promise<{ stopped: boolean; status: string; stopDate: Date | undefined; job: JobRef | undefined }> {
   const before = await describe(client, executionArn);
+  const job = jobOf(before.input, before.name);
   if (before.status !== 'RUNNING') {
-    return { stopped: false, status: before.status ?? 'RUNNING', stopDate: before.stopDate };
+    return { stopped: false, status: before.status ?? 'RUNNING', stopDate: before.stopDate, job };
   }
   const { stopDate } = await client.send(
     new StopExecutionCommand({
@@ -249,7 +252,22 @@ export async function stopJobExecution(
       cause: options.cause ?? 'stopped with stepmr stop',
     }),
   );
-  return { stopped: true, status: 'ABORTED', stopDate };
+  return { stopped: true, status: 'ABORTED', stopDate, job };
+}
+
+/**
+ * The job a stepmr execution runs, from its input: `{ jobId, bucket, prefix }` with the prefix
+ * the job's own (`work/<job id>/`), and the job id the execution's name. Undefined for any
+ * other execution, so that nothing is ever cleaned up on a guess.
+ */
+function jobOf(input: string | undefined, name: string | undefined): JobRef | undefined {
+  try {
+    const { jobId, bucket, prefix } = JSON.parse(input ?? '') as Record<string, unknown>;
+    if (typeof jobId !== 'string' || typeof bucket !== 'string' || jobId !== name) return undefined;
+    return prefix === `${BUCKET_LAYOUT.work}${jobId}/` ? { jobId, bucket, prefix } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Options of {@link watchExecution}. */
