@@ -14,6 +14,9 @@ import { makeCorpus } from './corpus.js';
  * Invoke API of serverless-offline, S3 on s3rver): its execution time against the embedded
  * engine's on the same input, and the overhead per map task through the wire protocols.
  *
+ * Last, the commit protocol: the Commit step's time against the number of parts (embedded),
+ * and the offline cloud job again with injected S3 503s and Lambda 429s.
+ *
  * Options: --size-mb N (default 256), --memory-gb N (default 1, 0 skips), --tasks N (default 2000),
  * --offline-mb N (default 64, 0 skips), --offline-tasks N (default 200).
  */
@@ -248,6 +251,81 @@ if (offlineMb > 0) {
     );
   } finally {
     await cloud.stop();
+  }
+}
+
+// 5. The commit protocol. (a) The Commit step against the number of parts it verifies,
+// publishes and lists in _SUCCESS (embedded: a rename per part). (b) The offline cloud job of
+// section 4 again, with every 5th S3 request answered 503 SlowDown and every 3rd Lambda Invoke
+// 429: what the retries cost, with the result checked to be the same.
+{
+  const input = await makeCorpus(join(data, 'corpus-commit'), 1, 8 * MiB);
+  const byParts: { parts: number; commitMs: number }[] = [];
+  for (const reducers of [1, 16, 64, 256]) {
+    const r = embedded(`commit-${reducers}`, { inputs: input, reducers, threads: 2 });
+    byParts.push({ parts: reducers, commitMs: Math.round(r.stageMs.Commit ?? 0) });
+  }
+  const first = byParts[0] as { parts: number; commitMs: number };
+  const last = byParts.at(-1) as { parts: number; commitMs: number };
+  const msPerPart = +((last.commitMs - first.commitMs) / (last.parts - first.parts)).toFixed(3);
+  results.commit = { embedded: { byParts, msPerPart } };
+  process.stderr.write(
+    `commit: ${byParts.map((b) => `${b.parts} parts ${b.commitMs} ms`).join(', ')} → ${msPerPart} ms/part\n`,
+  );
+}
+if (offlineMb > 0 && results.offline) {
+  const clean = results.offline as { executionMs: number; splitMiB: number };
+  const cloud = await startOfflineCloudChild(join(scratch, 'offline-faults'), [
+    '--inject-faults',
+    's3=5,lambda=3',
+  ]);
+  let stopped: { code: number | null; stderr: string } | undefined;
+  try {
+    const stepmr = async (...args: string[]) => {
+      const done = await cloud.stepmr(...args);
+      if (done.code !== 0) throw new Error(`stepmr ${args.join(' ')} failed:\n${done.stderr}`);
+      return done.stdout;
+    };
+    await stepmr('cp', '--quiet', join(data, `corpus-${offlineMb}`), `s3://${cloud.bucket}/in/corpus/`);
+    const arn = await stepmr(
+      'submit',
+      'wordcount',
+      '-i',
+      `s3://${cloud.bucket}/in/corpus/`,
+      '-o',
+      `s3://${cloud.bucket}/out/wc/`,
+      '--split-size',
+      String(clean.splitMiB * MiB),
+      '--reducers',
+      '4',
+    );
+    const report = JSON.parse(await stepmr('status', arn.trim(), '--watch', '--interval', '1', '--json')) as {
+      startDate: string;
+      stopDate: string;
+    };
+    const ms = Date.parse(report.stopDate) - Date.parse(report.startDate);
+    await stepmr('cp', '--quiet', `s3://${cloud.bucket}/out/wc/`, join(scratch, 'faults-result'));
+    if (readResult(join(scratch, 'faults-result')) !== readResult(join(scratch, 'offline-embedded'))) {
+      throw new Error('the result with injected faults differs from the embedded one');
+    }
+    stopped = await cloud.stop();
+    const injected = (service: string) =>
+      Number(new RegExp(`faults injected: ${service} (\\d+) of`).exec(stopped?.stderr ?? '')?.[1] ?? 0);
+    results.commit = {
+      ...(results.commit as object),
+      offlineWithFaults: {
+        executionMs: ms,
+        cleanExecutionMs: clean.executionMs,
+        ratioToClean: +(ms / clean.executionMs).toFixed(2),
+        s3Faults: injected('s3'),
+        lambdaFaults: injected('lambda'),
+      },
+    };
+    process.stderr.write(
+      `with faults (${injected('s3')} S3 503s, ${injected('lambda')} Lambda 429s): ${ms} ms, ×${(ms / clean.executionMs).toFixed(2)} the clean run\n`,
+    );
+  } finally {
+    if (!stopped) await cloud.stop();
   }
 }
 
