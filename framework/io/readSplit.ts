@@ -81,6 +81,7 @@ export async function readSplit<R>(
     skipPartial: from !== split.start,
     end: gzip ? Number.POSITIVE_INFINITY : split.end,
     maxRecordBytes,
+    onBadRecord: options.onBadRecord,
   };
   const chunks = () =>
     gzip ? gunzipChunks(source, split.uri, chunkBytes) : rangeChunks(source, from, split.end, chunkBytes);

@@ -1,5 +1,6 @@
-import { isAscii } from 'node:buffer';
-import { RecordTooLargeError } from './errors.js';
+import { isAscii, isUtf8 } from 'node:buffer';
+import { BadRecordError, RecordTooLargeError } from './errors.js';
+import { type BadRecordHandler, rejectRecord } from './handlers.js';
 
 /**
  * Receives one line: its text (without `\n` / `\r\n`, and without a BOM at offset 0), the
@@ -31,6 +32,11 @@ export interface ScanOptions {
   /** Lines starting at or after this offset are not this split's. */
   readonly end: number;
   readonly maxRecordBytes: number;
+  /**
+   * A line that is not valid UTF-8 is a bad record: thrown as `BadRecordError`, or, when this
+   * is set, handed here and skipped. @default undefined (thrown)
+   */
+  readonly onBadRecord?: BadRecordHandler | undefined;
 }
 
 /**
@@ -119,9 +125,13 @@ class LineScanner {
   #stop = 0; // lines starting before this byte index are ours
   #ascii = false;
   #inBulk = false;
+  /** The run in hand has invalid UTF-8 somewhere: check each line's bytes. */
+  #checkLines = false;
+  readonly #onBadRecord: BadRecordHandler | undefined;
 
   constructor(options: ScanOptions, onLine: LineHandler) {
     this.#onLine = onLine;
+    this.#onBadRecord = options.onBadRecord;
     this.#uri = options.uri;
     this.#end = options.end;
     this.#max = options.maxRecordBytes;
@@ -167,6 +177,7 @@ class LineScanner {
       if (last < this.#i) return this.#keepRest();
       const run = this.#chunk.subarray(this.#i, last + 1);
       this.#ascii = isAscii(run);
+      this.#checkLines = !this.#ascii && !isUtf8(run);
       this.#text = run.toString(this.#ascii ? 'latin1' : 'utf8');
       this.#a = 0;
       this.#stop = Math.min(last + 1, this.#end - this.#base);
@@ -230,8 +241,9 @@ class LineScanner {
       const cr = newline > i && chunk[newline - 1] === CR ? 1 : 0;
       if (newline - cr - i > max) throw this.#tooLarge(base + i, line);
       const start = base + i === 0 && text.charCodeAt(a) === BOM ? a + 1 : a;
-      const pending = onLine(text.slice(start, b - cr), base + i, line);
-      this.#count++;
+      const valid = !this.#checkLines || this.#validUtf8(chunk.subarray(i, newline - cr), base + i, line);
+      const pending = valid ? onLine(text.slice(start, b - cr), base + i, line) : undefined;
+      if (valid) this.#count++;
       if (line !== undefined) line++;
       a = b + 1;
       i = newline + 1;
@@ -265,7 +277,12 @@ class LineScanner {
     this.#carryBytes = 0;
     const cr = beforeNewline && bytes.length > 0 && bytes[bytes.length - 1] === CR ? 1 : 0;
     if (bytes.length - cr > this.#max) throw this.#tooLarge(this.#lineStart, this.#line);
-    let text = bytes.toString('utf8', 0, bytes.length - cr);
+    const record = bytes.subarray(0, bytes.length - cr);
+    if (!this.#validUtf8(record, this.#lineStart, this.#line)) {
+      if (this.#line !== undefined) this.#line++;
+      return undefined;
+    }
+    let text = record.toString('utf8');
     if (this.#lineStart === 0 && text.charCodeAt(0) === BOM) text = text.slice(1);
     const pending = this.#onLine(text, this.#lineStart, this.#line);
     this.#count++;
@@ -273,9 +290,39 @@ class LineScanner {
     return pending !== undefined && isThenable(pending) ? pending : undefined;
   }
 
+  /**
+   * True when the line's bytes are valid UTF-8; otherwise the line is a bad record, thrown or
+   * handed to `onBadRecord` (then false: the line is skipped).
+   */
+  #validUtf8(bytes: Buffer, offset: number, line: number | undefined): boolean {
+    if (isAscii(bytes) || isUtf8(bytes)) return true;
+    const at = firstInvalidByte(bytes);
+    rejectRecord(
+      new BadRecordError(
+        { uri: this.#uri, offset, line },
+        bytes.toString('utf8'),
+        `invalid UTF-8 at byte ${at} of the record (0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')}); the input must be UTF-8 text`,
+      ),
+      this.#onBadRecord,
+    );
+    return false;
+  }
+
   #tooLarge(offset: number, line: number | undefined): RecordTooLargeError {
     return new RecordTooLargeError({ uri: this.#uri, offset, line }, this.#max);
   }
+}
+
+/** Index of the first byte that does not start a valid UTF-8 character. */
+function firstInvalidByte(bytes: Buffer): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const c = bytes[i] ?? 0;
+    const n = c < 0x80 ? 1 : (c & 0xe0) === 0xc0 ? 2 : (c & 0xf0) === 0xe0 ? 3 : (c & 0xf8) === 0xf0 ? 4 : 0;
+    if (n === 0 || i + n > bytes.length || !isUtf8(bytes.subarray(i, i + n))) return i;
+    i += n;
+  }
+  return bytes.length;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -108,4 +108,29 @@ describe('bad records, embedded', () => {
     const manifest = out.manifest as unknown as SuccessManifest;
     expect(manifest.badRecords.samples.map((s) => s.line)).toEqual([3, 5]);
   });
+
+  it('skips lines that are not UTF-8 under skip, and fails on them by default, publishing nothing', async () => {
+    // Latin-1 text among UTF-8: every line with an accent is invalid UTF-8.
+    const rows = ['naïve words here', 'plain words here', 'café au lait', 'more plain words', 'déjà vu'];
+    const input = join(tmp.dir, 'latin1.txt');
+    writeFileSync(input, Buffer.from(`${rows.join('\n')}\n`, 'latin1'));
+    const valid = rows.filter((r) => Buffer.byteLength(r) === r.length);
+    const expected = new Map<string, number>();
+    for (const word of valid.join(' ').split(' ')) expected.set(word, (expected.get(word) ?? 0) + 1);
+
+    const output = join(tmp.dir, 'latin1-skip');
+    await runEmbedded({ job: 'examples/wordcount', inputs: [input], output, badRecords: 'skip', threads: 2 });
+    const out = readOutput(output);
+    expect(new Map(out.records.map((r) => [r.key as string, r.value]))).toEqual(expected);
+    const manifest = out.manifest as unknown as SuccessManifest;
+    expect(manifest.badRecords.count).toBe(rows.length - valid.length);
+    expect(manifest.badRecords.samples.map((s) => s.line)).toEqual([1, 3, 5]);
+    for (const sample of manifest.badRecords.samples) expect(sample.reason).toMatch(/invalid UTF-8/);
+
+    const strict = join(tmp.dir, 'latin1-strict');
+    await expect(
+      runEmbedded({ job: 'examples/wordcount', inputs: [input], output: strict, threads: 2 }),
+    ).rejects.toThrow(/BadRecordError.*latin1\.txt.*line 1.*invalid UTF-8/s);
+    expect(existsSync(strict)).toBe(false);
+  });
 });
