@@ -124,6 +124,19 @@ describe('mapTask with a reducer', () => {
     expect(await listKeys(env.work, `${env.ref.prefix}shuffle/`)).toEqual([key]);
   });
 
+  // Express child executions are at-least-once: two attempts of one batch may run at once.
+  it('gives the same object when two attempts of one batch run at the same time', async () => {
+    env = await taskEnv(mixed, INPUTS, { reducers: 4, splitSize: 8192, memoryBudget: 16 << 10 });
+    const event = { BatchInput: env.ref, Items: env.splits.slice(0, 3) };
+    const [a, b] = await Promise.all([mapTask(event, env.deps), mapTask(event, env.deps)]);
+    expect(b.shuffle).toEqual(a.shuffle);
+    const key = a.shuffle?.key ?? '';
+    expect(await listKeys(env.work, `${env.ref.prefix}shuffle/`)).toEqual([key]);
+    const { size, partitions } = await readShuffle(env, key);
+    expect(size).toBe(a.shuffle?.bytes);
+    expectShuffleEqualsPlain(partitions, 4, env.splits.slice(0, 3));
+  });
+
   it('writes a batch of splits from several files as one object keyed by the first split id', async () => {
     env = await taskEnv(mixed, INPUTS, { reducers: 3, splitSize: 2048 });
     const firstOfB = env.splits.findIndex((s) => s.uri.endsWith('/b.txt'));

@@ -11,6 +11,7 @@ import { reduceTask } from '../../../framework/tasks/reduceTask.js';
 import {
   groupBy,
   keyId,
+  listKeys,
   makeText,
   plainEmits,
   runMapStage,
@@ -107,6 +108,22 @@ describe('reduceTask', () => {
     const second = await reduceTask(event, env.deps);
     expect(second.parts).toEqual(first.parts);
     expect((await env.work.get(workKeys.part(env.ref, 1))).equals(bytes)).toBe(true);
+  });
+
+  it('stages the same part when two attempts of one partition run at the same time', async () => {
+    env = await taskEnv(stats, INPUTS, { reducers: 2, splitSize: 4096 });
+    const maps = await runMapStage(env, 2);
+    await collectTask({ action: 'prepareReduce', ...env.ref, map: maps.details }, env.deps);
+    const event = { BatchInput: env.ref, Items: [{ partition: 0 }] };
+    const alone = await reduceTask(event, env.deps);
+    const bytes = await env.work.get(workKeys.part(env.ref, 0));
+    const [a, b] = await Promise.all([reduceTask(event, env.deps), reduceTask(event, env.deps)]);
+    expect(a.parts).toEqual(alone.parts);
+    expect(b.parts).toEqual(alone.parts);
+    expect((await env.work.get(workKeys.part(env.ref, 0))).equals(bytes)).toBe(true);
+    expect(
+      (await listKeys(env.work, `${env.ref.prefix}parts/`)).filter((k) => k.includes('part-00000')),
+    ).toEqual([workKeys.part(env.ref, 0)]);
   });
 
   it('refuses a partition outside the plan', async () => {
