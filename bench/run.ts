@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startOfflineCloudChild } from '../test/support/offlineCloud.js';
+import { startOfflineCloudChild, submitArgs } from '../test/support/offlineCloud.js';
 import { makeCorpus } from './corpus.js';
 
 /**
@@ -181,11 +181,7 @@ process.stderr.write(
 // over HTTP and every object an S3 request; execution times from DescribeExecution.
 if (offlineMb > 0) {
   const cloud = await startOfflineCloudChild(join(scratch, 'offline'));
-  const stepmr = async (...args: string[]) => {
-    const done = await cloud.stepmr(...args);
-    if (done.code !== 0) throw new Error(`stepmr ${args.join(' ')} failed:\n${done.stderr}`);
-    return done.stdout;
-  };
+  const stepmr = async (...args: string[]) => (await cloud.ok(...args)).stdout;
   try {
     const dir = join(data, `corpus-${offlineMb}`);
     const corpus = await makeCorpus(dir, 4, (offlineMb * MiB) / 4);
@@ -193,13 +189,7 @@ if (offlineMb > 0) {
     await stepmr('cp', '--quiet', dir, `s3://${cloud.bucket}/in/corpus/`);
     const submit = async (name: string, input: string, ...options: string[]) => {
       const arn = await stepmr(
-        'submit',
-        'wordcount',
-        '-i',
-        `s3://${cloud.bucket}/in/${input}`,
-        '-o',
-        `s3://${cloud.bucket}/out/${name}/`,
-        ...options,
+        ...submitArgs(cloud.bucket, 'wordcount', `in/${input}`, `out/${name}/`, ...options),
       );
       const report = JSON.parse(
         await stepmr('status', arn.trim(), '--watch', '--interval', '1', '--json'),
@@ -281,23 +271,19 @@ if (offlineMb > 0 && results.offline) {
   ]);
   let stopped: { code: number | null; stderr: string } | undefined;
   try {
-    const stepmr = async (...args: string[]) => {
-      const done = await cloud.stepmr(...args);
-      if (done.code !== 0) throw new Error(`stepmr ${args.join(' ')} failed:\n${done.stderr}`);
-      return done.stdout;
-    };
+    const stepmr = async (...args: string[]) => (await cloud.ok(...args)).stdout;
     await stepmr('cp', '--quiet', join(data, `corpus-${offlineMb}`), `s3://${cloud.bucket}/in/corpus/`);
     const arn = await stepmr(
-      'submit',
-      'wordcount',
-      '-i',
-      `s3://${cloud.bucket}/in/corpus/`,
-      '-o',
-      `s3://${cloud.bucket}/out/wc/`,
-      '--split-size',
-      String(clean.splitMiB * MiB),
-      '--reducers',
-      '4',
+      ...submitArgs(
+        cloud.bucket,
+        'wordcount',
+        'in/corpus/',
+        'out/wc/',
+        '--split-size',
+        String(clean.splitMiB * MiB),
+        '--reducers',
+        '4',
+      ),
     );
     const report = JSON.parse(await stepmr('status', arn.trim(), '--watch', '--interval', '1', '--json')) as {
       startDate: string;

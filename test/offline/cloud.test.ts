@@ -4,7 +4,12 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEmbedded } from '../../framework/index.js';
 import { makeText, plainTraffic, plainWordCount, readOutput, rng, tempDir } from '../e2e/helpers.js';
-import { type CommandRun, type OfflineCloudChild, startOfflineCloudChild } from '../support/offlineCloud.js';
+import {
+  type CommandRun,
+  type OfflineCloudChild,
+  startOfflineCloudChild,
+  submitArgs,
+} from '../support/offlineCloud.js';
 
 /**
  * The AWS path end to end, on this machine: `stepmr offline` (s3rver, serverless-offline running
@@ -21,11 +26,7 @@ let bucket = '';
 const stepmr = (...args: string[]): Promise<CommandRun> => cloud.stepmr(...args);
 
 /** Runs stepmr and expects it to succeed, showing its output if not. */
-async function ok(...args: string[]): Promise<CommandRun> {
-  const run = await stepmr(...args);
-  expect(run.code, `stepmr ${args.join(' ')}\n${run.stderr}`).toBe(0);
-  return run;
-}
+const ok = (...args: string[]): Promise<CommandRun> => cloud.ok(...args);
 
 beforeAll(async () => {
   cloud = await startOfflineCloudChild(join(tmp.dir, 'cloud'));
@@ -68,22 +69,22 @@ describe('wordcount through stepmr submit', () => {
   it('counts every word of a corpus copied to S3, as the embedded engine does, part for part', async () => {
     await ok('cp', '--quiet', corpus, `s3://${bucket}/in/corpus/`);
     const run = await ok(
-      'submit',
-      'wordcount',
-      '-i',
-      `s3://${bucket}/in/corpus/`,
-      '-o',
-      `s3://${bucket}/out/wordcount`,
-      '--split-size',
-      '16KiB',
-      '--splits-per-task',
-      '2',
-      '--reducers',
-      '3',
-      '--wait',
-      '--interval',
-      '1',
-      '--json',
+      ...submitArgs(
+        bucket,
+        'wordcount',
+        'in/corpus/',
+        'out/wordcount',
+        '--split-size',
+        '16KiB',
+        '--splits-per-task',
+        '2',
+        '--reducers',
+        '3',
+        '--wait',
+        '--interval',
+        '1',
+        '--json',
+      ),
     );
     expect(run.stderr).toMatch(/Map +\d+\/\d+ succeeded.*\[SUCCEEDED\]/);
     expect(run.stderr).toMatch(/Reduce +3\/3 succeeded.*\[SUCCEEDED\]/);
@@ -117,27 +118,22 @@ describe('wordcount through stepmr submit', () => {
 
   it('refuses an output that holds a result, and replaces it with --overwrite', async () => {
     const again = await stepmr(
-      'submit',
-      'examples/wordcount',
-      '-i',
-      `s3://${bucket}/in/corpus/nested/`,
-      '-o',
-      `s3://${bucket}/out/wordcount`,
+      ...submitArgs(bucket, 'examples/wordcount', 'in/corpus/nested/', 'out/wordcount'),
     );
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('--overwrite');
 
     await ok(
-      'submit',
-      'examples/wordcount',
-      '-i',
-      `s3://${bucket}/in/corpus/nested/`,
-      '-o',
-      `s3://${bucket}/out/wordcount`,
-      '--overwrite',
-      '--wait',
-      '--interval',
-      '1',
+      ...submitArgs(
+        bucket,
+        'examples/wordcount',
+        'in/corpus/nested/',
+        'out/wordcount',
+        '--overwrite',
+        '--wait',
+        '--interval',
+        '1',
+      ),
     );
     const local = join(tmp.dir, 'wordcount-replaced');
     await ok('cp', '--quiet', `s3://${bucket}/out/wordcount/`, local);
@@ -180,16 +176,16 @@ describe('wordcount through stepmr submit', () => {
   it('stops a running job: it ends ABORTED and publishes nothing', async () => {
     // One map task per 100-byte split: long enough a job to stop while it runs.
     const started = await ok(
-      'submit',
-      'wordcount',
-      '-i',
-      `s3://${bucket}/in/corpus/`,
-      '-o',
-      `s3://${bucket}/out/stopped`,
-      '--split-size',
-      '100',
-      '--splits-per-task',
-      '1',
+      ...submitArgs(
+        bucket,
+        'wordcount',
+        'in/corpus/',
+        'out/stopped',
+        '--split-size',
+        '100',
+        '--splits-per-task',
+        '1',
+      ),
     );
     const jobId = started.stdout.trim().split(':').at(-1) ?? '';
     const stopped = await ok('stop', jobId);
@@ -214,26 +210,14 @@ describe('wordcount through stepmr submit', () => {
 
   it('explains what to do with a job not in stepmr.config.ts, an output outside out/, or an unknown stack', async () => {
     const unregistered = await stepmr(
-      'submit',
-      'test/fixtures/jobs/cities.ts',
-      '-i',
-      `s3://${bucket}/in/corpus/`,
-      '-o',
-      `s3://${bucket}/out/cities`,
+      ...submitArgs(bucket, 'test/fixtures/jobs/cities.ts', 'in/corpus/', 'out/cities'),
     );
     expect(unregistered.code).toBe(1);
     expect(unregistered.stderr).toMatch(
       /not registered in stepmr\.config\.ts.*add it to jobs and deploy again/,
     );
 
-    const outside = await stepmr(
-      'submit',
-      'wordcount',
-      '-i',
-      `s3://${bucket}/in/corpus/`,
-      '-o',
-      `s3://${bucket}/elsewhere`,
-    );
+    const outside = await stepmr(...submitArgs(bucket, 'wordcount', 'in/corpus/', 'elsewhere'));
     expect(outside.code).toBe(1);
     expect(outside.stderr).toContain(`publish only under s3://${bucket}/out/`);
 
@@ -259,16 +243,7 @@ describe('the structured logs example through stepmr submit', () => {
   it('sums requests and bytes per status and path; status and list show the job', async () => {
     await ok('cp', '--quiet', data, `s3://${bucket}/in/logs/`);
     const started = await ok(
-      'submit',
-      'logs',
-      '-i',
-      `s3://${bucket}/in/logs/`,
-      '-o',
-      `s3://${bucket}/out/logs/`,
-      '--split-size',
-      '32KB',
-      '--reducers',
-      '2',
+      ...submitArgs(bucket, 'logs', 'in/logs/', 'out/logs/', '--split-size', '32KB', '--reducers', '2'),
     );
     const arn = started.stdout.trim();
     expect(arn).toMatch(/^arn:aws:states:us-east-1:\d{12}:execution:stepmr-dev-jobs:logs-/);

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeText, plainWordCount, readOutput, rng, tempDir } from '../e2e/helpers.js';
-import { type OfflineCloudChild, startOfflineCloudChild } from '../support/offlineCloud.js';
+import { type OfflineCloudChild, startOfflineCloudChild, submitArgs } from '../support/offlineCloud.js';
 
 /**
  * Throttling on the wire: the offline cloud's fault proxies answer every 5th S3 request with
@@ -34,30 +34,26 @@ describe('the offline cloud with injected S3 503s and Lambda 429s', () => {
   }
 
   it('retries through them and publishes the same answer as an independent count', async () => {
-    const run = async (...args: string[]) => {
-      const done = await cloud.stepmr(...args);
-      expect(done.code, `stepmr ${args.join(' ')}\n${done.stderr}`).toBe(0);
-      return done;
-    };
+    const run = (...args: string[]) => cloud.ok(...args);
     const bucket = cloud.bucket;
     await run('cp', '--quiet', corpus, `s3://${bucket}/in/corpus/`);
     // Small splits, one per task: dozens of invocations and hundreds of S3 requests.
     await run(
-      'submit',
-      'wordcount',
-      '-i',
-      `s3://${bucket}/in/corpus/`,
-      '-o',
-      `s3://${bucket}/out/wordcount`,
-      '--split-size',
-      '4KiB',
-      '--splits-per-task',
-      '1',
-      '--reducers',
-      '3',
-      '--wait',
-      '--interval',
-      '1',
+      ...submitArgs(
+        bucket,
+        'wordcount',
+        'in/corpus/',
+        'out/wordcount',
+        '--split-size',
+        '4KiB',
+        '--splits-per-task',
+        '1',
+        '--reducers',
+        '3',
+        '--wait',
+        '--interval',
+        '1',
+      ),
     );
     const local = join(tmp.dir, 'out');
     await run('cp', '--quiet', `s3://${bucket}/out/wordcount/`, local);

@@ -15,6 +15,8 @@ export interface OfflineCloudChild {
   readonly bucket: string;
   /** Runs `stepmr <args>` in a new process with only `env` pointing it at the cloud. */
   stepmr(...args: string[]): Promise<CommandRun>;
+  /** As `stepmr`, but rejects with the command's stderr unless it exits 0. */
+  ok(...args: string[]): Promise<CommandRun>;
   /** What it has written on stderr so far. */
   stderr(): string;
   /** Ctrl-C: resolves with its exit code and whole stderr once it has stopped. */
@@ -22,6 +24,24 @@ export interface OfflineCloudChild {
 }
 
 const BIN = join(process.cwd(), 'bin', 'stepmr.js');
+
+/**
+ * The arguments of `stepmr submit <job>` with input and output in the bucket.
+ *
+ * @example
+ * ```ts
+ * await cloud.ok(...submitArgs(cloud.bucket, 'wordcount', 'in/corpus/', 'out/wc', '--wait'));
+ * ```
+ */
+export function submitArgs(
+  bucket: string,
+  job: string,
+  input: string,
+  output: string,
+  ...options: string[]
+): string[] {
+  return ['submit', job, '-i', `s3://${bucket}/${input}`, '-o', `s3://${bucket}/${output}`, ...options];
+}
 
 function run(args: readonly string[], env: Readonly<Record<string, string>>): Promise<CommandRun> {
   return new Promise((resolve, reject) => {
@@ -94,6 +114,11 @@ export async function startOfflineCloudChild(
     env,
     bucket: /bucket (\S+)/.exec(err)?.[1] ?? '',
     stepmr: (...args) => run(args, env),
+    async ok(...args) {
+      const done = await run(args, env);
+      if (done.code !== 0) throw new Error(`stepmr ${args.join(' ')} exited ${done.code}:\n${done.stderr}`);
+      return done;
+    },
     stderr: () => err,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
