@@ -78,17 +78,11 @@ export class CsvDecoder<R extends Record<string, string>> {
       fields = this.#fields(text);
     } catch (error) {
       const reason = `bad CSV quoting (${csvMessage(error)})`;
-      return rejectRecord(
-        new BadRecordError({ uri: this.#uri, offset, line }, text, reason),
-        this.#onBadRecord,
-      );
+      return rejectRecord(new BadRecordError({ uri: this.#uri, offset, line }, reason), this.#onBadRecord);
     }
     if (fields.length !== header.length) {
       const reason = `expected ${header.length} fields as in the header, found ${fields.length}`;
-      return rejectRecord(
-        new BadRecordError({ uri: this.#uri, offset, line }, text, reason),
-        this.#onBadRecord,
-      );
+      return rejectRecord(new BadRecordError({ uri: this.#uri, offset, line }, reason), this.#onBadRecord);
     }
     const record: Record<string, string> = {};
     for (let k = 0; k < header.length; k++) record[header[k] as string] = fields[k] as string;
@@ -108,6 +102,10 @@ export class CsvDecoder<R extends Record<string, string>> {
 }
 
 /** csv-parse's message without its "at line 1", which counts lines of the one-row snippet. */
+/** The CSV parser's message without its line (ours is in the position) or the field it quotes. */
 function csvMessage(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/ at line \d+/, '');
+  return (error instanceof Error ? error.message : String(error))
+    .replace(/ at line \d+/, '')
+    .replace(/, value is ".*"$/s, '')
+    .replace(/got ".*?" /s, 'a character ');
 }

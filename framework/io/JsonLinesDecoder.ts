@@ -32,13 +32,19 @@ export class JsonLinesDecoder<R> {
       value = JSON.parse(text) as R;
     } catch (error) {
       if (text.trim() === '') return undefined;
-      const reason = `invalid JSON (${error instanceof Error ? error.message : String(error)})`;
+      const reason = `invalid JSON (${jsonMessage(error)})`;
       return rejectRecord(
-        new BadRecordError({ uri: this.#uri, offset, line }, text, reason, { cause: error }),
+        new BadRecordError({ uri: this.#uri, offset, line }, reason, { cause: error }),
         this.#onBadRecord,
       );
     }
     this.records++;
     return this.#onRecord(value, offset, line);
   };
+}
+
+/** The JSON parser's message without the input it may quote (`…, "<record>" is not valid JSON`). */
+function jsonMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/^(Unexpected token) .*is not valid JSON$/s, '$1');
 }

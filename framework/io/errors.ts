@@ -15,20 +15,10 @@ export function describePosition(position: RecordPosition): string {
 }
 
 /**
- * The first characters of a record, quoted, for messages.
- *
- * @example
- * ```ts
- * excerpt('x'.repeat(100), 3); // '"xxx…"'
- * ```
- */
-export function excerpt(text: string, max = 80): string {
-  return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
-}
-
-/**
  * A record that cannot be decoded: malformed JSON, a CSV row with the wrong number of fields
- * or bad quoting. Readers given an `onBadRecord` callback report it there and skip the record.
+ * or bad quoting, a line that is not UTF-8. Readers given an `onBadRecord` callback report it
+ * there and skip the record. The message names where the record is and what is wrong, never
+ * what it holds: it reaches execution payloads, logs and `_SUCCESS`, where data must not.
  *
  * @example
  * ```ts
@@ -40,12 +30,12 @@ export function excerpt(text: string, max = 80): string {
 export class BadRecordError extends StepmrError {
   override readonly name = 'BadRecordError';
   readonly position: RecordPosition;
-  /** What is wrong with the record, e.g. the JSON parser's message. */
+  /** What is wrong with the record, e.g. the JSON parser's message without the input it quotes. */
   readonly reason: string;
 
-  constructor(position: RecordPosition, record: string, reason: string, options: { cause?: unknown } = {}) {
+  constructor(position: RecordPosition, reason: string, options: { cause?: unknown } = {}) {
     super(
-      `Bad record in ${describePosition(position)}: ${reason}. Record: ${excerpt(record)}. ` +
+      `Bad record in ${describePosition(position)}: ${reason}. ` +
         'Fix the record, or run with --bad-records skip to skip bad records.',
       options,
     );

@@ -300,7 +300,6 @@ class LineScanner {
     rejectRecord(
       new BadRecordError(
         { uri: this.#uri, offset, line },
-        bytes.toString('utf8'),
         `invalid UTF-8 at byte ${at} of the record (0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')}); the input must be UTF-8 text`,
       ),
       this.#onBadRecord,

@@ -118,6 +118,20 @@ describe('readSplit with csv()', () => {
     expect(bad.map((e) => e.position.offset)).toEqual([4, 9]);
   });
 
+  it('keeps the row out of quoting errors, which the CSV parser would quote', async () => {
+    const text = 'user,pin\nalice"secret,1234\nbob,"99"x\n';
+    const uri = await writeInput(dir, 'quoted.csv', text);
+    const bad: BadRecordError[] = [];
+    await readAll(store, 'quoted.csv', cut(uri, text.length, 1000), csv(), {
+      onBadRecord: (e) => bad.push(e),
+    });
+    expect(bad.map((e) => e.position.line)).toEqual([2, 3]);
+    for (const error of bad) {
+      expect(error.reason).toMatch(/^bad CSV quoting \(/);
+      expect(error.message).not.toMatch(/alice|secret|1234|99/);
+    }
+  });
+
   it('refuses an empty or duplicated header, naming the object', async () => {
     const uri = await writeInput(dir, 'dup.csv', 'a,b,a\n1,2,3\n');
     const error = await rejection(readAll(store, 'dup.csv', cut(uri, 12, 5), csv()));

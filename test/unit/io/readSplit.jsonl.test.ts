@@ -59,7 +59,7 @@ describe('readSplit with jsonLines()', () => {
     }
   });
 
-  it('reports a malformed line with its URI, byte offset, line, an excerpt and advice', async () => {
+  it('reports a malformed line with its URI, byte offset, line and advice, not its contents', async () => {
     const text = '{"a":1}\n\n{"a":2,}\n{"a":3}\n';
     const uri = await writeInput(dir, 'bad.jsonl', text);
     const error = await rejection(readAll(store, 'bad.jsonl', cut(uri, text.length, 1000), jsonLines()));
@@ -69,9 +69,24 @@ describe('readSplit with jsonLines()', () => {
     expect(error.message).toContain(uri);
     expect(error.message).toContain(`byte ${offset}`);
     expect(error.message).toContain('line 3');
-    expect(error.message).toContain('{\\"a\\":2,}');
+    expect(error.message).not.toContain('"a":2');
+    expect(error.message).toContain('invalid JSON (');
     expect(error.message).toContain('--bad-records skip');
     expect((error as BadRecordError).position).toEqual({ uri, offset, line: 3 });
+  });
+
+  it('keeps the record out of the reason even where the JSON parser quotes it', async () => {
+    const text = 'password=hunter2 card=4111\n';
+    const uri = await writeInput(dir, 'secret.jsonl', text);
+    const bad: BadRecordError[] = [];
+    await readAll(store, 'secret.jsonl', cut(uri, text.length, 1000), jsonLines(), {
+      onBadRecord: (error) => bad.push(error),
+    });
+    expect(bad).toHaveLength(1);
+    expect(bad[0]?.reason).toBe('invalid JSON (Unexpected token)');
+    expect(bad[0]?.message).not.toMatch(/hunter2|4111|password/);
+    const strict = await rejection(readAll(store, 'secret.jsonl', cut(uri, text.length, 1000), jsonLines()));
+    expect(strict.message).not.toMatch(/hunter2|4111|password/);
   });
 
   it('gives the byte offset but no line number in a split that does not start at 0', async () => {
