@@ -85,7 +85,9 @@ const results: Record<string, unknown> = {
 mkdirSync(scratch, { recursive: true });
 
 // 1. Throughput: plain loop vs embedded, same corpus, same run.
-const files = await makeCorpus(join(data, `corpus-${sizeMb}`), 8, (sizeMb * MiB) / 8);
+// Two large files, so that each split size makes its own number of map tasks (with files of
+// 32 MiB, 32 and 64 MiB splits would both make one task per file).
+const files = await makeCorpus(join(data, `corpus-${sizeMb}x2`), 2, (sizeMb * MiB) / 2);
 const bytes = files.reduce((n, f) => n + readFileSync(f).length, 0);
 process.stderr.write(`corpus: ${files.length} files, ${(bytes / MiB).toFixed(0)} MiB\n`);
 const plainOut = join(scratch, 'plain.jsonl');
