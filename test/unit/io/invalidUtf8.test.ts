@@ -1,9 +1,8 @@
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BadRecordError } from '../../../framework/io/errors.js';
 import { csv, jsonLines, lines } from '../../../framework/io/formats.js';
-import type { FileStore } from '../../../framework/store/FileStore.js';
-import { cut, readAll, rejection, scratch, writeInput } from './support.js';
+import { cut, readAll, rejection, useScratch, writeInput } from './support.js';
 
 /**
  * Lines that are not valid UTF-8 are bad records in every format: thrown with the file, line
@@ -39,13 +38,7 @@ function offsets(eol: string): number[] {
 }
 
 describe('invalid UTF-8', () => {
-  let store: FileStore;
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  beforeAll(async () => {
-    ({ store, dir, cleanup } = await scratch());
-  });
-  afterAll(() => cleanup());
+  const { store, dir } = useScratch();
 
   it.each([
     { eol: '\n', chunkBytes: 65536, splitSize: 1000 },

@@ -1,10 +1,9 @@
 import { parse } from 'csv-parse/sync';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CsvDecoder } from '../../../framework/io/CsvDecoder.js';
 import { BadRecordError, InvalidFormatError } from '../../../framework/io/errors.js';
 import { csv } from '../../../framework/io/formats.js';
-import type { FileStore } from '../../../framework/store/FileStore.js';
-import { cut, pick, random, readAll, rejection, scratch, writeInput } from './support.js';
+import { cut, pick, random, readAll, rejection, useScratch, writeInput } from './support.js';
 
 const CHARS = ['a', 'b', 'Z', ' ', 'é', '日', '😀', ',', ';', '"', '1'];
 
@@ -33,13 +32,7 @@ function randomCsv(seed: number, delimiter: string): string {
 }
 
 describe('readSplit with csv()', () => {
-  let store: FileStore;
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  beforeAll(async () => {
-    ({ store, dir, cleanup } = await scratch());
-  });
-  afterAll(() => cleanup());
+  const { store, dir } = useScratch();
 
   it.each(Array.from({ length: 30 }, (_, n) => n + 1))(
     'yields each row once as an object keyed by the header, for any split size (seed %i)',

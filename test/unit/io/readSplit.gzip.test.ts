@@ -1,23 +1,16 @@
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CorruptInputError, InvalidFormatError } from '../../../framework/io/errors.js';
 import { csv, jsonLines, lines } from '../../../framework/io/formats.js';
 import type { Split } from '../../../framework/job/types.js';
-import type { FileStore } from '../../../framework/store/FileStore.js';
-import { readAll, rejection, scratch, writeInput } from './support.js';
+import { readAll, rejection, useScratch, writeInput } from './support.js';
 
 function gzipSplit(uri: string, size: number): Split {
   return { id: 0, uri, start: 0, end: size, size, compression: 'gzip' };
 }
 
 describe('readSplit of gzip objects', () => {
-  let store: FileStore;
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  beforeAll(async () => {
-    ({ store, dir, cleanup } = await scratch());
-  });
-  afterAll(() => cleanup());
+  const { store, dir } = useScratch();
 
   it('decompresses the whole object and reports decompressed offsets and line numbers', async () => {
     const rows = Array.from({ length: 20_000 }, (_, n) => `row ${n} ${'é'.repeat(n % 5)}`);

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BadRecordError } from '../../../framework/io/errors.js';
 import { jsonLines } from '../../../framework/io/formats.js';
-import type { FileStore } from '../../../framework/store/FileStore.js';
-import { cut, pick, random, readAll, rejection, scratch, writeInput } from './support.js';
+import { cut, pick, random, readAll, rejection, useScratch, writeInput } from './support.js';
 
 const WORDS = ['alpha', 'é', '日本', '😀', 'a "quote"', 'back\\slash', 'line\nbreak', '', ' '];
 
@@ -28,13 +27,7 @@ function expected(text: string): unknown[] {
 }
 
 describe('readSplit with jsonLines()', () => {
-  let store: FileStore;
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  beforeAll(async () => {
-    ({ store, dir, cleanup } = await scratch());
-  });
-  afterAll(() => cleanup());
+  const { store, dir } = useScratch();
 
   const seeds = Array.from({ length: 30 }, (_, n) => n + 1);
 

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lines } from '../../../framework/io/formats.js';
 import { readSplit } from '../../../framework/io/readSplit.js';
 import { listInputs } from '../../../framework/plan/listInputs.js';
 import { makeSplits } from '../../../framework/plan/makeSplits.js';
-import type { FileStore } from '../../../framework/store/FileStore.js';
 import { openUri } from '../../../framework/store/uri.js';
-import { cut, pick, random, readAll, scratch, writeInput } from './support.js';
+import { cut, pick, random, readAll, scratch, useScratch, writeInput } from './support.js';
 
 const ALPHABET = ['a', 'b', 'Z', ' ', '\t', ',', 'é', 'ß', '日', '本', '😀', '\r', '"'];
 const SPLIT_SIZES = [1, 2, 3, 7, 64, 1000];
@@ -59,13 +58,7 @@ const EDGE_CASES = [
 ];
 
 describe('readSplit with lines()', () => {
-  let store: FileStore;
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  beforeAll(async () => {
-    ({ store, dir, cleanup } = await scratch());
-  });
-  afterAll(() => cleanup());
+  const { store, dir } = useScratch();
 
   const texts = [...EDGE_CASES.map((text, n) => ({ name: `edge ${n} ${JSON.stringify(text)}`, text }))];
   for (let seed = 1; seed <= 40; seed++) texts.push({ name: `random seed ${seed}`, text: randomText(seed) });

@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RecordTooLargeError } from '../../../framework/io/errors.js';
 import { lines } from '../../../framework/io/formats.js';
-import type { FileStore } from '../../../framework/store/FileStore.js';
-import { cut, readAll, rejection, scratch, writeInput } from './support.js';
+import { cut, readAll, rejection, useScratch, writeInput } from './support.js';
 
 describe('readSplit record size limit', () => {
-  let store: FileStore;
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  beforeAll(async () => {
-    ({ store, dir, cleanup } = await scratch());
-  });
-  afterAll(() => cleanup());
+  const { store, dir } = useScratch();
 
   it('accepts records of exactly maxRecordBytes, with LF or CRLF, across chunk sizes', async () => {
     const text = `${'a'.repeat(10)}\n${'b'.repeat(10)}\r\n${'é'.repeat(5)}\n${'c'.repeat(10)}`;

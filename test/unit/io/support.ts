@@ -1,7 +1,9 @@
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { afterAll } from 'vitest';
 import { type ReadSplitOptions, readSplit } from '../../../framework/io/readSplit.js';
 import type { InputFormat, Split } from '../../../framework/job/types.js';
 import { FileStore } from '../../../framework/store/FileStore.js';
@@ -16,6 +18,16 @@ export function pick<T>(rand: () => number, items: readonly T[]): T {
 export async function scratch(): Promise<{ dir: string; store: FileStore; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'stepmr-io-'));
   return { dir, store: new FileStore(dir), cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * In a describe block: a temporary directory with a FileStore over it, removed after the
+ * block's tests.
+ */
+export function useScratch(): { readonly dir: string; readonly store: FileStore } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'stepmr-io-'));
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+  return { dir, store: new FileStore(dir) };
 }
 
 /** Writes `bytes` to `dir/name` and returns its URI. */
