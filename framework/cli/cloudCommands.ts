@@ -70,6 +70,20 @@ export function stackOptions(command: Command): Command {
     .option('--state-machine <arn>', 'the state machine, instead of the stack’s', stateMachineArnOption);
 }
 
+/** A command on one execution: `<execution>` (an ARN or a job id) and the stack options. */
+function executionCommand(program: Command, name: string, description: string): Command {
+  return stackOptions(
+    program
+      .command(name)
+      .description(description)
+      .argument(
+        '<execution>',
+        'the execution ARN, or its name (the job id) on the stack’s state machine',
+        executionRef,
+      ),
+  );
+}
+
 /** Runs a command's work; a missing stack or execution is bad input: its message, and exit 2. */
 export async function guarded(deps: CloudCommandDeps, work: () => Promise<void>): Promise<void> {
   try {
@@ -113,15 +127,10 @@ export function progressPrinter(deps: CloudCommandDeps) {
 
 function addStatus(program: Command, deps: CloudCommandDeps): void {
   const { executionArn } = resolvers(deps);
-  stackOptions(
-    program
-      .command('status')
-      .description('show a job’s execution on AWS: status, items per stage, result or error')
-      .argument(
-        '<execution>',
-        'the execution ARN, or its name (the job id) on the stack’s state machine',
-        executionRef,
-      ),
+  executionCommand(
+    program,
+    'status',
+    'show a job’s execution on AWS: status, items per stage, result or error',
   )
     .option('--watch', 'poll until the execution ends, showing each stage’s progress')
     .option(
@@ -174,15 +183,10 @@ function addList(program: Command, deps: CloudCommandDeps): void {
 
 function addStop(program: Command, deps: CloudCommandDeps): void {
   const { executionArn } = resolvers(deps);
-  stackOptions(
-    program
-      .command('stop')
-      .description('stop a running job execution on AWS (it ends ABORTED; nothing is published)')
-      .argument(
-        '<execution>',
-        'the execution ARN, or its name (the job id) on the stack’s state machine',
-        executionRef,
-      ),
+  executionCommand(
+    program,
+    'stop',
+    'stop a running job execution on AWS (it ends ABORTED; nothing is published)',
   )
     .option('--cause <text>', 'why, recorded as the execution’s cause (default: stopped with stepmr stop)')
     .action(async (ref: string, flags: StackFlags & { cause?: string }) =>

@@ -73,7 +73,6 @@ export function addOfflineCommand(program: Command): void {
     )
     .action(async (flags: OfflineFlags) => {
       const say = (text: string) => process.stderr.write(text);
-      let started = false;
       const cloud = await startOfflineCloud({
         ...(flags.port !== undefined ? { port: flags.port } : {}),
         ...(flags.s3Port !== undefined ? { s3Port: flags.s3Port } : {}),
@@ -81,12 +80,9 @@ export function addOfflineCommand(program: Command): void {
         ...(flags.stage ? { stage: flags.stage } : {}),
         ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
         ...(flags.injectFaults ? { faults: flags.injectFaults } : {}),
-        log: (text) => {
-          // Steps are always shown; serverless's own output with --verbose, or once started.
-          if (flags.verbose || (!started && /^(packaging|starting|fault proxy)/.test(text))) say(text);
-        },
+        log: say,
+        ...(flags.verbose ? { detail: say } : {}),
       });
-      started = true;
       say(
         [
           `offline cloud of stack ${cloud.stackName} is up:`,

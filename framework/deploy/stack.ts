@@ -98,69 +98,44 @@ function functionStatements(key: FunctionKey, names: StackNames): Json[] {
   }
 }
 
-function functionRole(key: FunctionKey, names: StackNames): Json {
-  const logGroup = `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${stackNames(names).function(key)}`;
+/** An IAM role that `service` assumes, with one inline policy of `statements`. */
+function role(service: string, policyName: string, statements: Json[]): Json {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
       AssumeRolePolicyDocument: {
         Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-        ],
+        Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
       },
       Policies: [
-        {
-          PolicyName: `${key}-function`,
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              allow(['logs:CreateLogStream', 'logs:PutLogEvents'], arn(`${logGroup}:*`)),
-              ...functionStatements(key, names),
-            ],
-          },
-        },
+        { PolicyName: policyName, PolicyDocument: { Version: '2012-10-17', Statement: statements } },
       ],
     },
   };
+}
+
+function functionRole(key: FunctionKey, names: StackNames): Json {
+  const logGroup = `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${stackNames(names).function(key)}`;
+  return role('lambda.amazonaws.com', `${key}-function`, [
+    allow(['logs:CreateLogStream', 'logs:PutLogEvents'], arn(`${logGroup}:*`)),
+    ...functionStatements(key, names),
+  ]);
 }
 
 function stateMachineRole(names: StackNames): Json {
   const name = stackNames(names).stateMachine;
   const base = `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}`;
   const functionArn = (key: FunctionKey) => ({ 'Fn::GetAtt': [functionLogicalId(key), 'Arn'] });
-  return {
-    Type: 'AWS::IAM::Role',
-    Properties: {
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: { Service: 'states.amazonaws.com' }, Action: 'sts:AssumeRole' },
-        ],
-      },
-      Policies: [
-        {
-          PolicyName: 'jobs-state-machine',
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              allow(
-                ['lambda:InvokeFunction'],
-                [functionArn('map'), functionArn('reduce'), functionArn('collect')],
-              ),
-              // Distributed Map runs its children as executions of this state machine.
-              allow(['states:StartExecution'], arn(`${base}:stateMachine:${name}`)),
-              allow(['states:DescribeExecution', 'states:StopExecution'], arn(`${base}:execution:${name}/*`)),
-              allow(['states:RedriveExecution'], arn(`${base}:execution:${name}/*:*`)),
-              // ItemReader reads splits.jsonl; ResultWriter writes the Map Run results.
-              allow(['s3:GetObject', 's3:PutObject', ...MULTIPART], objects(BUCKET_LAYOUT.work)),
-              listUnder(BUCKET_LAYOUT.work),
-            ],
-          },
-        },
-      ],
-    },
-  };
+  return role('states.amazonaws.com', 'jobs-state-machine', [
+    allow(['lambda:InvokeFunction'], [functionArn('map'), functionArn('reduce'), functionArn('collect')]),
+    // Distributed Map runs its children as executions of this state machine.
+    allow(['states:StartExecution'], arn(`${base}:stateMachine:${name}`)),
+    allow(['states:DescribeExecution', 'states:StopExecution'], arn(`${base}:execution:${name}/*`)),
+    allow(['states:RedriveExecution'], arn(`${base}:execution:${name}/*:*`)),
+    // ItemReader reads splits.jsonl; ResultWriter writes the Map Run results.
+    allow(['s3:GetObject', 's3:PutObject', ...MULTIPART], objects(BUCKET_LAYOUT.work)),
+    listUnder(BUCKET_LAYOUT.work),
+  ]);
 }
 
 const dataBucket: Json = {

@@ -295,7 +295,7 @@ class LineScanner {
    * handed to `onBadRecord` (then false: the line is skipped).
    */
   #validUtf8(bytes: Buffer, offset: number, line: number | undefined): boolean {
-    if (isAscii(bytes) || isUtf8(bytes)) return true;
+    if (isUtf8(bytes)) return true;
     const at = firstInvalidByte(bytes);
     rejectRecord(
       new BadRecordError(

@@ -8,6 +8,7 @@ import { readMapRunResults } from './mapRunResults.js';
 import type {
   CollectEvent,
   CommitResult,
+  JobPlan,
   JobRef,
   MapTaskResult,
   PrepareReduceResult,
@@ -64,7 +65,7 @@ export async function collectTask(
     ? reduces.succeeded.flatMap((r) => r.parts)
     : maps.succeeded.flatMap((m) => (m.part ? [m.part] : []));
   staged.sort((a, b) => a.part - b.part);
-  const out = deps.open(plan.output.endsWith('/') ? plan.output : `${plan.output}/`);
+  const out = openOutput(plan, deps);
 
   // A commit retried after it wrote _SUCCESS (it died while cleaning up) only cleans up.
   const committed = await readSuccess(out.store, `${out.key}_SUCCESS`);
@@ -146,12 +147,7 @@ async function clearOutput(
   workUrl: string,
 ): Promise<void> {
   await store.delete([`${prefix}_SUCCESS`]);
-  const old: string[] = [];
-  for await (const object of store.list(prefix)) {
-    if (keep.has(object.key) || `${store.url}${object.key}`.startsWith(workUrl)) continue;
-    old.push(object.key);
-  }
-  for (let i = 0; i < old.length; i += 1000) await store.delete(old.slice(i, i + 1000));
+  await deleteUnder(store, prefix, (key) => !keep.has(key) && !`${store.url}${key}`.startsWith(workUrl));
 }
 
 /**
@@ -164,14 +160,10 @@ async function clearOutput(
 async function removeUnpublished(work: Store, ref: JobRef, deps: TaskDeps): Promise<void> {
   if (!(await work.head(workKeys.plan(ref)))) return;
   const plan = await readPlan(work, ref);
-  const out = deps.open(plan.output.endsWith('/') ? plan.output : `${plan.output}/`);
+  const out = openOutput(plan, deps);
   if (await out.store.head(`${out.key}_SUCCESS`)) return;
   const part = new RegExp(`^part-\\d{5,}\\${EXTENSIONS[plan.outputFormat.kind]}$`);
-  const stray: string[] = [];
-  for await (const object of out.store.list(out.key)) {
-    if (part.test(object.key.slice(out.key.length))) stray.push(object.key);
-  }
-  for (let i = 0; i < stray.length; i += 1000) await out.store.delete(stray.slice(i, i + 1000));
+  await deleteUnder(out.store, out.key, (key) => part.test(key.slice(out.key.length)));
 }
 
 /**
@@ -182,9 +174,23 @@ async function removeUnpublished(work: Store, ref: JobRef, deps: TaskDeps): Prom
  * await removeJobWork(bucketStore(ref.bucket), ref);
  * ```
  */
-export async function removeJobWork(work: Store, ref: JobRef): Promise<number> {
+export function removeJobWork(work: Store, ref: JobRef): Promise<number> {
+  return deleteUnder(work, ref.prefix);
+}
+
+/** Deletes the objects under `prefix` that `select` picks (all by default); resolves with how many. */
+async function deleteUnder(
+  store: Store,
+  prefix: string,
+  select: (key: string) => boolean = () => true,
+): Promise<number> {
   const keys: string[] = [];
-  for await (const object of work.list(ref.prefix)) keys.push(object.key);
-  for (let i = 0; i < keys.length; i += 1000) await work.delete(keys.slice(i, i + 1000));
+  for await (const object of store.list(prefix)) if (select(object.key)) keys.push(object.key);
+  if (keys.length > 0) await store.delete(keys);
   return keys.length;
+}
+
+/** The job's output location, as a store and the prefix (ending in `/`) of its objects. */
+function openOutput(plan: JobPlan, deps: TaskDeps) {
+  return deps.open(plan.output.endsWith('/') ? plan.output : `${plan.output}/`);
 }

@@ -120,13 +120,8 @@ export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
       inputs: run.inputs,
       files,
       output: toUri(output),
-      outputFormat: options.outputFormat,
+      ...options,
       work: { store: work, bucket: WORK_BUCKET },
-      reducers: options.reducers,
-      splitSize: options.splitSize,
-      memoryBudget: options.memoryBudget,
-      maxRecordBytes: options.maxRecordBytes,
-      badRecords: options.badRecords,
       overwrite: replacing,
     });
     stageMs.Plan = Date.now() - started;

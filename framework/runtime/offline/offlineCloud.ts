@@ -16,7 +16,12 @@ import {
   startFaultProxy,
 } from './faultProxy.js';
 import { packageStack, readStateMachine, serverlessBin } from './packagedStack.js';
-import { S3RVER_CLIENT_ENV, startS3rverProcess } from './s3rverProcess.js';
+import {
+  S3RVER_CLIENT_ENV,
+  S3RVER_CREDENTIALS,
+  s3rverClientConfig,
+  startS3rverProcess,
+} from './s3rverProcess.js';
 import { stackHandler } from './stackApi.js';
 
 /** Options of {@link startOfflineCloud}. */
@@ -40,8 +45,10 @@ export interface OfflineCloudOptions {
    * SlowDown, every `lambdaEvery`-th Lambda Invoke a 429 TooManyRequestsException. @default none
    */
   readonly faults?: { readonly s3Every?: number; readonly lambdaEvery?: number };
-  /** Where progress goes (what is starting, serverless's output). */
+  /** Where the steps go: what is starting, and the fault proxies. */
   readonly log?: (text: string) => void;
+  /** Where the details go: s3rver's directory, and serverless's own output. */
+  readonly detail?: (text: string) => void;
 }
 
 /** Requests a fault proxy saw, and how many it answered with a fault. */
@@ -137,6 +144,7 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
   const bucket = `${stackName}-data`;
   const dataDir = resolve(options.dataDir ?? join(projectDir, '.stepmr', 'offline'));
   const log = options.log ?? (() => {});
+  const detail = options.detail ?? (() => {});
   const [port, s3Port, lambdaPort, httpPort, websocketPort, albPort] = await Promise.all([
     portOr(options.port, 4584),
     portOr(options.s3Port, 4569),
@@ -157,7 +165,7 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
 
     const s3 = await startS3rverProcess({ directory: join(dataDir, 's3'), buckets: [bucket], port: s3Port });
     cleanups.push(() => s3.stop());
-    log(`s3rver: ${s3.endpoint}, bucket ${bucket} (objects in ${join(dataDir, 's3', bucket)})\n`);
+    detail(`s3rver: ${s3.endpoint}, bucket ${bucket} (objects in ${join(dataDir, 's3', bucket)})\n`);
     const proxies: { s3?: FaultProxy; lambda?: FaultProxy } = {};
     const faulty = async (
       service: 's3' | 'lambda',
@@ -210,7 +218,7 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
     let offlineOutput = '';
     const onOutput = (chunk: Buffer) => {
       offlineOutput = (offlineOutput + chunk.toString()).slice(-20_000);
-      log(chunk.toString());
+      detail(chunk.toString());
     };
     offline.stdout?.on('data', onOutput);
     offline.stderr?.on('data', onOutput);
@@ -225,20 +233,11 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
       LAMBDA_TOO_MANY_REQUESTS,
     );
 
-    const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-    const s3Client = new S3Client({
-      endpoint: s3Endpoint,
-      region: REGION,
-      credentials,
-      forcePathStyle: true,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      maxAttempts: 1,
-    });
+    const s3Client = new S3Client({ ...s3rverClientConfig(s3Endpoint), region: REGION });
     const lambda = new LambdaClient({
       endpoint: lambdaEndpoint,
       region: REGION,
-      credentials,
+      credentials: { ...S3RVER_CREDENTIALS },
       maxAttempts: 1,
     });
     cleanups.push(async () => {

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
 
 /** A running s3rver child process. */
 export interface S3rverProcess {
@@ -101,9 +102,33 @@ export async function startS3rverProcess(options: S3rverProcessOptions): Promise
  * s3rver's credentials, and checksums only where an operation requires one (with the SDK's
  * default checksums, s3rver stores the aws-chunked framing of streamed bodies).
  */
+/** The credentials s3rver accepts. Give clients a copy: the SDK marks the object it is given. */
+export const S3RVER_CREDENTIALS = Object.freeze({ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+
+/**
+ * An S3 client's settings for s3rver at `endpoint`: its credentials, path-style addressing,
+ * checksums only where required, and one attempt per call (S3Store retries by itself).
+ *
+ * @example
+ * ```ts
+ * const client = new S3Client(s3rverClientConfig(s3.endpoint));
+ * ```
+ */
+export function s3rverClientConfig(endpoint: string): S3ClientConfig {
+  return {
+    endpoint,
+    region: 'us-east-1',
+    credentials: { ...S3RVER_CREDENTIALS },
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 1,
+  };
+}
+
 export const S3RVER_CLIENT_ENV: Readonly<Record<string, string>> = Object.freeze({
-  AWS_ACCESS_KEY_ID: 'S3RVER',
-  AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
   AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
   AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
 });
