@@ -41,6 +41,11 @@ export function plainWordCount(paths: readonly string[]): Map<string, number> {
   return counts;
 }
 
+/** Word counts of a JSON Lines output, by word. */
+export function countsOf(out: Output): Map<string, number> {
+  return new Map(out.records.map((r) => [r.key as string, r.value as number]));
+}
+
 /** What a committed output directory holds, checked against its `_SUCCESS` manifest. */
 export interface Output {
   readonly records: { key: unknown; value: unknown }[];

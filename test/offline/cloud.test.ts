@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEmbedded } from '../../framework/index.js';
-import { makeText, plainTraffic, plainWordCount, readOutput, rng, tempDir } from '../e2e/helpers.js';
+import {
+  countsOf,
+  makeText,
+  plainTraffic,
+  plainWordCount,
+  readOutput,
+  rng,
+  tempDir,
+} from '../e2e/helpers.js';
 import {
   type CommandRun,
   type OfflineCloudChild,
@@ -91,10 +99,8 @@ describe('wordcount through stepmr submit', () => {
     const manifest = JSON.parse(run.stdout) as { parts: { sha256: string }[]; splits: number };
     expect(manifest.splits).toBeGreaterThan(files.length);
 
-    const local = join(tmp.dir, 'wordcount-cloud');
-    await ok('cp', '--quiet', `s3://${bucket}/out/wordcount/`, local);
-    const out = readOutput(local);
-    const got = new Map(out.records.map((r) => [r.key as string, r.value as number]));
+    const out = await cloud.download(`s3://${bucket}/out/wordcount/`, join(tmp.dir, 'wordcount-cloud'));
+    const got = countsOf(out);
     expect(got.size).toBe(out.records.length);
     expect(Object.fromEntries([...got].sort())).toEqual(
       Object.fromEntries([...plainWordCount(files)].sort()),
@@ -135,9 +141,9 @@ describe('wordcount through stepmr submit', () => {
         '1',
       ),
     );
-    const local = join(tmp.dir, 'wordcount-replaced');
-    await ok('cp', '--quiet', `s3://${bucket}/out/wordcount/`, local);
-    const got = new Map(readOutput(local).records.map((r) => [r.key as string, r.value as number]));
+    const got = countsOf(
+      await cloud.download(`s3://${bucket}/out/wordcount/`, join(tmp.dir, 'wordcount-replaced')),
+    );
     const nested = files.filter((f) => f.includes('/nested/'));
     expect(Object.fromEntries([...got].sort())).toEqual(
       Object.fromEntries([...plainWordCount(nested)].sort()),
@@ -155,9 +161,9 @@ describe('wordcount through stepmr submit', () => {
       '1',
     );
     expect(run.stderr).toContain('job wordcount-nightly-20260102T030000 (schedule wordcount-nightly)');
-    const local = join(tmp.dir, 'wordcount-nightly');
-    await ok('cp', '--quiet', `s3://${bucket}/out/wordcount/2026-01-02/`, local);
-    const got = new Map(readOutput(local).records.map((r) => [r.key as string, r.value as number]));
+    const got = countsOf(
+      await cloud.download(`s3://${bucket}/out/wordcount/2026-01-02/`, join(tmp.dir, 'wordcount-nightly')),
+    );
     expect(Object.fromEntries([...got].sort())).toEqual(
       Object.fromEntries([...plainWordCount(files)].sort()),
     );
@@ -260,9 +266,7 @@ describe('the structured logs example through stepmr submit', () => {
       ['Reduce', true],
     ]);
 
-    const local = join(tmp.dir, 'logs');
-    await ok('cp', '--quiet', `s3://${bucket}/out/logs/`, local);
-    const out = readOutput(local);
+    const out = await cloud.download(`s3://${bucket}/out/logs/`, join(tmp.dir, 'logs'));
     expect(out.manifest.parts).toHaveLength(2);
     const got = new Map(
       out.records.map((r) => {

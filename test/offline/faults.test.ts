@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeText, plainWordCount, readOutput, rng, tempDir } from '../e2e/helpers.js';
+import { countsOf, makeText, plainWordCount, rng, tempDir } from '../e2e/helpers.js';
 import { type OfflineCloudChild, startOfflineCloudChild, submitArgs } from '../support/offlineCloud.js';
 
 /**
@@ -55,9 +55,7 @@ describe('the offline cloud with injected S3 503s and Lambda 429s', () => {
         '1',
       ),
     );
-    const local = join(tmp.dir, 'out');
-    await run('cp', '--quiet', `s3://${bucket}/out/wordcount/`, local);
-    const got = new Map(readOutput(local).records.map((r) => [r.key as string, r.value as number]));
+    const got = countsOf(await cloud.download(`s3://${bucket}/out/wordcount/`, join(tmp.dir, 'out')));
     expect(Object.fromEntries([...got].sort())).toEqual(
       Object.fromEntries([...plainWordCount(files)].sort()),
     );

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { type Output, readOutput } from '../e2e/helpers.js';
 
 /** What a stepmr command did. */
 export interface CommandRun {
@@ -17,6 +18,8 @@ export interface OfflineCloudChild {
   stepmr(...args: string[]): Promise<CommandRun>;
   /** As `stepmr`, but rejects with the command's stderr unless it exits 0. */
   ok(...args: string[]): Promise<CommandRun>;
+  /** Copies a committed output to `dir` with `stepmr cp`, and reads it, checked against its `_SUCCESS`. */
+  download(uri: string, dir: string): Promise<Output>;
   /** What it has written on stderr so far. */
   stderr(): string;
   /** Ctrl-C: resolves with its exit code and whole stderr once it has stopped. */
@@ -110,14 +113,19 @@ export async function startOfflineCloudChild(
     [...out.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]),
   );
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const ok = async (...args: string[]) => {
+    const done = await run(args, env);
+    if (done.code !== 0) throw new Error(`stepmr ${args.join(' ')} exited ${done.code}:\n${done.stderr}`);
+    return done;
+  };
   return {
     env,
     bucket: /bucket (\S+)/.exec(err)?.[1] ?? '',
     stepmr: (...args) => run(args, env),
-    async ok(...args) {
-      const done = await run(args, env);
-      if (done.code !== 0) throw new Error(`stepmr ${args.join(' ')} exited ${done.code}:\n${done.stderr}`);
-      return done;
+    ok,
+    async download(uri, dir) {
+      await ok('cp', '--quiet', uri, dir);
+      return readOutput(dir);
     },
     stderr: () => err,
     async stop() {

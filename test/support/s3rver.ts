@@ -2,7 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { type S3rverProcess, startS3rverProcess } from '../../framework/runtime/offline/s3rverProcess.js';
+import {
+  type S3rverProcess,
+  s3rverClientConfig,
+  startS3rverProcess,
+} from '../../framework/runtime/offline/s3rverProcess.js';
 
 /**
  * A running s3rver with one bucket, and an S3 client for it.
@@ -56,15 +60,7 @@ export async function startS3rver(options: { readonly bucket?: string } = {}): P
     throw error;
   }
   const endpoint = server.endpoint;
-  const config: S3ClientConfig = {
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 1,
-  };
+  const config = s3rverClientConfig(endpoint);
   const clients: S3Client[] = [];
   const newClient = (overrides: Partial<S3ClientConfig> = {}): S3Client => {
     const client = new S3Client({ ...config, ...overrides });
