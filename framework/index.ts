@@ -6,8 +6,14 @@ export type { Emit, Job, JobDefinition, JobOptions, MapContext } from './job/def
 export { defineJob, isJob } from './job/defineJob.js';
 export type { RunOptions } from './job/options.js';
 export type { InputFormat, Key, OutputFormat, RecordPosition, Split } from './job/types.js';
-export type { EmbeddedRun, RunSummary } from './runtime/embedded/runEmbedded.js';
-export { runEmbedded } from './runtime/embedded/runEmbedded.js';
+export { RedriveError } from './plan/planRedrive.js';
+export type {
+  EmbeddedExecution,
+  EmbeddedRedrive,
+  EmbeddedRun,
+  RunSummary,
+} from './runtime/embedded/runEmbedded.js';
+export { redriveEmbedded, runEmbedded } from './runtime/embedded/runEmbedded.js';
 export type { DefinitionOptions, JobFunctions } from './statemachine/buildDefinition.js';
 export { buildDefinition } from './statemachine/buildDefinition.js';
 export { ObjectNotFoundError, StoreRequestError } from './store/errors.js';

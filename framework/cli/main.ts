@@ -5,6 +5,7 @@ import { addStatusCommands } from './cloudCommands.js';
 import { addCopyCommand } from './copyCommand.js';
 import { addDefinitionCommand } from './definitionCommand.js';
 import { addOfflineCommand } from './offlineCommand.js';
+import { addRedriveCommand } from './redriveCommand.js';
 import { addRunCommand } from './runCommand.js';
 import { addSubmitCommand, addTriggerCommand } from './submitCommand.js';
 
@@ -25,6 +26,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   addDefinitionCommand(program);
   addSubmitCommand(program);
   addTriggerCommand(program);
+  addRedriveCommand(program);
   addStatusCommands(program);
   addOfflineCommand(program);
   addCopyCommand(program);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { EngineEvent } from '../engine/index.js';
-import { runEmbedded } from '../runtime/embedded/runEmbedded.js';
+import { type EmbeddedExecution, type RunSummary, runEmbedded } from '../runtime/embedded/runEmbedded.js';
 import { type JobFlags, jobOptions, runOptionsOf } from './jobOptions.js';
 import { Progress } from './Progress.js';
 import { positiveInt } from './parse.js';
@@ -32,63 +32,79 @@ export function addRunCommand(program: Command): void {
     .option('-t, --threads <n>', 'worker threads (default: number of cores)', positiveInt('--threads', 256))
     .option('--no-progress', 'do not show progress')
     .option('--json', 'print the _SUCCESS manifest as JSON on stdout when done')
-    .action(async (job: string, flags: RunFlags) => {
-      const progress = new Progress(process.stderr);
-      let bytesTotal = 0;
-      let current = '';
-      const onEvent = (event: EngineEvent) => {
-        if (!flags.progress) return;
-        if (event.type === 'ExecutionSucceeded') {
-          // A finished map or reduce task reports how many records it read.
-          const records = (event.output as { recordsIn?: unknown } | null)?.recordsIn;
-          if (typeof records === 'number') progress.addRecords(current, records);
-        } else if (event.type === 'MapRunStarted') {
-          const stage = STAGES[event.stateName];
-          current = stage?.label ?? '';
-          if (stage)
-            progress.start(stage.label, event.total, stage.unit, event.stateName === 'Map' ? bytesTotal : 0);
-        } else if (event.type === 'MapRunProgress') {
-          const stage = STAGES[event.stateName];
-          if (stage)
-            progress.update(
-              stage.label,
-              event.itemCounts.succeeded,
-              event.itemCounts.failed,
-              event.itemCounts.total,
-            );
-        } else if (event.type === 'StateExited') {
-          const stage = STAGES[event.name];
-          if (stage) progress.finish(stage.label);
-        }
-      };
-      // Ctrl-C stops the execution and its workers; a second Ctrl-C exits at once.
-      const cancel = new AbortController();
-      const onSigint = () => {
-        if (cancel.signal.aborted) process.exit(130);
-        process.stderr.write('\nstopping: cancelling the job (Ctrl-C again to quit at once)\n');
-        cancel.abort();
-      };
-      process.on('SIGINT', onSigint);
-      const summary = await runEmbedded({
-        signal: cancel.signal,
-        job,
-        inputs: flags.input,
-        output: flags.output,
-        overwrite: flags.overwrite ?? false,
-        ...runOptionsOf(flags),
-        ...(flags.threads ? { threads: flags.threads } : {}),
-        onPlan: (plan) => {
-          bytesTotal = plan.inputBytes;
-          if (flags.progress) {
-            process.stderr.write(
-              `job ${plan.jobId}: ${plan.splits} splits, ${plan.reducers ? `${plan.reducers} reducers` : 'map-only'}\n`,
-            );
-          }
-        },
-        onEvent,
-      }).finally(() => process.off('SIGINT', onSigint));
-      progress.close();
-      process.stderr.write(formatSummary(summary));
-      if (flags.json) process.stdout.write(`${JSON.stringify(summary.manifest, null, 2)}\n`);
-    });
+    .action((job: string, flags: RunFlags) =>
+      runHere(flags, (hooks) =>
+        runEmbedded({
+          job,
+          inputs: flags.input,
+          output: flags.output,
+          overwrite: flags.overwrite ?? false,
+          ...runOptionsOf(flags),
+          ...(flags.threads ? { threads: flags.threads } : {}),
+          ...hooks,
+        }),
+      ),
+    );
+}
+
+/**
+ * Runs a job on this machine as `stepmr run` and `stepmr redrive` do: progress on stderr,
+ * Ctrl-C cancels the job (a second one quits at once), then the summary, and with `--json` the
+ * manifest on stdout.
+ */
+export async function runHere(
+  flags: { readonly progress: boolean; readonly json?: boolean },
+  start: (hooks: Required<Pick<EmbeddedExecution, 'signal' | 'onPlan' | 'onEvent'>>) => Promise<RunSummary>,
+): Promise<void> {
+  const progress = new Progress(process.stderr);
+  let bytesTotal = 0;
+  let current = '';
+  const onEvent = (event: EngineEvent) => {
+    if (!flags.progress) return;
+    if (event.type === 'ExecutionSucceeded') {
+      // A finished map or reduce task reports how many records it read.
+      const records = (event.output as { recordsIn?: unknown } | null)?.recordsIn;
+      if (typeof records === 'number') progress.addRecords(current, records);
+    } else if (event.type === 'MapRunStarted') {
+      const stage = STAGES[event.stateName];
+      current = stage?.label ?? '';
+      if (stage)
+        progress.start(stage.label, event.total, stage.unit, event.stateName === 'Map' ? bytesTotal : 0);
+    } else if (event.type === 'MapRunProgress') {
+      const stage = STAGES[event.stateName];
+      if (stage)
+        progress.update(
+          stage.label,
+          event.itemCounts.succeeded,
+          event.itemCounts.failed,
+          event.itemCounts.total,
+        );
+    } else if (event.type === 'StateExited') {
+      const stage = STAGES[event.name];
+      if (stage) progress.finish(stage.label);
+    }
+  };
+  // Ctrl-C stops the execution and its workers; a second Ctrl-C exits at once.
+  const cancel = new AbortController();
+  const onSigint = () => {
+    if (cancel.signal.aborted) process.exit(130);
+    process.stderr.write('\nstopping: cancelling the job (Ctrl-C again to quit at once)\n');
+    cancel.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const summary = await start({
+    signal: cancel.signal,
+    onPlan: (plan) => {
+      bytesTotal = plan.inputBytes;
+      if (flags.progress) {
+        process.stderr.write(
+          `job ${plan.jobId}: ${plan.splits} splits, ${plan.reducers ? `${plan.reducers} reducers` : 'map-only'}\n`,
+        );
+      }
+    },
+    onEvent,
+  }).finally(() => process.off('SIGINT', onSigint));
+  progress.close();
+  process.stderr.write(formatSummary(summary));
+  if (flags.json) process.stdout.write(`${JSON.stringify(summary.manifest, null, 2)}\n`);
 }

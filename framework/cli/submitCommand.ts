@@ -105,7 +105,7 @@ async function waitFor(
 }
 
 /** Follows a started job to its end: the summary of its `_SUCCESS`, or a JobFailedError. */
-async function waitAndSummarise(
+export async function waitAndSummarise(
   deps: CloudCommandDeps,
   started: StartedJob,
   flags: { readonly interval?: number; readonly json?: boolean },
@@ -135,7 +135,7 @@ async function waitAndSummarise(
 }
 
 /** Adds `--wait`, `--interval` and `--json`: following a started job to its summary. */
-function waitOptions(command: Command): Command {
+export function waitOptions(command: Command): Command {
   return command
     .option('--wait', 'follow the job until it ends, then print its summary')
     .option(

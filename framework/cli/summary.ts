@@ -31,7 +31,9 @@ export function formatSummary(summary: RunSummary): string {
   // Known where the engine's events were seen (stepmr run), not from a cloud execution's polls.
   if (stages) lines.push(`  time     ${stages}`);
   if (m.failedSplits.length)
-    lines.push(`  failed   ${m.failedSplits.length} map tasks tolerated (see _SUCCESS)`);
+    lines.push(
+      `  failed   ${m.failedSplits.length} map tasks tolerated (see _SUCCESS); run them again with: stepmr redrive ${summary.output}`,
+    );
   if (m.badRecords.count) lines.push(`  skipped  ${m.badRecords.count} bad records (samples in _SUCCESS)`);
   lines.push(`  result   ${summary.output}  (manifest: ${summary.output}/_SUCCESS)`);
   return `${lines.join('\n')}\n`;

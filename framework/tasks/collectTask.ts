@@ -3,6 +3,7 @@ import type { Store } from '../store/Store.js';
 import { moveObject } from '../store/transfer.js';
 import type { TaskDeps } from './deps.js';
 import { BadRecordLimitError, CommitVerificationError } from './errors.js';
+import { finishWork, mapResults, readKept, writeKept } from './kept.js';
 import { buildManifest, type SuccessManifest, totalBadRecords } from './manifest.js';
 import { readMapRunResults } from './mapRunResults.js';
 import type {
@@ -48,7 +49,7 @@ export async function collectTask(
   }
   const plan = await readPlan(work, event);
   if (event.action === 'prepareReduce') {
-    const maps = await readMapRunResults<MapTaskResult>(work, event.map);
+    const maps = await mapResults(work, plan, event.map);
     const shuffles = maps.succeeded
       .flatMap((m) => (m.shuffle ? [m.shuffle] : []))
       .sort((a, b) => (a.key < b.key ? -1 : 1));
@@ -59,7 +60,7 @@ export async function collectTask(
     return { partitions: plan.reducers, mapTasks: shuffles.length, shuffleBytes };
   }
 
-  const maps = await readMapRunResults<MapTaskResult>(work, event.map);
+  const maps = await mapResults(work, plan, event.map);
   const reduces = event.reduce ? await readMapRunResults<ReduceTaskResult>(work, event.reduce) : undefined;
   const staged: StagedPart[] = reduces
     ? reduces.succeeded.flatMap((r) => r.parts)
@@ -70,7 +71,7 @@ export async function collectTask(
   // A commit retried after it wrote _SUCCESS (it died while cleaning up) only cleans up.
   const committed = await readSuccess(out.store, `${out.key}_SUCCESS`);
   if (committed?.jobId === event.jobId) {
-    await removeJobWork(work, event);
+    await finishWork(work, event, plan, committed.failedSplits.length > 0, deleteUnder);
     return summary(committed);
   }
   const bad = totalBadRecords(maps);
@@ -106,7 +107,11 @@ export async function collectTask(
   }
   if (plan.overwrite) {
     const keep = new Set(parts.filter((p) => !toMove.includes(p)).map((p) => p.key));
-    await clearOutput(out.store, out.key, keep, `${work.url}${event.prefix}`);
+    // Working objects inside the output location (the embedded runtime's) stay: this job's, and
+    // those of the job it redrives, which its commit removes last.
+    const lineage = plan.redrive ? (await readKept(work, plan.redrive)).prefixes : [];
+    const working = [event.prefix, ...lineage].map((prefix) => `${work.url}${prefix}`);
+    await clearOutput(out.store, out.key, keep, working);
   }
   for (const part of toMove) await moveObject(work, part.staged.key, out.store, part.key);
   const listed = parts.map((p) => ({
@@ -116,8 +121,10 @@ export async function collectTask(
     sha256: p.staged.sha256,
   }));
   const manifest: SuccessManifest = buildManifest(plan, listed, maps, reduces, deps.now());
+  // What a redrive needs is kept before _SUCCESS says the job has failed splits.
+  if (maps.failed.length > 0) await writeKept(work, event, plan, maps);
   await out.store.put(`${out.key}_SUCCESS`, `${JSON.stringify(manifest, null, 2)}\n`);
-  await removeJobWork(work, event);
+  await finishWork(work, event, plan, maps.failed.length > 0, deleteUnder);
   return summary(manifest);
 }
 
@@ -138,16 +145,20 @@ async function readSuccess(store: Store, key: string): Promise<SuccessManifest |
 /**
  * Removes an earlier result from the output location, `_SUCCESS` first so that it never looks
  * complete meanwhile. Keeps `keep` (parts an earlier attempt of this commit published) and
- * anything under the job's own working prefix when that lies inside the output location.
+ * anything under the working prefixes `working` (URLs) that lie inside the output location.
  */
 async function clearOutput(
   store: Store,
   prefix: string,
   keep: ReadonlySet<string>,
-  workUrl: string,
+  working: readonly string[],
 ): Promise<void> {
   await store.delete([`${prefix}_SUCCESS`]);
-  await deleteUnder(store, prefix, (key) => !keep.has(key) && !`${store.url}${key}`.startsWith(workUrl));
+  await deleteUnder(
+    store,
+    prefix,
+    (key) => !keep.has(key) && !working.some((url) => `${store.url}${key}`.startsWith(url)),
+  );
 }
 
 /**

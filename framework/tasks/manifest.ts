@@ -40,7 +40,12 @@ export interface SuccessManifest {
   readonly splits: number;
   readonly reducers: number;
   readonly stages: { readonly map: StageStats; readonly reduce?: StageStats };
-  /** Map tasks that failed within the tolerance: their splits were not counted. */
+  /** For a redrive: the job whose failed splits it ran (this result replaces that job's). */
+  readonly redriveOf?: string;
+  /**
+   * Map tasks that failed within the tolerance: their splits were not counted. `stepmr
+   * redrive` runs them again and publishes the whole result.
+   */
   readonly failedSplits: readonly FailedSplits[];
   /** Records skipped under `--bad-records skip`: how many, and the first few. */
   readonly badRecords: BadRecords;
@@ -145,7 +150,10 @@ export function buildManifest(
     splits: plan.splits,
     reducers: plan.reducers,
     stages: reduceStage ? { map: mapStage, reduce: reduceStage } : { map: mapStage },
-    failedSplits: maps.failed.map(failedSplits),
+    ...(plan.redrive ? { redriveOf: plan.redrive.jobId } : {}),
+    failedSplits: maps.failed
+      .map(failedSplits)
+      .sort((a, b) => (a.splits[0]?.id ?? 0) - (b.splits[0]?.id ?? 0)),
     badRecords: totalBadRecords(maps),
   };
 }

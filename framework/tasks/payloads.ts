@@ -33,6 +33,11 @@ export interface JobPlan {
   readonly badRecords: BadRecordPolicy;
   /** The commit replaces what the output location holds (its earlier result stays until then). */
   readonly overwrite: boolean;
+  /**
+   * Set for a redrive: the job whose failed splits this one runs. Its `kept.json` holds the
+   * results of its succeeded map tasks, which the later stages use with this job's own.
+   */
+  readonly redrive?: { readonly jobId: string; readonly prefix: string };
 }
 
 /** A skipped record, as `_SUCCESS` samples it. */
@@ -143,6 +148,7 @@ export const workKeys = {
   plan: (ref: JobRef) => `${ref.prefix}job.json`,
   splits: (ref: JobRef) => `${ref.prefix}splits.jsonl`,
   partitions: (ref: JobRef) => `${ref.prefix}partitions.jsonl`,
+  kept: (ref: { readonly prefix: string }) => `${ref.prefix}kept.json`,
   shuffle: (ref: JobRef, firstSplit: number) => `${ref.prefix}shuffle/map-${pad(firstSplit)}.bin`,
   part: (ref: JobRef, part: number) => `${ref.prefix}parts/part-${pad(part)}`,
 } as const;

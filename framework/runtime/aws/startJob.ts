@@ -1,10 +1,11 @@
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { BUCKET_LAYOUT } from '../../deploy/layout.js';
 import type { Job } from '../../job/defineJob.js';
-import { type RunOptions, resolveOptions } from '../../job/options.js';
+import { type RunOptions, resolveOptions, type Tolerance } from '../../job/options.js';
 import { listInputs } from '../../plan/listInputs.js';
 import { planJob } from '../../plan/planJob.js';
-import { executionInput } from '../../statemachine/executionInput.js';
+import { planRedrive } from '../../plan/planRedrive.js';
+import { executionInput, type JobExecutionInput } from '../../statemachine/executionInput.js';
 import { parseUri } from '../../store/uri.js';
 import { InvalidOptionError, OutputExistsError } from '../errors.js';
 import { defaultSplitsPerTask } from '../splitsPerTask.js';
@@ -102,19 +103,66 @@ export async function startJob(run: CloudRun, sfn: SFNClient): Promise<StartedJo
     splitsPerTask: run.splitsPerTask ?? defaultSplitsPerTask(options.splitSize),
     tolerate: run.tolerate,
   });
+  return start(sfn, run.stateMachineArn, input, output, planned.plan);
+}
+
+/** Starts the state machine's execution of a planned job, named after it. */
+async function start(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  input: JobExecutionInput,
+  output: string,
+  plan: { readonly splits: number; readonly inputBytes: number; readonly reducers: number },
+): Promise<StartedJob> {
   const started = await sfn.send(
-    new StartExecutionCommand({
-      stateMachineArn: run.stateMachineArn,
-      name: planned.ref.jobId,
-      input: JSON.stringify(input),
-    }),
+    new StartExecutionCommand({ stateMachineArn, name: input.jobId, input: JSON.stringify(input) }),
   );
   return {
-    jobId: planned.ref.jobId,
+    jobId: input.jobId,
     executionArn: started.executionArn ?? '',
     output,
-    splits: planned.plan.splits,
-    inputBytes: planned.plan.inputBytes,
-    reducers: planned.plan.reducers,
+    splits: plan.splits,
+    inputBytes: plan.inputBytes,
+    reducers: plan.reducers,
   };
+}
+
+/** A redrive on the deployed stack: the output of the job whose failed splits to run again. */
+export interface CloudRedrive {
+  /** The output prefix of a job that succeeded with tolerated failures. */
+  readonly output: string;
+  /** Failed map tasks the redrive tolerates in turn. @default none */
+  readonly tolerate?: Tolerance | undefined;
+  readonly bucket: string;
+  readonly stateMachineArn: string;
+  readonly jobId?: string;
+  readonly now?: () => number;
+}
+
+/**
+ * Starts the redrive of a job that succeeded with tolerated map failures on the deployed stack:
+ * plans it from the job's `_SUCCESS` and the `kept.json` under `work/<job id>/` (see
+ * {@link planRedrive}), then starts the same state machine on the failed splits alone. Its
+ * commit replaces the job's result with the whole one.
+ *
+ * @example
+ * ```ts
+ * const started = await redriveJob({ output: 's3://data/out/wc/', bucket: 'data', stateMachineArn }, sfn);
+ * ```
+ */
+export async function redriveJob(run: CloudRedrive, sfn: SFNClient): Promise<StartedJob> {
+  const output = outputPrefix(run.output, run.bucket);
+  const planned = await planRedrive({
+    output,
+    work: { store: bucketStore(run.bucket), bucket: run.bucket, prefix: BUCKET_LAYOUT.work },
+    ...(run.jobId ? { jobId: run.jobId } : {}),
+    ...(run.now ? { now: run.now } : {}),
+  });
+  const input = executionInput(planned.ref, {
+    reduce: planned.plan.reducers > 0,
+    splits: planned.splits.length,
+    splitsPerTask: planned.splitsPerTask,
+    tolerate: run.tolerate,
+  });
+  return start(sfn, run.stateMachineArn, input, output, { ...planned.plan, splits: planned.splits.length });
 }

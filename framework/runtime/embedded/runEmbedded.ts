@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Engine, type EngineEvent } from '../../engine/index.js';
@@ -6,11 +6,13 @@ import type { Job } from '../../job/defineJob.js';
 import { type RunOptions, resolveOptions } from '../../job/options.js';
 import { listInputs } from '../../plan/listInputs.js';
 import { planJob } from '../../plan/planJob.js';
+import { planRedrive } from '../../plan/planRedrive.js';
 import { buildDefinition } from '../../statemachine/buildDefinition.js';
-import { executionInput } from '../../statemachine/executionInput.js';
+import { executionInput, type JobExecutionInput } from '../../statemachine/executionInput.js';
 import { FileStore } from '../../store/FileStore.js';
 import { toUri } from '../../store/uri.js';
 import type { SuccessManifest } from '../../tasks/manifest.js';
+import type { JobPlan, JobRef } from '../../tasks/payloads.js';
 import { JobCancelledError, JobFailedError, OutputExistsError } from '../errors.js';
 import { JobObserver } from '../JobObserver.js';
 import { loadJobModule, resolveJobModule } from '../loadJob.js';
@@ -28,8 +30,22 @@ export const EMBEDDED_FUNCTIONS = {
   collect: 'arn:aws:lambda:local:000000000000:function:stepmr-local-collect',
 } as const;
 
+/** How the embedded runtime executes a job: threads, cancellation and progress. */
+export interface EmbeddedExecution {
+  /** Worker threads. @default the number of cores */
+  readonly threads?: number;
+  /** Failed map tasks tolerated: the job then succeeds and `_SUCCESS` lists their splits. */
+  readonly tolerate?: RunOptions['tolerate'];
+  /** Cancels the run: the execution stops, its workers are terminated, nothing is published. */
+  readonly signal?: AbortSignal;
+  /** Progress events of the engine. */
+  readonly onEvent?: (event: EngineEvent) => void;
+  /** Called once the plan is written, with the number of splits and input bytes. */
+  readonly onPlan?: (plan: { jobId: string; splits: number; inputBytes: number; reducers: number }) => void;
+}
+
 /** One run of a job on this machine. */
-export interface EmbeddedRun extends RunOptions {
+export interface EmbeddedRun extends RunOptions, EmbeddedExecution {
   /** The job module: a file, or a folder with job.ts. */
   readonly job: string;
   readonly inputs: readonly string[];
@@ -37,16 +53,8 @@ export interface EmbeddedRun extends RunOptions {
   readonly output: string;
   /** Replace an existing output directory. @default false */
   readonly overwrite?: boolean;
-  /** Worker threads. @default the number of cores */
-  readonly threads?: number;
   /** Splits per map task; small splits are grouped. @default so that a task reads about 16 MiB */
   readonly splitsPerTask?: number;
-  /** Cancels the run: the execution stops, its workers are terminated, nothing is published. */
-  readonly signal?: AbortSignal;
-  /** Progress events of the engine. */
-  readonly onEvent?: (event: EngineEvent) => void;
-  /** Called once the plan is written, with the number of splits and input bytes. */
-  readonly onPlan?: (plan: { jobId: string; splits: number; inputBytes: number; reducers: number }) => void;
 }
 
 /** What a finished run reports. */
@@ -99,20 +107,7 @@ export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
   // Bad input is reported before an existing output is touched, even with --overwrite.
   const files = await listInputs(run.inputs);
   const replacing = await prepareOutput(output, run.overwrite ?? false);
-  const workDir = join(output, '_temporary');
-  const work = new FileStore(workDir);
-  const stageMs: Record<string, number> = {};
-  let succeeded = false;
-  const invoker = new WorkerPoolInvoker({
-    ...(run.threads ? { threads: run.threads } : {}),
-    env: {
-      [LOCAL_BUCKETS_ENV]: JSON.stringify({ [WORK_BUCKET]: workDir }),
-      STEPMR_TMP_DIR: tmpdir(),
-      // The CLI reports failures itself; the functions' JSON logs are for Lambda.
-      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
-    },
-  });
-  try {
+  return execute(output, replacing, run, started, async (work) => {
     const planned = await planJob({
       job,
       name,
@@ -124,21 +119,94 @@ export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
       work: { store: work, bucket: WORK_BUCKET },
       overwrite: replacing,
     });
-    stageMs.Plan = Date.now() - started;
-    run.onPlan?.({
-      jobId: planned.ref.jobId,
-      splits: planned.plan.splits,
-      inputBytes: planned.plan.inputBytes,
-      reducers: planned.plan.reducers,
-    });
-    const definition = buildDefinition({ functions: EMBEDDED_FUNCTIONS });
     const input = executionInput(planned.ref, {
       reduce: job.reduce !== undefined,
       splits: planned.plan.splits,
       splitsPerTask: run.splitsPerTask ?? defaultSplitsPerTask(options.splitSize),
       tolerate: run.tolerate,
     });
-    const observer = new JobObserver(planned.ref.jobId);
+    return { ref: planned.ref, plan: planned.plan, input };
+  });
+}
+
+/** One redrive on this machine: the output of the job whose failed splits to run again. */
+export interface EmbeddedRedrive extends EmbeddedExecution {
+  /** The output directory of a job that succeeded with tolerated failures. */
+  readonly output: string;
+}
+
+/**
+ * Redrives a job run on this machine that succeeded with tolerated map failures: runs its
+ * failed splits again (with the job module as it is now), then the shuffle, reduce and commit
+ * over them and the map results the job kept in `<output>/_temporary/<job id>/`. The commit
+ * replaces the job's result with the one a clean run publishes. If the redrive fails, the
+ * earlier result and what it kept stay, so it can be redriven again.
+ *
+ * @example
+ * ```ts
+ * const summary = await redriveEmbedded({ output: 'out/wc' });
+ * console.log(summary.manifest.failedSplits.length); // 0 once every split succeeded
+ * ```
+ */
+export async function redriveEmbedded(run: EmbeddedRedrive): Promise<RunSummary> {
+  const started = Date.now();
+  const output = resolve(run.output);
+  return execute(output, true, run, started, async (work) => {
+    const planned = await planRedrive({
+      output: `${toUri(output)}/`,
+      work: { store: work, bucket: WORK_BUCKET },
+    });
+    const input = executionInput(planned.ref, {
+      reduce: planned.plan.reducers > 0,
+      splits: planned.splits.length,
+      splitsPerTask: planned.splitsPerTask,
+      tolerate: run.tolerate,
+    });
+    // Progress counts what this run maps: the failed splits.
+    const inputBytes = planned.splits.reduce((n, s) => n + (s.end - s.start), 0);
+    return { ref: planned.ref, plan: { ...planned.plan, splits: planned.splits.length, inputBytes }, input };
+  });
+}
+
+/**
+ * Plans a job with `plan` (given the work store, `<output>/_temporary`), then executes its
+ * state machine in the engine. A failed or cancelled run removes its working objects, and the
+ * output too unless it held an earlier result (`replacing`). A job that succeeded with failed
+ * splits keeps what a redrive needs.
+ */
+async function execute(
+  output: string,
+  replacing: boolean,
+  run: EmbeddedExecution,
+  started: number,
+  plan: (work: FileStore) => Promise<{ ref: JobRef; plan: JobPlan; input: JobExecutionInput }>,
+): Promise<RunSummary> {
+  const workDir = join(output, '_temporary');
+  const work = new FileStore(workDir);
+  const stageMs: Record<string, number> = {};
+  let jobId: string | undefined;
+  let manifest: SuccessManifest | undefined;
+  const invoker = new WorkerPoolInvoker({
+    ...(run.threads ? { threads: run.threads } : {}),
+    env: {
+      [LOCAL_BUCKETS_ENV]: JSON.stringify({ [WORK_BUCKET]: workDir }),
+      STEPMR_TMP_DIR: tmpdir(),
+      // The CLI reports failures itself; the functions' JSON logs are for Lambda.
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+    },
+  });
+  try {
+    const planned = await plan(work);
+    jobId = planned.ref.jobId;
+    stageMs.Plan = Date.now() - started;
+    run.onPlan?.({
+      jobId,
+      splits: planned.plan.splits,
+      inputBytes: planned.plan.inputBytes,
+      reducers: planned.plan.reducers,
+    });
+    const definition = buildDefinition({ functions: EMBEDDED_FUNCTIONS });
+    const observer = new JobObserver(jobId);
     const engine = new Engine({
       invoker,
       stores: (bucket: string) => {
@@ -150,25 +218,22 @@ export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
         run.onEvent?.(event);
       },
     });
-    const execution = engine.startExecution({ definition, input, name: planned.ref.jobId });
+    const execution = engine.startExecution({ definition, input: planned.input, name: jobId });
     const cancel = () => void execution.stop('Stepmr.Cancelled', 'the run was cancelled');
     run.signal?.addEventListener('abort', cancel, { once: true });
     if (run.signal?.aborted) cancel();
     const result = await execution.done.finally(() => run.signal?.removeEventListener('abort', cancel));
     if (result.status === 'ABORTED') {
-      throw new JobCancelledError(`job ${planned.ref.jobId} was cancelled; nothing was published`);
+      throw new JobCancelledError(`job ${jobId} was cancelled; nothing was published`);
     }
     if (result.status !== 'SUCCEEDED') {
       throw new JobFailedError(
-        `job ${planned.ref.jobId} failed, nothing was published: ${observer.failureReason(result)}`,
+        `job ${jobId} failed, nothing was published: ${observer.failureReason(result)}`,
       );
     }
-    const manifest = JSON.parse(
-      (await new FileStore(output).get('_SUCCESS')).toString('utf8'),
-    ) as SuccessManifest;
-    succeeded = true;
+    manifest = JSON.parse((await new FileStore(output).get('_SUCCESS')).toString('utf8')) as SuccessManifest;
     return {
-      jobId: planned.ref.jobId,
+      jobId,
       output,
       manifest,
       wallMs: Date.now() - started,
@@ -176,8 +241,23 @@ export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
     };
   } finally {
     await invoker.close();
-    await rm(workDir, { recursive: true, force: true });
-    // A failed run leaves no output it made; an earlier result it was to replace stays.
-    if (!succeeded && !replacing) await rm(output, { recursive: true, force: true });
+    if (manifest && manifest.failedSplits.length === 0) {
+      // Complete: nothing in _temporary is needed any more, a redriven job's objects included.
+      await rm(workDir, { recursive: true, force: true });
+    } else if (manifest) {
+      await removeEmptyDirs(workDir);
+    } else if (!manifest) {
+      if (jobId) await rm(join(workDir, jobId), { recursive: true, force: true });
+      await rmdir(workDir).catch(() => undefined);
+      // A failed run leaves no output it made; an earlier result it was to replace stays.
+      if (!replacing) await rm(output, { recursive: true, force: true });
+    }
   }
+}
+
+/** Removes the directories under `dir` that the commit's deletes left empty (its own if empty too). */
+async function removeEmptyDirs(dir: string): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) if (entry.isDirectory()) await removeEmptyDirs(join(dir, entry.name));
+  await rmdir(dir).catch(() => undefined);
 }

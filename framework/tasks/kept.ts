@@ -1,0 +1,105 @@
+import type { Split } from '../job/types.js';
+import type { Store } from '../store/Store.js';
+import { TaskInputError } from './errors.js';
+import { type MapRunResults, readMapRunResults } from './mapRunResults.js';
+import type { JobPlan, JobRef, MapTaskResult, ResultWriterDetails } from './payloads.js';
+import { workKeys } from './payloads.js';
+
+/**
+ * `kept.json`: what a job that committed with tolerated map failures keeps under its work
+ * prefix, so that `stepmr redrive` can run the failed splits alone and then every stage after
+ * the map over all of them.
+ */
+export interface KeptResults {
+  readonly version: 1;
+  readonly jobId: string;
+  /** The succeeded map tasks' results: this job's, and those of the jobs it redrove. */
+  readonly succeeded: readonly MapTaskResult[];
+  /** The failed map tasks' batches of splits, as they ran. */
+  readonly failed: readonly (readonly Split[])[];
+  /** The work prefixes that `succeeded` refers to (shuffle objects): this job's first. */
+  readonly prefixes: readonly string[];
+}
+
+/** Reads the `kept.json` of a job; a clear error when it is gone. */
+export async function readKept(work: Store, ref: { readonly jobId: string; readonly prefix: string }) {
+  const key = workKeys.kept(ref);
+  if (!(await work.head(key))) {
+    throw new TaskInputError(
+      `job ${ref.jobId} kept no map results at ${work.url}${key}: they are removed once its failed splits are redriven, by --overwrite of its output, or when work/ expires`,
+    );
+  }
+  return JSON.parse((await work.get(key)).toString('utf8')) as KeptResults;
+}
+
+/**
+ * The map results a job's later stages use: its own Map Run's, plus, for a redrive, the
+ * succeeded tasks of the job it redrives (read from that job's `kept.json`), in split order.
+ *
+ * @example
+ * ```ts
+ * const maps = await mapResults(work, plan, event.map);
+ * ```
+ */
+export async function mapResults(
+  work: Store,
+  plan: JobPlan,
+  details: ResultWriterDetails,
+): Promise<MapRunResults<MapTaskResult>> {
+  const own = await readMapRunResults<MapTaskResult>(work, details);
+  if (!plan.redrive) return own;
+  const kept = await readKept(work, plan.redrive);
+  const succeeded = [...kept.succeeded, ...own.succeeded].sort(
+    (a, b) => (a.splits[0] ?? 0) - (b.splits[0] ?? 0),
+  );
+  return { ...own, succeeded };
+}
+
+/**
+ * Writes the `kept.json` of a job that commits with failed map tasks: all the map results a
+ * redrive builds on, and every work prefix they live under.
+ */
+export async function writeKept(
+  work: Store,
+  ref: JobRef,
+  plan: JobPlan,
+  maps: MapRunResults<MapTaskResult>,
+): Promise<void> {
+  const earlier = plan.redrive ? (await readKept(work, plan.redrive)).prefixes : [];
+  const kept: KeptResults = {
+    version: 1,
+    jobId: ref.jobId,
+    succeeded: maps.succeeded,
+    failed: maps.failed.map((f) => (f.input as { Items?: Split[] } | undefined)?.Items ?? []),
+    prefixes: [ref.prefix, ...earlier],
+  };
+  await work.put(workKeys.kept(ref), `${JSON.stringify(kept)}\n`);
+}
+
+/**
+ * After a commit: a job with failed map tasks keeps its plan, `kept.json` and shuffle objects
+ * (and those of the jobs it redrove) for a redrive; any other job removes its working objects
+ * and those of the jobs it redrove, whose results it has now published.
+ */
+export async function finishWork(
+  work: Store,
+  ref: JobRef,
+  plan: JobPlan,
+  keep: boolean,
+  deleteUnder: (store: Store, prefix: string, select?: (key: string) => boolean) => Promise<number>,
+): Promise<void> {
+  if (keep) {
+    const kept = new Set([workKeys.plan(ref), workKeys.kept(ref)]);
+    const shuffle = `${ref.prefix}shuffle/`;
+    await deleteUnder(work, ref.prefix, (key) => !kept.has(key) && !key.startsWith(shuffle));
+    return;
+  }
+  if (plan.redrive) {
+    // The redriven job's kept.json lists the older prefixes; it goes last, so a retry finds it.
+    const earlier = (await work.head(workKeys.kept(plan.redrive)))
+      ? (await readKept(work, plan.redrive)).prefixes
+      : [plan.redrive.prefix];
+    for (const prefix of [...earlier].reverse()) await deleteUnder(work, prefix);
+  }
+  await deleteUnder(work, ref.prefix);
+}
