@@ -11,7 +11,6 @@ import type {
   CommitResult,
   JobPlan,
   JobRef,
-  MapTaskResult,
   PrepareReduceResult,
   ReduceTaskResult,
   StagedPart,
