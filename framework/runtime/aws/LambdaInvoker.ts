@@ -13,6 +13,13 @@ export interface LambdaInvokerOptions {
   readonly client: LambdaClient;
   /** The FunctionName to call for a function ARN. @default the ARN itself */
   readonly functionName?: (functionArn: string) => string;
+  /**
+   * Take a function error's name from the first line of its trace when its `errorType` is the
+   * bare `Error`. serverless-offline reports every handler error so; Lambda reports the
+   * error's own name (`BadRecordError`, `Stepmr.TransientError`), which Retry and Catch match.
+   * @default false
+   */
+  readonly errorTypeFromTrace?: boolean;
   readonly deps?: Partial<LambdaInvokerDeps>;
 }
 
@@ -57,10 +64,16 @@ function serviceErrorCause(error: unknown): string {
   return `${message} (Service: AWSLambda; Status Code: ${httpStatusCode ?? '?'}; Error Code: ${error.name}; Request ID: ${requestId ?? '?'})`;
 }
 
-function functionError(body: unknown): FunctionError {
+/** An error's name at the start of its stack's first line: `BadRecordError: Bad record in …`. */
+const TRACE_NAME = /^([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*): /;
+
+function functionError(body: unknown, fromTrace: boolean): FunctionError {
   const e = (body ?? {}) as Partial<Record<keyof FunctionError, unknown>>;
+  const first = fromTrace && e.errorType === 'Error' && Array.isArray(e.trace) ? String(e.trace[0]) : '';
+  const traced = TRACE_NAME.exec(first)?.[1];
   return {
-    errorType: typeof e.errorType === 'string' && e.errorType !== '' ? e.errorType : 'Lambda.Unknown',
+    errorType:
+      traced ?? (typeof e.errorType === 'string' && e.errorType !== '' ? e.errorType : 'Lambda.Unknown'),
     errorMessage: typeof e.errorMessage === 'string' ? e.errorMessage : '',
     ...(Array.isArray(e.trace) ? { trace: e.trace.map(String) } : {}),
   };
@@ -98,9 +111,11 @@ export class LambdaInvoker implements Invoker {
   readonly #client: LambdaClient;
   readonly #functionName: (functionArn: string) => string;
   readonly #deps: LambdaInvokerDeps;
+  readonly #errorTypeFromTrace: boolean;
 
   constructor(options: LambdaInvokerOptions) {
     this.#client = options.client;
+    this.#errorTypeFromTrace = options.errorTypeFromTrace ?? false;
     this.#functionName = options.functionName ?? ((arn) => arn);
     this.#deps = { ...defaultDeps, ...options.deps };
   }
@@ -130,7 +145,12 @@ export class LambdaInvoker implements Invoker {
       );
       const body = parsePayload(response.Payload);
       const responseBytes = response.Payload?.byteLength ?? 0;
-      if (response.FunctionError) return { payload: body, functionError: functionError(body), responseBytes };
+      if (response.FunctionError) {
+        const error = functionError(body, this.#errorTypeFromTrace);
+        const payload =
+          body !== null && typeof body === 'object' ? { ...body, errorType: error.errorType } : body;
+        return { payload, functionError: error, responseBytes };
+      }
       return { payload: body, responseBytes };
     } catch (error) {
       if (options.signal?.aborted) throw error;

@@ -248,6 +248,7 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
       invoker: new LambdaInvoker({
         client: lambda,
         functionName: (arn) => machine.functions.get(arn) ?? arn,
+        errorTypeFromTrace: true,
       }),
       stores: (name) => new S3Store({ client: s3Client, bucket: name }),
       region: REGION,

@@ -13,6 +13,13 @@ const USER_ERROR = {
   trace: ['at map (job.ts:4)'],
 };
 
+/** serverless-offline's shape of every handler error: errorType Error, the name in the trace. */
+const OFFLINE_ERROR = {
+  errorMessage: 'the scratch disk was busy',
+  errorType: 'Error',
+  trace: ['Stepmr.TransientError: the scratch disk was busy', '    at onError (middleware.ts:42:27)'],
+};
+
 /** Requests the fake Lambda received: function name and parsed payload. */
 const received: { name: string; payload: unknown }[] = [];
 /** Responses of `slow` invocations, held until the test ends them. */
@@ -38,6 +45,17 @@ async function lambdaApi(req: IncomingMessage, res: ServerResponse) {
       return reply(res, 200, { echoed: received.at(-1)?.payload, note: 'ünïcode' });
     case 'throws':
       return reply(res, 200, USER_ERROR, { 'X-Amz-Function-Error': 'Unhandled' });
+    case 'offline':
+      return reply(res, 200, OFFLINE_ERROR, { 'X-Amz-Function-Error': 'Unhandled' });
+    case 'plain':
+      return reply(
+        res,
+        200,
+        { ...OFFLINE_ERROR, trace: ['Error: plain', '    at f (x.js:1)'] },
+        {
+          'X-Amz-Function-Error': 'Unhandled',
+        },
+      );
     case 'busy':
       return reply(
         res,
@@ -117,6 +135,18 @@ describe('LambdaInvoker', () => {
       functionError: USER_ERROR,
       responseBytes: Buffer.byteLength(JSON.stringify(USER_ERROR)),
     });
+  });
+
+  it('with errorTypeFromTrace, names an error reported as bare Error by its trace', async () => {
+    const invoker = new LambdaInvoker({ client, errorTypeFromTrace: true });
+    const offline = await invoker.invoke(ARN('offline'), {});
+    expect(offline.functionError?.errorType).toBe('Stepmr.TransientError');
+    expect(offline.payload).toEqual({ ...OFFLINE_ERROR, errorType: 'Stepmr.TransientError' });
+    expect((await invoker.invoke(ARN('plain'), {})).functionError?.errorType).toBe('Error');
+    // Without it, as on AWS, errorType is taken as it is.
+    const plain = await new LambdaInvoker({ client }).invoke(ARN('offline'), {});
+    expect(plain.functionError?.errorType).toBe('Error');
+    expect((await invoker.invoke(ARN('throws'), {})).functionError).toEqual(USER_ERROR);
   });
 
   it.each([
