@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runEmbedded } from '../../framework/index.js';
+import { runEmbedded, type SuccessManifest } from '../../framework/index.js';
 import {
   countsOf,
   makeText,
@@ -239,6 +239,85 @@ describe('wordcount through stepmr submit', () => {
     );
     expect(noStack.code).toBe(2);
     expect(noStack.stderr).toMatch(/stack stepmr-nowhere does not exist.*npx serverless deploy/);
+  });
+});
+
+describe('failed map tasks on the cloud path: past the tolerance, within it, and redriven', () => {
+  const random = rng(11);
+  const corpus = join(tmp.dir, 'fragile');
+  mkdirSync(corpus, { recursive: true });
+  const files = [0, 1, 2, 3].map((i) => {
+    const path = join(corpus, `part-${i}.txt`);
+    writeFileSync(path, makeText(random, 250, false));
+    return path;
+  });
+  // One byte of one file is not UTF-8: a bad record, which fails its map task at once.
+  const corrupt = files[2] as string;
+  const good = readFileSync(corrupt);
+  const at = good.indexOf(' ', good.length >> 1);
+  const bad = Buffer.from(good);
+  bad[at] = 0xff;
+  writeFileSync(corrupt, bad);
+  const args = (output: string, ...more: string[]) =>
+    submitArgs(
+      bucket,
+      'wordcount',
+      'in/fragile/',
+      output,
+      '--split-size',
+      '4KiB',
+      '--splits-per-task',
+      '1',
+      ...more,
+    );
+
+  it('fails past the tolerance, naming the bad byte, and publishes nothing', async () => {
+    await ok('cp', '--quiet', corpus, `s3://${bucket}/in/fragile/`);
+    const failed = await stepmr(...args('out/fragile-strict', '--wait', '--interval', '1'));
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/BadRecordError: Bad record in s3:\/\/\S+\/part-2\.txt at byte \d+: invalid UTF-8/);
+    const nothing = await stepmr('cp', `s3://${bucket}/out/fragile-strict/`, join(tmp.dir, 'strict'));
+    expect(nothing.stderr).toContain('nothing to copy');
+  });
+
+  it('succeeds within --tolerate, then stepmr redrive publishes what a clean run does', async () => {
+    const partial = await ok(
+      ...args('out/fragile', '--tolerate', '1', '--wait', '--interval', '1', '--json'),
+    );
+    const first = JSON.parse(partial.stdout) as SuccessManifest;
+    expect(first.failedSplits).toHaveLength(1);
+    expect(first.failedSplits[0]?.error).toBe('BadRecordError');
+    expect(first.failedSplits[0]?.splits.map((s) => s.uri)).toEqual([`s3://${bucket}/in/fragile/part-2.txt`]);
+    expect(partial.stderr).toContain(`stepmr redrive s3://${bucket}/out/fragile`);
+
+    // The byte is fixed in place (the file keeps its size); the redrive maps only its split.
+    writeFileSync(corrupt, good);
+    await ok('cp', '--quiet', corrupt, `s3://${bucket}/in/fragile/part-2.txt`);
+    const redrive = await ok('redrive', `s3://${bucket}/out/fragile/`, '--wait', '--interval', '1', '--json');
+    expect(redrive.stderr).toMatch(/\(redrive\): 1 failed splits, 4 reducers/);
+    const whole = JSON.parse(redrive.stdout) as SuccessManifest;
+    expect(whole.redriveOf).toBe(first.jobId);
+    expect(whole.failedSplits).toEqual([]);
+
+    const out = await cloud.download(`s3://${bucket}/out/fragile/`, join(tmp.dir, 'fragile-redriven'));
+    expect(Object.fromEntries([...countsOf(out)].sort())).toEqual(
+      Object.fromEntries([...plainWordCount(files)].sort()),
+    );
+    const embedded = join(tmp.dir, 'fragile-embedded');
+    await runEmbedded({
+      job: 'examples/wordcount',
+      inputs: [corpus],
+      output: embedded,
+      splitSize: 4096,
+      splitsPerTask: 1,
+      threads: 2,
+    });
+    expect(out.manifest.parts).toEqual(readOutput(embedded).manifest.parts);
+    // Nothing of either job is left under work/.
+    for (const jobId of [first.jobId, whole.jobId]) {
+      const left = await stepmr('cp', `s3://${bucket}/work/${jobId}/`, join(tmp.dir, `left-${jobId}`));
+      expect(left.stderr).toContain('nothing to copy');
+    }
   });
 });
 
