@@ -59,20 +59,21 @@ export async function collectTask(
     return { partitions: plan.reducers, mapTasks: shuffles.length, shuffleBytes };
   }
 
+  const out = openOutput(plan, deps);
+  // A commit run again after it wrote _SUCCESS only cleans up: one that died while cleaning
+  // up, or a duplicate (Step Functions retries the task when Lambda's answer is lost), which
+  // finds the job's results gone but its plan kept for this.
+  const committed = await readSuccess(out.store, `${out.key}_SUCCESS`);
+  if (committed?.jobId === event.jobId) {
+    await finishWork(work, event, plan, committed.failedSplits.length > 0, deleteUnder);
+    return summary(committed);
+  }
   const maps = await mapResults(work, plan, event.map);
   const reduces = event.reduce ? await readMapRunResults<ReduceTaskResult>(work, event.reduce) : undefined;
   const staged: StagedPart[] = reduces
     ? reduces.succeeded.flatMap((r) => r.parts)
     : maps.succeeded.flatMap((m) => (m.part ? [m.part] : []));
   staged.sort((a, b) => a.part - b.part);
-  const out = openOutput(plan, deps);
-
-  // A commit retried after it wrote _SUCCESS (it died while cleaning up) only cleans up.
-  const committed = await readSuccess(out.store, `${out.key}_SUCCESS`);
-  if (committed?.jobId === event.jobId) {
-    await finishWork(work, event, plan, committed.failedSplits.length > 0, deleteUnder);
-    return summary(committed);
-  }
   const bad = totalBadRecords(maps);
   if (bad.count > plan.badRecords.max) {
     throw new BadRecordLimitError(

@@ -79,12 +79,13 @@ export async function writeKept(
 /**
  * After a commit: a job with failed map tasks keeps its plan, `kept.json` and shuffle objects
  * (and those of the jobs it redrove) for a redrive; any other job removes its working objects
- * and those of the jobs it redrove, whose results it has now published.
+ * and those of the jobs it redrove, whose results it has now published, but its plan: a
+ * duplicate commit reads it to find the job committed. (`work/` expires on its own.)
  */
 export async function finishWork(
   work: Store,
   ref: JobRef,
-  plan: JobPlan,
+  jobPlan: JobPlan,
   keep: boolean,
   deleteUnder: (store: Store, prefix: string, select?: (key: string) => boolean) => Promise<number>,
 ): Promise<void> {
@@ -94,12 +95,13 @@ export async function finishWork(
     await deleteUnder(work, ref.prefix, (key) => !kept.has(key) && !key.startsWith(shuffle));
     return;
   }
-  if (plan.redrive) {
+  if (jobPlan.redrive) {
     // The redriven job's kept.json lists the older prefixes; it goes last, so a retry finds it.
-    const earlier = (await work.head(workKeys.kept(plan.redrive)))
-      ? (await readKept(work, plan.redrive)).prefixes
-      : [plan.redrive.prefix];
+    const earlier = (await work.head(workKeys.kept(jobPlan.redrive)))
+      ? (await readKept(work, jobPlan.redrive)).prefixes
+      : [jobPlan.redrive.prefix];
     for (const prefix of [...earlier].reverse()) await deleteUnder(work, prefix);
   }
-  await deleteUnder(work, ref.prefix);
+  const plan = workKeys.plan(ref);
+  await deleteUnder(work, ref.prefix, (key) => key !== plan);
 }

@@ -275,9 +275,16 @@ describe('failed map tasks on the cloud path: past the tolerance, within it, and
     await ok('cp', '--quiet', corpus, `s3://${bucket}/in/fragile/`);
     const failed = await stepmr(...args('out/fragile-strict', '--wait', '--interval', '1'));
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toMatch(/BadRecordError: Bad record in s3:\/\/\S+\/part-2\.txt at byte \d+: invalid UTF-8/);
+    expect(failed.stderr).toMatch(
+      /BadRecordError: Bad record in s3:\/\/\S+\/part-2\.txt at byte \d+: invalid UTF-8/,
+    );
     const nothing = await stepmr('cp', `s3://${bucket}/out/fragile-strict/`, join(tmp.dir, 'strict'));
     expect(nothing.stderr).toContain('nothing to copy');
+    // The Abort step removed the job's working objects, the other tasks' shuffle objects among them.
+    const jobId = /job (\S+) \(wordcount\)/.exec(failed.stderr)?.[1];
+    expect(jobId).toMatch(/^wordcount-/);
+    const work = await stepmr('cp', `s3://${bucket}/work/${jobId}/`, join(tmp.dir, 'strict-work'));
+    expect(work.stderr).toContain('nothing to copy');
   });
 
   it('succeeds within --tolerate, then stepmr redrive publishes what a clean run does', async () => {
@@ -313,11 +320,11 @@ describe('failed map tasks on the cloud path: past the tolerance, within it, and
       threads: 2,
     });
     expect(out.manifest.parts).toEqual(readOutput(embedded).manifest.parts);
-    // Nothing of either job is left under work/.
-    for (const jobId of [first.jobId, whole.jobId]) {
-      const left = await stepmr('cp', `s3://${bucket}/work/${jobId}/`, join(tmp.dir, `left-${jobId}`));
-      expect(left.stderr).toContain('nothing to copy');
-    }
+    // Nothing of the first job is left under work/, and of the redrive only its plan.
+    const left = await stepmr('cp', `s3://${bucket}/work/${first.jobId}/`, join(tmp.dir, 'left-first'));
+    expect(left.stderr).toContain('nothing to copy');
+    await ok('cp', '--quiet', `s3://${bucket}/work/${whole.jobId}/`, join(tmp.dir, 'left-redrive'));
+    expect(readdirSync(join(tmp.dir, 'left-redrive'), { recursive: true })).toEqual(['job.json']);
   });
 });
 

@@ -34,6 +34,11 @@ export const EMBEDDED_FUNCTIONS = {
 export interface EmbeddedExecution {
   /** Worker threads. @default the number of cores */
   readonly threads?: number;
+  /**
+   * A task running longer is stopped (its worker replaced) and fails with `Sandbox.Timedout`,
+   * which the state machine retries, as Lambda's function timeout. @default 900
+   */
+  readonly taskTimeoutSeconds?: number;
   /** Failed map tasks tolerated: the job then succeeds and `_SUCCESS` lists their splits. */
   readonly tolerate?: RunOptions['tolerate'];
   /** Cancels the run: the execution stops, its workers are terminated, nothing is published. */
@@ -188,6 +193,7 @@ async function execute(
   let manifest: SuccessManifest | undefined;
   const invoker = new WorkerPoolInvoker({
     ...(run.threads ? { threads: run.threads } : {}),
+    ...(run.taskTimeoutSeconds ? { timeoutSeconds: run.taskTimeoutSeconds } : {}),
     env: {
       [LOCAL_BUCKETS_ENV]: JSON.stringify({ [WORK_BUCKET]: workDir }),
       STEPMR_TMP_DIR: tmpdir(),

@@ -8,6 +8,7 @@ import type { ByteRange, ObjectInfo, Store } from '../../../framework/store/Stor
 import { collectTask, partName } from '../../../framework/tasks/collectTask.js';
 import { CommitVerificationError } from '../../../framework/tasks/errors.js';
 import type { SuccessManifest } from '../../../framework/tasks/manifest.js';
+import { mapTask } from '../../../framework/tasks/mapTask.js';
 import {
   type CommitResult,
   type PrepareReduceResult,
@@ -139,7 +140,7 @@ describe('collectTask prepareReduce', () => {
 });
 
 describe('collectTask commit', () => {
-  it('moves exactly the staged reduce parts, writes _SUCCESS last and removes the work prefix', async () => {
+  it('moves exactly the staged reduce parts, writes _SUCCESS last and removes the work but the plan', async () => {
     const { env: e, ops } = await recordedEnv(wordcount, 3);
     const other = await sibling(e);
     const maps = await runMapStage(e, 3);
@@ -185,7 +186,8 @@ describe('collectTask commit', () => {
     // _SUCCESS is the last object written to the output; nothing is written after it.
     const writes = ops().filter((op) => op.startsWith('put ') || op.startsWith('move '));
     expect(writes).toEqual([...names.map((n) => `put ${n}`), 'put _SUCCESS']);
-    expect(await listKeys(e.work, e.ref.prefix)).toEqual([]);
+    // Only the plan stays, for a duplicate commit to find the job committed.
+    expect(await listKeys(e.work, e.ref.prefix)).toEqual([workKeys.plan(e.ref)]);
     expect(await e.work.head(other)).toBeDefined();
   });
 
@@ -231,7 +233,7 @@ describe('collectTask commit', () => {
     }
     const manifest = JSON.parse(readFileSync(join(env.outputDir, '_SUCCESS'), 'utf8')) as SuccessManifest;
     expect(manifest.records.out).toBe(env.splits.flatMap(ownedLines).length);
-    expect(await listKeys(env.work, env.ref.prefix)).toEqual([]);
+    expect(await listKeys(env.work, env.ref.prefix)).toEqual([workKeys.plan(env.ref)]);
   });
 
   it('lists the map tasks that failed (tolerated) in _SUCCESS', async () => {
@@ -364,5 +366,55 @@ describe('collectTask abort', () => {
     env = await taskEnv(wordcount, INPUTS);
     await env.work.delete(await listKeys(env.work, env.ref.prefix));
     expect(await collectTask({ action: 'abort', ...env.ref }, env.deps)).toEqual({ aborted: true });
+  });
+});
+
+describe('collectTask under the faults of a commit protocol', () => {
+  // A task attempt that Step Functions gave up on (it timed out, and its retry succeeded) can
+  // still be running, and write its staged part while, or after, the job commits.
+  it('commits a job while an abandoned attempt of one of its tasks is still running', async () => {
+    env = await taskEnv(upper, INPUTS, { splitSize: 2048 });
+    const e = env;
+    const maps = await runMapStage(e, 2);
+    const staged = await stagedBytes(
+      e,
+      maps.results.flatMap((m) => (m.part ? [m.part] : [])),
+    );
+    const batch = { BatchInput: e.ref, Items: e.splits.slice(0, 2) };
+    const during = mapTask(batch, e.deps);
+    await collectTask({ action: 'commit', ...e.ref, map: maps.details }, e.deps);
+    await during;
+    const success = readFileSync(join(e.outputDir, '_SUCCESS'));
+    const after = await mapTask(batch, e.deps);
+
+    const names = staged.map((s) => partName(s.part.part, { kind: 'jsonl' }));
+    expect(outputFiles(e)).toEqual([...names, '_SUCCESS'].sort());
+    for (const [i, { body }] of staged.entries()) {
+      expect(readFileSync(join(e.outputDir, names[i] as string)).equals(body)).toBe(true);
+    }
+    expect(readFileSync(join(e.outputDir, '_SUCCESS')).equals(success)).toBe(true);
+    // What the late attempt staged stays in the work area (which expires), never in the output.
+    expect(after.part?.key.startsWith(e.ref.prefix)).toBe(true);
+  });
+
+  it('a duplicate commit of a committed job changes nothing and reports the same result', async () => {
+    const { env: e, ops } = await recordedEnv(wordcount, 3);
+    const maps = await runMapStage(e, 3);
+    await collectTask({ action: 'prepareReduce', ...e.ref, map: maps.details }, e.deps);
+    const reduces = await runReduceStage(e, 1);
+    const event = { action: 'commit', ...e.ref, map: maps.details, reduce: reduces.details } as const;
+    const first = await collectTask(event, e.deps);
+    const files = outputFiles(e).map((name) => [name, readFileSync(join(e.outputDir, name))] as const);
+    const writes = ops().length;
+
+    expect(await collectTask(event, e.deps)).toEqual(first);
+    expect(
+      ops()
+        .slice(writes)
+        .filter((op) => !op.startsWith('delete')),
+    ).toEqual([]);
+    expect(outputFiles(e)).toEqual(files.map(([name]) => name));
+    for (const [name, body] of files)
+      expect(readFileSync(join(e.outputDir, name)).equals(body), name).toBe(true);
   });
 });
