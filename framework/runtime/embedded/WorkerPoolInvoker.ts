@@ -34,8 +34,9 @@ class LambdaServiceError extends Error {
 /**
  * The embedded runtime's Lambda: a piscina pool of worker threads, each loading the same
  * functions/ handlers that are deployed. A function past its timeout has its worker
- * terminated and fails with `Sandbox.Timedout`; a worker that dies fails the invocation with
- * `Runtime.ExitError`; the pool replaces lost workers.
+ * terminated and fails with `Sandbox.Timedout`; a worker that runs out of its memory fails the
+ * invocation with `Runtime.OutOfMemory`, one that dies otherwise with `Runtime.ExitError`; the
+ * pool replaces lost workers.
  *
  * @example
  * ```ts
@@ -61,6 +62,10 @@ export class WorkerPoolInvoker implements Invoker {
       env: { ...(process.env as Record<string, string>), ...options.env },
       resourceLimits: { maxOldGenerationSizeMb: this.#memoryMb },
     });
+    // The pool reports a result that arrives for a task it no longer tracks (one aborted as it
+    // finished) as an 'error' event, which unheard would end this process. Such a result
+    // belongs to an abandoned invocation, whose caller was already answered: it is dropped.
+    this.#pool.on('error', () => undefined);
   }
 
   async invoke(functionArn: string, payload: unknown, options: InvokeOptions = {}): Promise<InvokeResult> {
@@ -107,10 +112,15 @@ export class WorkerPoolInvoker implements Invoker {
             errorType: 'Sandbox.Timedout',
             errorMessage: `Task timed out after ${timeoutSeconds.toFixed(2)} seconds`,
           }
-        : {
-            errorType: 'Runtime.ExitError',
-            errorMessage: `the function's worker exited: ${(cause as Error).message}`,
-          };
+        : (cause as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? {
+              errorType: 'Runtime.OutOfMemory',
+              errorMessage: `the function ran out of memory (${this.#memoryMb} MB): ${(cause as Error).message}`,
+            }
+          : {
+              errorType: 'Runtime.ExitError',
+              errorMessage: `the function's worker exited: ${(cause as Error).message}`,
+            };
       return {
         payload: error,
         functionError: error,

@@ -126,6 +126,26 @@ describe('WorkerPoolInvoker', () => {
     await expectServed();
   });
 
+  it('fails a task whose worker runs out of memory with Runtime.OutOfMemory; the pool goes on', async () => {
+    const small = new WorkerPoolInvoker({
+      threads: 1,
+      memoryMb: 48,
+      env: {
+        [LOCAL_BUCKETS_ENV]: JSON.stringify({ [BUCKET]: join(dir, 'work') }),
+        STEPMR_TMP_DIR: join(dir, 'tmp'),
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+      },
+    });
+    try {
+      const result = await small.invoke(MAP, await mapEvent('faults.ts', 'a\nhog\n'));
+      expect(expectFunctionError(result, 'Runtime.OutOfMemory')).toMatch(/ran out of memory \(48 MB\)/);
+      const next = await small.invoke(MAP, await mapEvent('faults.ts', 'a\nb\n'));
+      expect((next.payload as MapTaskResult).recordsOut).toBe(2);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('reports an error marked retryable as Stepmr.TransientError', async () => {
     const result = await pool.invoke(MAP, await mapEvent('faults.ts', 'a\nflaky\n'));
     const message = expectFunctionError(result, 'Stepmr.TransientError');
