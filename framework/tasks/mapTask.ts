@@ -152,6 +152,8 @@ async function runMap(
     const read = await readSplit(deps.open(split.uri), split, plan.input, onRecord, {
       maxRecordBytes: plan.maxRecordBytes,
       ...(onBadRecord ? { onBadRecord } : {}),
+    }).catch((error: unknown) => {
+      throw naming(split, error);
     });
     records += read.records;
     bytes += read.bytes;
@@ -170,6 +172,18 @@ function guardCombine(combine: (key: Key, values: unknown[]) => unknown) {
       throw new UserCodeError(`combine threw on key ${JSON.stringify(key)}: ${message}`, { cause });
     }
   };
+}
+
+/**
+ * An error of reading or mapping a split, made to name the split (file and byte range) when
+ * its message does not name the file yet: a store failure, or a retryable error the user's
+ * code threw. Its name, and so how the state machine retries it, stays.
+ */
+function naming(split: Split, error: unknown): unknown {
+  if (error instanceof Error && !error.message.includes(split.uri)) {
+    error.message = `${error.message} (split ${split.id}: ${split.uri} bytes ${split.start}-${split.end})`;
+  }
+  return error;
 }
 
 function userError(split: Split, offset: number, line: number | undefined, cause: unknown): Error {

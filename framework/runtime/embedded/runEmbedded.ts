@@ -39,6 +39,11 @@ export interface EmbeddedExecution {
    * which the state machine retries, as Lambda's function timeout. @default 900
    */
   readonly taskTimeoutSeconds?: number;
+  /**
+   * A task's heap limit, MB, as Lambda's memory setting: a task past it fails with
+   * `Runtime.OutOfMemory`, which the state machine retries. @default 3008
+   */
+  readonly taskMemoryMb?: number;
   /** Failed map tasks tolerated: the job then succeeds and `_SUCCESS` lists their splits. */
   readonly tolerate?: RunOptions['tolerate'];
   /** Cancels the run: the execution stops, its workers are terminated, nothing is published. */
@@ -194,6 +199,7 @@ async function execute(
   const invoker = new WorkerPoolInvoker({
     ...(run.threads ? { threads: run.threads } : {}),
     ...(run.taskTimeoutSeconds ? { timeoutSeconds: run.taskTimeoutSeconds } : {}),
+    ...(run.taskMemoryMb ? { memoryMb: run.taskMemoryMb } : {}),
     env: {
       [LOCAL_BUCKETS_ENV]: JSON.stringify({ [WORK_BUCKET]: workDir }),
       STEPMR_TMP_DIR: tmpdir(),
