@@ -19,7 +19,7 @@ import {
 import { findStack, stackName } from '../runtime/aws/findStack.js';
 import { bucketStore, useS3 } from '../runtime/aws/s3.js';
 import { JobFailedError } from '../runtime/errors.js';
-import { removeJobWork } from '../tasks/collectTask.js';
+import { stopJobWork } from '../tasks/collectTask.js';
 import type { JobRef } from '../tasks/payloads.js';
 import { formatExecutions, formatReport, formatStage } from './cloudFormat.js';
 import { oneOf, positiveInt } from './parse.js';
@@ -33,7 +33,7 @@ export interface CloudCommandDeps {
   readonly stderr: { write(text: string): unknown };
   readonly env: NodeJS.ProcessEnv;
   readonly now: () => number;
-  /** Removes a stopped job's working objects; resolves with how many. @default from S3 */
+  /** Marks a stopped job stopped and removes its working objects; resolves with how many. @default in S3 */
   readonly removeWork: (job: JobRef) => Promise<number>;
   /** Waits between polls of `status --watch`. @default a timer */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -202,7 +202,7 @@ function addStop(program: Command, deps: CloudCommandDeps): void {
         if (result.job && result.status === 'ABORTED') {
           const removed = await deps.removeWork(result.job);
           deps.stderr.write(
-            `removed ${removed} working objects under s3://${result.job.bucket}/${result.job.prefix}; a task still running when stopped ends on its own, and what it writes there expires with the bucket's lifecycle rule\n`,
+            `removed ${removed} working objects under s3://${result.job.bucket}/${result.job.prefix}; a task still running when stopped ends on its own (what it writes there expires with the bucket's lifecycle rule), and a commit still running publishes nothing\n`,
           );
         }
       }),
@@ -217,7 +217,7 @@ export function cloudDeps(deps: Partial<CloudCommandDeps> = {}): CloudCommandDep
     lambda: lambdaClient,
     removeWork: (job) => {
       useS3();
-      return removeJobWork(bucketStore(job.bucket), job);
+      return stopJobWork(bucketStore(job.bucket), job);
     },
     stdout: process.stdout,
     stderr: process.stderr,

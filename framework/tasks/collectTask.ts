@@ -2,7 +2,7 @@ import type { OutputFormat } from '../job/types.js';
 import type { Store } from '../store/Store.js';
 import { moveObject } from '../store/transfer.js';
 import type { TaskDeps } from './deps.js';
-import { BadRecordLimitError, CommitVerificationError } from './errors.js';
+import { BadRecordLimitError, CommitVerificationError, JobStoppedError } from './errors.js';
 import { finishWork, mapResults, readKept, writeKept } from './kept.js';
 import { buildManifest, type SuccessManifest, totalBadRecords } from './manifest.js';
 import { readMapRunResults } from './mapRunResults.js';
@@ -68,6 +68,12 @@ export async function collectTask(
     await finishWork(work, event, plan, committed.failedSplits.length > 0, deleteUnder);
     return summary(committed);
   }
+  const stopped = () => work.head(workKeys.stopped(event)).then((info) => info !== undefined);
+  const stoppedError = (cause?: unknown) =>
+    new JobStoppedError(`job ${event.jobId} was stopped (stepmr stop): its commit publishes nothing`, {
+      cause,
+    });
+  if (await stopped()) throw stoppedError();
   const maps = await mapResults(work, plan, event.map);
   const reduces = event.reduce ? await readMapRunResults<ReduceTaskResult>(work, event.reduce) : undefined;
   const staged: StagedPart[] = reduces
@@ -105,15 +111,6 @@ export async function collectTask(
       );
     }
   }
-  if (plan.overwrite) {
-    const keep = new Set(parts.filter((p) => !toMove.includes(p)).map((p) => p.key));
-    // Working objects inside the output location (the embedded runtime's) stay: this job's, and
-    // those of the job it redrives, which its commit removes last.
-    const lineage = plan.redrive ? (await readKept(work, plan.redrive)).prefixes : [];
-    const working = [event.prefix, ...lineage].map((prefix) => `${work.url}${prefix}`);
-    await clearOutput(out.store, out.key, keep, working);
-  }
-  for (const part of toMove) await moveObject(work, part.staged.key, out.store, part.key);
   const listed = parts.map((p) => ({
     name: p.name,
     records: p.staged.records,
@@ -123,7 +120,25 @@ export async function collectTask(
   const manifest: SuccessManifest = buildManifest(plan, listed, maps, reduces, deps.now());
   // What a redrive needs is kept before _SUCCESS says the job has failed splits.
   if (maps.failed.length > 0) await writeKept(work, event, plan, maps);
-  await out.store.put(`${out.key}_SUCCESS`, `${JSON.stringify(manifest, null, 2)}\n`);
+  try {
+    if (plan.overwrite) {
+      const keep = new Set(parts.filter((p) => !toMove.includes(p)).map((p) => p.key));
+      // Working objects inside the output location (the embedded runtime's) stay: this job's,
+      // and those of the job it redrives, which its commit removes last.
+      const lineage = plan.redrive ? (await readKept(work, plan.redrive)).prefixes : [];
+      const working = [event.prefix, ...lineage].map((prefix) => `${work.url}${prefix}`);
+      await clearOutput(out.store, out.key, keep, working);
+    }
+    for (const part of toMove) await moveObject(work, part.staged.key, out.store, part.key);
+    // A stop while the parts moved (it removes the staged ones) is seen here at the latest.
+    if (await stopped()) throw stoppedError();
+    await out.store.put(`${out.key}_SUCCESS`, `${JSON.stringify(manifest, null, 2)}\n`);
+  } catch (error) {
+    if (!(await stopped())) throw error;
+    // The execution was stopped, so no Abort step follows: take back what was published.
+    await removeUnpublished(work, event, deps);
+    throw error instanceof JobStoppedError ? error : stoppedError(error);
+  }
   await finishWork(work, event, plan, maps.failed.length > 0, deleteUnder);
   return summary(manifest);
 }
@@ -175,6 +190,22 @@ async function removeUnpublished(work: Store, ref: JobRef, deps: TaskDeps): Prom
   if (await out.store.head(`${out.key}_SUCCESS`)) return;
   const part = new RegExp(`^part-\\d{5,}\\${EXTENSIONS[plan.outputFormat.kind]}$`);
   await deleteUnder(out.store, out.key, (key) => part.test(key.slice(out.key.length)));
+}
+
+/**
+ * What `stepmr stop` does to a stopped job's working objects, since its Abort step does not run:
+ * marks the job stopped (a commit still running then publishes nothing, taking back any part it
+ * had moved) and removes the rest but its plan. Resolves with how many objects it removed.
+ *
+ * @example
+ * ```ts
+ * await stopJobWork(bucketStore(ref.bucket), ref);
+ * ```
+ */
+export async function stopJobWork(work: Store, ref: JobRef): Promise<number> {
+  const keep = new Set([workKeys.plan(ref), workKeys.stopped(ref)]);
+  await work.put(workKeys.stopped(ref), `${JSON.stringify({ jobId: ref.jobId })}\n`);
+  return deleteUnder(work, ref.prefix, (key) => !keep.has(key));
 }
 
 /**

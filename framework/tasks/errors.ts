@@ -19,3 +19,8 @@ export class UserCodeError extends StepmrError {
 export class BadRecordLimitError extends StepmrError {
   override readonly name = 'BadRecordLimitError';
 }
+
+/** The job was stopped (`stepmr stop`) while its commit ran: the commit published nothing. */
+export class JobStoppedError extends StepmrError {
+  override readonly name = 'JobStoppedError';
+}

@@ -149,6 +149,8 @@ export const workKeys = {
   splits: (ref: JobRef) => `${ref.prefix}splits.jsonl`,
   partitions: (ref: JobRef) => `${ref.prefix}partitions.jsonl`,
   kept: (ref: { readonly prefix: string }) => `${ref.prefix}kept.json`,
+  /** Written by `stepmr stop`: the job's commit must publish nothing. */
+  stopped: (ref: JobRef) => `${ref.prefix}stopped.json`,
   shuffle: (ref: JobRef, firstSplit: number) => `${ref.prefix}shuffle/map-${pad(firstSplit)}.bin`,
   part: (ref: JobRef, part: number) => `${ref.prefix}parts/part-${pad(part)}`,
 } as const;

@@ -5,8 +5,8 @@ import type { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineJob, type Emit, lines } from '../../../framework/index.js';
 import type { ByteRange, ObjectInfo, Store } from '../../../framework/store/Store.js';
-import { collectTask, partName } from '../../../framework/tasks/collectTask.js';
-import { CommitVerificationError } from '../../../framework/tasks/errors.js';
+import { collectTask, partName, stopJobWork } from '../../../framework/tasks/collectTask.js';
+import { CommitVerificationError, JobStoppedError } from '../../../framework/tasks/errors.js';
 import type { SuccessManifest } from '../../../framework/tasks/manifest.js';
 import { mapTask } from '../../../framework/tasks/mapTask.js';
 import {
@@ -46,6 +46,8 @@ class RecordingStore implements Store {
     private readonly inner: Store,
     /** A key whose first `put` fails, as if the function died there. */
     private crashAt?: string,
+    /** Runs before each `put`, as something else happening meanwhile. */
+    private readonly beforePut: (key: string) => Promise<void> = async () => undefined,
   ) {}
   get(key: string): Promise<Buffer> {
     return this.inner.get(key);
@@ -56,7 +58,8 @@ class RecordingStore implements Store {
   read(key: string, range?: ByteRange): Readable {
     return this.inner.read(key, range);
   }
-  put(key: string, body: Buffer | string | Readable): Promise<void> {
+  async put(key: string, body: Buffer | string | Readable): Promise<void> {
+    await this.beforePut(key);
     if (key === this.crashAt) {
       this.crashAt = undefined;
       return Promise.reject(new Error(`the function died while writing ${key}`));
@@ -84,7 +87,12 @@ let env: TaskEnv | undefined;
 afterEach(() => env?.cleanup());
 
 /** An environment whose output store is recorded; `opened` lists every URI the task opened for output. */
-async function recordedEnv(job: Parameters<typeof taskEnv>[0], reducers: number, crashAt?: string) {
+async function recordedEnv(
+  job: Parameters<typeof taskEnv>[0],
+  reducers: number,
+  crashAt?: string,
+  beforePut?: (key: string) => Promise<void>,
+) {
   let recorder: RecordingStore | undefined;
   const opened: string[] = [];
   const e = await taskEnv(job, INPUTS, {
@@ -94,7 +102,7 @@ async function recordedEnv(job: Parameters<typeof taskEnv>[0], reducers: number,
       if (!uri.startsWith(e.plan.output)) return fallback(uri);
       opened.push(uri);
       const inner = fallback(uri);
-      recorder ??= new RecordingStore(inner.store, crashAt);
+      recorder ??= new RecordingStore(inner.store, crashAt, beforePut);
       return { store: recorder, key: inner.key };
     },
   });
@@ -416,5 +424,39 @@ describe('collectTask under the faults of a commit protocol', () => {
     expect(outputFiles(e)).toEqual(files.map(([name]) => name));
     for (const [name, body] of files)
       expect(readFileSync(join(e.outputDir, name)).equals(body), name).toBe(true);
+  });
+
+  it('a job stopped before its commit publishes nothing', async () => {
+    const { env: e } = await recordedEnv(wordcount, 2);
+    const maps = await runMapStage(e, 3);
+    await collectTask({ action: 'prepareReduce', ...e.ref, map: maps.details }, e.deps);
+    const reduces = await runReduceStage(e, 1);
+    await stopJobWork(e.work, e.ref);
+    const commit = collectTask(
+      { action: 'commit', ...e.ref, map: maps.details, reduce: reduces.details },
+      e.deps,
+    );
+    await expect(commit).rejects.toThrow(JobStoppedError);
+    expect(outputFiles(e)).toEqual([]);
+  });
+
+  it('a commit running when its job is stopped takes back the parts it published', async () => {
+    let stop: () => Promise<unknown> = async () => undefined;
+    const { env: e } = await recordedEnv(wordcount, 3, undefined, async (key) => {
+      if (key.endsWith('part-00001.jsonl')) await stop();
+    });
+    stop = () => stopJobWork(e.work, e.ref);
+    const maps = await runMapStage(e, 3);
+    await collectTask({ action: 'prepareReduce', ...e.ref, map: maps.details }, e.deps);
+    const reduces = await runReduceStage(e, 1);
+    const commit = collectTask(
+      { action: 'commit', ...e.ref, map: maps.details, reduce: reduces.details },
+      e.deps,
+    );
+    await expect(commit).rejects.toThrow(/was stopped \(stepmr stop\): its commit publishes nothing/);
+    expect(outputFiles(e)).toEqual([]);
+    expect((await listKeys(e.work, e.ref.prefix)).sort()).toEqual(
+      [workKeys.plan(e.ref), workKeys.stopped(e.ref)].sort(),
+    );
   });
 });
