@@ -14,8 +14,9 @@ import { makeCorpus } from './corpus.js';
  * Invoke API of serverless-offline, S3 on s3rver): its execution time against the embedded
  * engine's on the same input, and the overhead per map task through the wire protocols.
  *
- * Last, the commit protocol: the Commit step's time against the number of parts (embedded),
- * and the offline cloud job again with injected S3 503s and Lambda 429s.
+ * Then the commit protocol: the Commit step's time against the number of parts (embedded),
+ * and the offline cloud job again with injected S3 503s and Lambda 429s. Last, a redrive of
+ * one failed map task of eight against a clean run.
  *
  * Options: --size-mb N (default 256), --memory-gb N (default 1, 0 skips), --tasks N (default 2000),
  * --offline-mb N (default 64, 0 skips), --offline-tasks N (default 200).
@@ -315,6 +316,49 @@ if (offlineMb > 0 && results.offline) {
   } finally {
     if (!stopped) await cloud.stop();
   }
+}
+
+// 6. Redrive against a full rerun. A 64 MiB corpus in 8 files, one of which has a line the
+// fragile job cannot digest while its marker exists: run with --tolerate (7 of 8 files'
+// tasks succeed), remove the marker, redrive; then a clean run of the same input. The redrive
+// maps one file's splits and reduces everything; its result is checked equal to the clean one.
+{
+  const dir = join(data, 'corpus-redrive');
+  const files = await makeCorpus(dir, 8, 8 * MiB);
+  const poisoned = join(dir, 'poisoned.txt');
+  writeFileSync(poisoned, `${readFileSync(files[0] as string, 'utf8')}a poison line\n`);
+  const inputs = [...files.slice(1), poisoned];
+  const marker = join(scratch, 'fragile-marker');
+  writeFileSync(marker, '');
+  process.env.STEPMR_FRAGILE_MARKER = marker;
+  const job = 'test/fixtures/jobs/fragile.ts';
+  const options = { job, inputs, splitSize: 8 * MiB, splitsPerTask: 1, reducers: 4, threads: 2 };
+  const output = join(scratch, 'redrive');
+  rmSync(output, { recursive: true, force: true });
+  const partial = child<Embedded & { failedTasks: number }>(
+    'embeddedRun.ts',
+    JSON.stringify({ ...options, output, tolerate: { count: 1 } }),
+  );
+  rmSync(marker);
+  const redrive = child<Embedded>('embeddedRun.ts', JSON.stringify({ redrive: true, output, threads: 2 }));
+  const cleanOutput = join(scratch, 'redrive-clean');
+  rmSync(cleanOutput, { recursive: true, force: true });
+  const clean = child<Embedded>('embeddedRun.ts', JSON.stringify({ ...options, output: cleanOutput }));
+  if (readResult(output) !== readResult(cleanOutput))
+    throw new Error('the redriven result differs from a clean run');
+  results.redrive = {
+    inputMiB: 64,
+    mapTasks: clean.mapTasks,
+    failedTasks: partial.failedTasks,
+    partialMs: Math.round(partial.ms),
+    redriveMs: Math.round(redrive.ms),
+    redriveStageMs: redrive.stageMs,
+    cleanMs: Math.round(clean.ms),
+    ratioToClean: +(redrive.ms / clean.ms).toFixed(2),
+  };
+  process.stderr.write(
+    `redrive of ${partial.failedTasks} of ${clean.mapTasks} map tasks: ${Math.round(redrive.ms)} ms, against ${Math.round(clean.ms)} ms for a clean run (×${(redrive.ms / clean.ms).toFixed(2)})\n`,
+  );
 }
 
 mkdirSync(join(root, 'results'), { recursive: true });
