@@ -48,7 +48,7 @@ const EXECUTION_ARN = /^arn:aws[\w-]*:states:[\w-]+:\d{12}:execution:[^:\s]+:[^:
 const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
 
 /** Commander parser of an execution ARN, or of an execution name (a job id) on the stack's state machine. */
-function executionRef(value: string): string {
+export function executionRef(value: string): string {
   if (EXECUTION_ARN.test(value) || /^[^\s:/]{1,80}$/.test(value)) return value;
   throw new InvalidArgumentError(
     `expected an execution ARN (arn:aws:states:<region>:<account>:execution:<state machine>:<name>) or an execution name (the job id), got "${value}"`,
@@ -97,7 +97,7 @@ export async function guarded(deps: CloudCommandDeps, work: () => Promise<void>)
   }
 }
 
-function resolvers(deps: CloudCommandDeps) {
+export function resolvers(deps: CloudCommandDeps) {
   const stateMachineArn = async (flags: StackFlags) =>
     flags.stateMachine ??
     (await findStack(deps.cloudFormation(), stackName(flags.stack, deps.env))).stateMachineArn;

@@ -1,10 +1,24 @@
+import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Tolerance } from '../job/options.js';
+import { RedriveError } from '../plan/planRedrive.js';
+import { ExecutionNotFoundError } from '../runtime/aws/errors.js';
+import { jobOfExecution } from '../runtime/aws/executions.js';
 import { findStack, stackName } from '../runtime/aws/findStack.js';
-import { useS3 } from '../runtime/aws/s3.js';
+import { bucketStore, useS3 } from '../runtime/aws/s3.js';
 import { redriveJob } from '../runtime/aws/startJob.js';
 import { redriveEmbedded } from '../runtime/embedded/runEmbedded.js';
-import { type CloudCommandDeps, cloudDeps, guarded, type StackFlags, stackOptions } from './cloudCommands.js';
+import { workKeys } from '../tasks/payloads.js';
+import { readPlan } from '../tasks/plan.js';
+import {
+  type CloudCommandDeps,
+  cloudDeps,
+  executionRef,
+  guarded,
+  resolvers,
+  type StackFlags,
+  stackOptions,
+} from './cloudCommands.js';
 import { positiveInt, tolerance } from './parse.js';
 import { runHere } from './runCommand.js';
 import { waitAndSummarise, waitOptions } from './submitCommand.js';
@@ -21,9 +35,10 @@ interface RedriveFlags extends StackFlags {
 /**
  * Adds `stepmr redrive`: completes a job that succeeded with tolerated map failures. It runs
  * the failed splits again, then the shuffle, reduce and commit over them and the map results
- * the job kept, and replaces the job's result with the one a clean run publishes. The job is
- * named by its output: a directory runs the redrive here (as `stepmr run` does), an `s3://` URI
- * on the deployed stack (as `stepmr submit` does).
+ * the job kept, and replaces the job's result with the one a clean run publishes. A job run
+ * here is named by its output directory, and redriven here (as `stepmr run` runs); a job on the
+ * deployed stack by its `s3://` output, its job id or its execution ARN, and redriven there
+ * (as `stepmr submit` runs).
  *
  * @example
  * ```ts
@@ -41,8 +56,8 @@ export function addRedriveCommand(program: Command, partial: Partial<CloudComman
           'run again only the failed splits of a job that succeeded with --tolerate, then the stages after them, and publish the whole result',
         )
         .argument(
-          '<output>',
-          'the job’s output: a directory (a job run with stepmr run) or an s3:// URI (a job on the deployed stack)',
+          '<job>',
+          'a job run here: its output directory; a job on the deployed stack: its s3:// output, job id or execution ARN',
         )
         .option(
           '--tolerate <n|n%>',
@@ -56,12 +71,12 @@ export function addRedriveCommand(program: Command, partial: Partial<CloudComman
         )
         .option('--no-progress', 'do not show progress, for a job run here'),
     ),
-  ).action(async (output: string, flags: RedriveFlags) => {
+  ).action(async (job: string, flags: RedriveFlags) => {
     const tolerate = flags.tolerate ? { tolerate: flags.tolerate } : {};
-    if (!output.startsWith('s3://')) {
+    if (await runsHere(job)) {
       await runHere(flags, (hooks) =>
         redriveEmbedded({
-          output,
+          output: job,
           ...tolerate,
           ...(flags.threads ? { threads: flags.threads } : {}),
           ...hooks,
@@ -72,6 +87,7 @@ export function addRedriveCommand(program: Command, partial: Partial<CloudComman
     await guarded(deps, async () => {
       const stack = await findStack(deps.cloudFormation(), stackName(flags.stack, deps.env));
       useS3();
+      const output = job.startsWith('s3://') ? job : await outputOfJob(deps, job, flags);
       const started = await redriveJob(
         {
           output,
@@ -88,4 +104,36 @@ export function addRedriveCommand(program: Command, partial: Partial<CloudComman
       else deps.stdout.write(`${started.executionArn}\n`);
     });
   });
+}
+
+/** A job id, as stepmr names jobs and their executions: `wordcount-20261123T190212-3fa9c1`. */
+const JOB_ID = /^[^\s:/]+-\d{8}T\d{6}(-[0-9a-f]{6})?$/;
+
+/**
+ * Whether `job` names a job run here, by its output directory: anything but an `s3://` URI,
+ * an execution ARN, or a job id that is not also a directory here.
+ */
+async function runsHere(job: string): Promise<boolean> {
+  if (job.startsWith('s3://') || job.startsWith('arn:')) return false;
+  return !JOB_ID.test(job) || (await stat(job).catch(() => undefined))?.isDirectory() === true;
+}
+
+/** The output of a job on the deployed stack, named by its job id or execution ARN. */
+async function outputOfJob(deps: CloudCommandDeps, job: string, flags: StackFlags): Promise<string> {
+  const arn = await resolvers(deps).executionArn(executionRef(job), flags);
+  const ref = await jobOfExecution(deps.sfn(), arn).catch((error: Error) => {
+    if (!(error instanceof ExecutionNotFoundError)) throw error;
+    throw new ExecutionNotFoundError(
+      `${error.message}; to redrive a job run here, name its output directory`,
+      { cause: error },
+    );
+  });
+  if (!ref) throw new RedriveError(`execution ${arn} is not a stepmr job's: there is nothing to redrive`);
+  const work = bucketStore(ref.bucket);
+  if (!(await work.head(workKeys.plan(ref)))) {
+    throw new RedriveError(
+      `the plan of job ${ref.jobId} is gone from s3://${ref.bucket}/${ref.prefix} (a redrive that completed its result removes it, and work/ expires): name the job's s3:// output instead`,
+    );
+  }
+  return (await readPlan(work, ref)).output;
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import aslValidator from 'asl-validator';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -158,6 +158,59 @@ describe('stepmr run', () => {
     ]) {
       expect(r.stdout).toContain(flag);
     }
+  });
+});
+
+describe('stepmr redrive', () => {
+  it('completes a run that tolerated a failed task, named by its output directory', () => {
+    const data = join(tmp.dir, 'fragile');
+    mkdirSync(data);
+    const files = ['a', 'b', 'c'].map((name) => join(data, `${name}.txt`));
+    writeFileSync(files[0] as string, 'one two\nthree\n');
+    writeFileSync(files[1] as string, 'two a poison pill\nthree\n');
+    writeFileSync(files[2] as string, 'three three\n');
+    const marker = join(tmp.dir, 'fragile-marker');
+    writeFileSync(marker, '');
+    const output = join(tmp.dir, 'fragile-out');
+    const env = { ...process.env, STEPMR_FRAGILE_MARKER: marker };
+    const run = (...args: string[]) => {
+      const r = spawnSync(process.execPath, ['bin/stepmr.js', ...args], {
+        encoding: 'utf8',
+        timeout: 120_000,
+        env,
+      });
+      return { code: r.status, stderr: r.stderr };
+    };
+    const partial = run(
+      'run',
+      'test/fixtures/jobs/fragile.ts',
+      '-i',
+      data,
+      '-o',
+      output,
+      '--tolerate',
+      '1',
+      '--splits-per-task',
+      '1',
+    );
+    expect(partial.code).toBe(0);
+    expect(partial.stderr).toContain(
+      `failed   1 map tasks tolerated (see _SUCCESS); run them again with: stepmr redrive ${output}`,
+    );
+
+    rmSync(marker);
+    const redrive = run('redrive', output, '--no-progress');
+    expect(redrive.stderr).toMatch(/job fragile-\S+ succeeded/);
+    expect(redrive.code).toBe(0);
+    expect(new Map(readOutput(output).records.map((x) => [x.key as string, x.value as number]))).toEqual(
+      plainWordCount(files),
+    );
+
+    const nowhere = run('redrive', 'no-such-output');
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toMatch(
+      /no-such-output\/ holds no _SUCCESS: redrive completes a job that succeeded with tolerated failures/,
+    );
   });
 });
 

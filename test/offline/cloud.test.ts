@@ -320,6 +320,14 @@ describe('failed map tasks on the cloud path: past the tolerance, within it, and
       threads: 2,
     });
     expect(out.manifest.parts).toEqual(readOutput(embedded).manifest.parts);
+    // Named by its job id now, the job has nothing left to redrive; the first job's plan is gone.
+    const complete = await stepmr('redrive', whole.jobId);
+    expect(complete.code).toBe(1);
+    expect(complete.stderr).toMatch(
+      /RedriveError: job \S+ at s3:\/\/\S+\/out\/fragile\/ has no failed splits/,
+    );
+    const gone = await stepmr('redrive', first.jobId);
+    expect(gone.stderr).toMatch(/the plan of job \S+ is gone .*name the job's s3:\/\/ output instead/);
     // Nothing of the first job is left under work/, and of the redrive only its plan.
     const left = await stepmr('cp', `s3://${bucket}/work/${first.jobId}/`, join(tmp.dir, 'left-first'));
     expect(left.stderr).toContain('nothing to copy');

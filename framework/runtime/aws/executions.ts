@@ -256,6 +256,20 @@ export async function stopJobExecution(
 }
 
 /**
+ * The job an execution ran: its `{ jobId, bucket, prefix }`, or undefined for an execution
+ * that is not a stepmr job's. Rejects with ExecutionNotFoundError for an unknown execution.
+ *
+ * @example
+ * ```ts
+ * const job = await jobOfExecution(sfnClient(), executionArn);
+ * ```
+ */
+export async function jobOfExecution(client: SFNClient, executionArn: string): Promise<JobRef | undefined> {
+  const described = await describe(client, executionArn);
+  return jobOf(described.input, described.name);
+}
+
+/**
  * The job a stepmr execution runs, from its input: `{ jobId, bucket, prefix }` with the prefix
  * the job's own (`work/<job id>/`), and the job id the execution's name. Undefined for any
  * other execution, so that nothing is ever cleaned up on a guess.
