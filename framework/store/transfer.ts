@@ -23,3 +23,23 @@ export async function moveObject(from: Store, fromKey: string, to: Store, toKey:
   await to.put(toKey, from.read(fromKey));
   await from.delete([fromKey]);
 }
+
+/**
+ * Deletes the objects under `prefix` that `select` picks (all by default); resolves with how
+ * many.
+ *
+ * @example
+ * ```ts
+ * await deleteUnder(work, 'work/job-1/', (key) => !key.endsWith('job.json'));
+ * ```
+ */
+export async function deleteUnder(
+  store: Store,
+  prefix: string,
+  select: (key: string) => boolean = () => true,
+): Promise<number> {
+  const keys: string[] = [];
+  for await (const object of store.list(prefix)) if (select(object.key)) keys.push(object.key);
+  if (keys.length > 0) await store.delete(keys);
+  return keys.length;
+}

@@ -1,6 +1,6 @@
 import type { OutputFormat } from '../job/types.js';
 import type { Store } from '../store/Store.js';
-import { moveObject } from '../store/transfer.js';
+import { deleteUnder, moveObject } from '../store/transfer.js';
 import type { TaskDeps } from './deps.js';
 import { BadRecordLimitError, CommitVerificationError, JobStoppedError } from './errors.js';
 import { finishWork, mapResults, readKept, writeKept } from './kept.js';
@@ -65,7 +65,7 @@ export async function collectTask(
   // finds the job's results gone but its plan kept for this.
   const committed = await readSuccess(out.store, `${out.key}_SUCCESS`);
   if (committed?.jobId === event.jobId) {
-    await finishWork(work, event, plan, committed.failedSplits.length > 0, deleteUnder);
+    await finishWork(work, event, plan, committed.failedSplits.length > 0);
     return summary(committed);
   }
   const stopped = () => work.head(workKeys.stopped(event)).then((info) => info !== undefined);
@@ -139,7 +139,7 @@ export async function collectTask(
     await removeUnpublished(work, event, deps);
     throw error instanceof JobStoppedError ? error : stoppedError(error);
   }
-  await finishWork(work, event, plan, maps.failed.length > 0, deleteUnder);
+  await finishWork(work, event, plan, maps.failed.length > 0);
   return summary(manifest);
 }
 
@@ -218,18 +218,6 @@ export async function stopJobWork(work: Store, ref: JobRef): Promise<number> {
  */
 export function removeJobWork(work: Store, ref: JobRef): Promise<number> {
   return deleteUnder(work, ref.prefix);
-}
-
-/** Deletes the objects under `prefix` that `select` picks (all by default); resolves with how many. */
-async function deleteUnder(
-  store: Store,
-  prefix: string,
-  select: (key: string) => boolean = () => true,
-): Promise<number> {
-  const keys: string[] = [];
-  for await (const object of store.list(prefix)) if (select(object.key)) keys.push(object.key);
-  if (keys.length > 0) await store.delete(keys);
-  return keys.length;
 }
 
 /** The job's output location, as a store and the prefix (ending in `/`) of its objects. */

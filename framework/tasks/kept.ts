@@ -1,5 +1,6 @@
 import type { Split } from '../job/types.js';
 import type { Store } from '../store/Store.js';
+import { deleteUnder } from '../store/transfer.js';
 import { TaskInputError } from './errors.js';
 import { type MapRunResults, readMapRunResults } from './mapRunResults.js';
 import type { JobPlan, JobRef, MapTaskResult, ResultWriterDetails } from './payloads.js';
@@ -82,13 +83,7 @@ export async function writeKept(
  * and those of the jobs it redrove, whose results it has now published, but its plan: a
  * duplicate commit reads it to find the job committed. (`work/` expires on its own.)
  */
-export async function finishWork(
-  work: Store,
-  ref: JobRef,
-  jobPlan: JobPlan,
-  keep: boolean,
-  deleteUnder: (store: Store, prefix: string, select?: (key: string) => boolean) => Promise<number>,
-): Promise<void> {
+export async function finishWork(work: Store, ref: JobRef, jobPlan: JobPlan, keep: boolean): Promise<void> {
   if (keep) {
     const kept = new Set([workKeys.plan(ref), workKeys.kept(ref)]);
     const shuffle = `${ref.prefix}shuffle/`;
