@@ -15,8 +15,9 @@ export interface LambdaInvokerOptions {
   readonly functionName?: (functionArn: string) => string;
   /**
    * Take a function error's name from the first line of its trace when its `errorType` is the
-   * bare `Error`. serverless-offline reports every handler error so; Lambda reports the
-   * error's own name (`BadRecordError`, `Stepmr.TransientError`), which Retry and Catch match.
+   * bare `Error`. serverless-offline reports every handler error so, and its function timeout
+   * as `[504] - Lambda timeout.`; Lambda reports the error's own name (`BadRecordError`,
+   * `Stepmr.TransientError`) and `Sandbox.Timedout`, which Retry and Catch match.
    * @default false
    */
   readonly errorTypeFromTrace?: boolean;
@@ -65,12 +66,17 @@ function serviceErrorCause(error: unknown): string {
 }
 
 /** An error's name at the start of its stack's first line: `BadRecordError: Bad record in …`. */
+/** The message of serverless-offline's error for a function past its timeout. */
+const OFFLINE_TIMEOUT = '[504] - Lambda timeout.';
+
 const TRACE_NAME = /^([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*): /;
 
 function functionError(body: unknown, fromTrace: boolean): FunctionError {
   const e = (body ?? {}) as Partial<Record<keyof FunctionError, unknown>>;
   const first = fromTrace && e.errorType === 'Error' && Array.isArray(e.trace) ? String(e.trace[0]) : '';
-  const traced = TRACE_NAME.exec(first)?.[1];
+  // serverless-offline's own function timeout, which Lambda reports as Sandbox.Timedout.
+  const timedOut = first !== '' && e.errorMessage === OFFLINE_TIMEOUT;
+  const traced = timedOut ? 'Sandbox.Timedout' : TRACE_NAME.exec(first)?.[1];
   return {
     errorType:
       traced ?? (typeof e.errorType === 'string' && e.errorType !== '' ? e.errorType : 'Lambda.Unknown'),

@@ -47,6 +47,17 @@ async function lambdaApi(req: IncomingMessage, res: ServerResponse) {
       return reply(res, 200, USER_ERROR, { 'X-Amz-Function-Error': 'Unhandled' });
     case 'offline':
       return reply(res, 200, OFFLINE_ERROR, { 'X-Amz-Function-Error': 'Unhandled' });
+    case 'late':
+      return reply(
+        res,
+        200,
+        {
+          errorMessage: '[504] - Lambda timeout.',
+          errorType: 'Error',
+          trace: ['Error: [504] - Lambda timeout.'],
+        },
+        { 'X-Amz-Function-Error': 'Unhandled' },
+      );
     case 'plain':
       return reply(
         res,
@@ -143,6 +154,8 @@ describe('LambdaInvoker', () => {
     expect(offline.functionError?.errorType).toBe('Stepmr.TransientError');
     expect(offline.payload).toEqual({ ...OFFLINE_ERROR, errorType: 'Stepmr.TransientError' });
     expect((await invoker.invoke(ARN('plain'), {})).functionError?.errorType).toBe('Error');
+    // Its function timeout is Lambda's Sandbox.Timedout, which the state machine retries.
+    expect((await invoker.invoke(ARN('late'), {})).functionError?.errorType).toBe('Sandbox.Timedout');
     // Without it, as on AWS, errorType is taken as it is.
     const plain = await new LambdaInvoker({ client }).invoke(ARN('offline'), {});
     expect(plain.functionError?.errorType).toBe('Error');
