@@ -19,13 +19,12 @@ import {
   type StackFlags,
   stackOptions,
 } from './cloudCommands.js';
-import { positiveInt, tolerance } from './parse.js';
-import { runHere } from './runCommand.js';
+import { tolerance } from './parse.js';
+import { runHere, type WorkerFlags, workerOptions, workerSettings } from './runCommand.js';
 import { waitAndSummarise, waitOptions } from './submitCommand.js';
 
-interface RedriveFlags extends StackFlags {
+interface RedriveFlags extends StackFlags, WorkerFlags {
   readonly tolerate?: Tolerance;
-  readonly threads?: number;
   readonly progress: boolean;
   readonly wait?: boolean;
   readonly interval?: number;
@@ -50,26 +49,24 @@ export function addRedriveCommand(program: Command, partial: Partial<CloudComman
   const deps = cloudDeps(partial);
   waitOptions(
     stackOptions(
-      program
-        .command('redrive')
-        .description(
-          'run again only the failed splits of a job that succeeded with --tolerate, then the stages after them, and publish the whole result',
-        )
-        .argument(
-          '<job>',
-          'a job run here: its output directory; a job on the deployed stack: its s3:// output, job id or execution ARN',
-        )
-        .option(
-          '--tolerate <n|n%>',
-          'map tasks of the redrive allowed to fail in turn; the job can then be redriven again (default: none)',
-          tolerance,
-        )
-        .option(
-          '-t, --threads <n>',
-          'worker threads, for a job run here (default: number of cores)',
-          positiveInt('--threads', 256),
-        )
-        .option('--no-progress', 'do not show progress, for a job run here'),
+      workerOptions(
+        program
+          .command('redrive')
+          .description(
+            'run again only the failed splits of a job that succeeded with --tolerate, then the stages after them, and publish the whole result',
+          )
+          .argument(
+            '<job>',
+            'a job run here: its output directory; a job on the deployed stack: its s3:// output, job id or execution ARN',
+          )
+          .option(
+            '--tolerate <n|n%>',
+            'map tasks of the redrive allowed to fail in turn; the job can then be redriven again (default: none)',
+            tolerance,
+          )
+          .option('--no-progress', 'do not show progress, for a job run here'),
+        ', for a job run here',
+      ),
     ),
   ).action(async (job: string, flags: RedriveFlags) => {
     const tolerate = flags.tolerate ? { tolerate: flags.tolerate } : {};
@@ -78,7 +75,7 @@ export function addRedriveCommand(program: Command, partial: Partial<CloudComman
         redriveEmbedded({
           output: job,
           ...tolerate,
-          ...(flags.threads ? { threads: flags.threads } : {}),
+          ...workerSettings(flags),
           ...hooks,
         }),
       );

@@ -6,10 +6,50 @@ import { Progress } from './Progress.js';
 import { positiveInt } from './parse.js';
 import { formatSummary } from './summary.js';
 
-interface RunFlags extends JobFlags {
+/** The flags of the embedded runtime's workers, for `stepmr run` and `stepmr redrive`. */
+export interface WorkerFlags {
   readonly threads?: number;
+  readonly taskTimeout?: number;
+  readonly taskMemory?: number;
+}
+
+interface RunFlags extends JobFlags, WorkerFlags {
   readonly progress: boolean;
   readonly json?: boolean;
+}
+
+/**
+ * Adds `--threads`, `--task-timeout` and `--task-memory`: the local "Lambda" concurrency, and
+ * the timeout and memory of a task, as the functions' settings in serverless.yml.
+ */
+export function workerOptions(command: Command, scope = ''): Command {
+  return command
+    .option(
+      '-t, --threads <n>',
+      `worker threads${scope} (default: number of cores)`,
+      positiveInt('--threads', 256),
+    )
+    .option(
+      '--task-timeout <seconds>',
+      `a task running longer is stopped and retried, as by Lambda's timeout${scope} (default: 900)`,
+      positiveInt('--task-timeout', 900),
+    )
+    .option(
+      '--task-memory <MB>',
+      `a task's heap limit; past it the task fails with Runtime.OutOfMemory and is retried${scope} (default: 3008)`,
+      positiveInt('--task-memory', 10_240),
+    );
+}
+
+/** The embedded execution settings the worker flags set. */
+export function workerSettings(
+  flags: WorkerFlags,
+): Pick<EmbeddedExecution, 'threads' | 'taskTimeoutSeconds' | 'taskMemoryMb'> {
+  return {
+    ...(flags.threads ? { threads: flags.threads } : {}),
+    ...(flags.taskTimeout ? { taskTimeoutSeconds: flags.taskTimeout } : {}),
+    ...(flags.taskMemory ? { taskMemoryMb: flags.taskMemory } : {}),
+  };
 }
 
 const STAGES: Record<string, { label: string; unit: string }> = {
@@ -19,7 +59,7 @@ const STAGES: Record<string, { label: string; unit: string }> = {
 
 /** Adds `stepmr run`. */
 export function addRunCommand(program: Command): void {
-  jobOptions(
+  const command = jobOptions(
     program
       .command('run')
       .description('run a job on this machine (the embedded engine executing the job’s state machine)')
@@ -28,8 +68,8 @@ export function addRunCommand(program: Command): void {
       input: 'input files, directories (read recursively) or globs',
       output: 'output directory (refused if it exists and is not empty)',
     },
-  )
-    .option('-t, --threads <n>', 'worker threads (default: number of cores)', positiveInt('--threads', 256))
+  );
+  workerOptions(command)
     .option('--no-progress', 'do not show progress')
     .option('--json', 'print the _SUCCESS manifest as JSON on stdout when done')
     .action((job: string, flags: RunFlags) =>
@@ -40,7 +80,7 @@ export function addRunCommand(program: Command): void {
           output: flags.output,
           overwrite: flags.overwrite ?? false,
           ...runOptionsOf(flags),
-          ...(flags.threads ? { threads: flags.threads } : {}),
+          ...workerSettings(flags),
           ...hooks,
         }),
       ),

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import aslValidator from 'asl-validator';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -158,6 +158,44 @@ describe('stepmr run', () => {
     ]) {
       expect(r.stdout).toContain(flag);
     }
+  });
+});
+
+describe('stepmr run, worker settings', () => {
+  it('stops a task past --task-timeout and retries it: the job ends with the exact count', () => {
+    const state = join(tmp.dir, 'attempts');
+    mkdirSync(state);
+    const input = join(tmp.dir, 'spin.txt');
+    writeFileSync(input, 'a\nb\nspin-once\na\n');
+    const output = join(tmp.dir, 'spin-out');
+    const r = spawnSync(
+      process.execPath,
+      [
+        'bin/stepmr.js',
+        'run',
+        'test/fixtures/jobs/faults.ts',
+        '-i',
+        input,
+        '-o',
+        output,
+        '--task-timeout',
+        '2',
+        '--task-memory',
+        '256',
+      ],
+      { encoding: 'utf8', timeout: 120_000, env: { ...process.env, STEPMR_FAULTS_STATE: state } },
+    );
+    expect(r.stderr).toContain('succeeded');
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(state, 'spin-once'), 'utf8')).toBe('..');
+    const counts = new Map(readOutput(output).records.map((x) => [x.key as string, x.value as number]));
+    expect(counts).toEqual(
+      new Map([
+        ['a', 2],
+        ['b', 1],
+        ['spin-once', 1],
+      ]),
+    );
   });
 });
 
