@@ -97,14 +97,17 @@ export async function guarded(deps: CloudCommandDeps, work: () => Promise<void>)
   }
 }
 
-export function resolvers(deps: CloudCommandDeps) {
+/** The ARN of an execution given as an ARN, or by its name (the job id) on `stateMachineArn`. */
+export function executionArnOf(ref: string, stateMachineArn: string): string {
+  return ref.startsWith('arn:') ? ref : `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${ref}`;
+}
+
+function resolvers(deps: CloudCommandDeps) {
   const stateMachineArn = async (flags: StackFlags) =>
     flags.stateMachine ??
     (await findStack(deps.cloudFormation(), stackName(flags.stack, deps.env))).stateMachineArn;
   const executionArn = async (ref: string, flags: StackFlags) =>
-    ref.startsWith('arn:')
-      ? ref
-      : `${(await stateMachineArn(flags)).replace(':stateMachine:', ':execution:')}:${ref}`;
+    ref.startsWith('arn:') ? ref : executionArnOf(ref, await stateMachineArn(flags));
   return { stateMachineArn, executionArn };
 }
 

@@ -8,20 +8,20 @@ import { findStack, stackName } from '../runtime/aws/findStack.js';
 import { bucketStore, useS3 } from '../runtime/aws/s3.js';
 import { redriveJob } from '../runtime/aws/startJob.js';
 import { redriveEmbedded } from '../runtime/embedded/runEmbedded.js';
-import { workKeys } from '../tasks/payloads.js';
+import { ObjectNotFoundError } from '../store/errors.js';
 import { readPlan } from '../tasks/plan.js';
 import {
   type CloudCommandDeps,
   cloudDeps,
+  executionArnOf,
   executionRef,
   guarded,
-  resolvers,
   type StackFlags,
   stackOptions,
 } from './cloudCommands.js';
 import { tolerance } from './parse.js';
 import { runHere, type WorkerFlags, workerOptions, workerSettings } from './runCommand.js';
-import { waitAndSummarise, waitOptions } from './submitCommand.js';
+import { followStarted, waitOptions } from './submitCommand.js';
 
 interface RedriveFlags extends StackFlags, WorkerFlags {
   readonly tolerate?: Tolerance;
@@ -84,21 +84,15 @@ export function addRedriveCommand(program: Command, partial: Partial<CloudComman
     await guarded(deps, async () => {
       const stack = await findStack(deps.cloudFormation(), stackName(flags.stack, deps.env));
       useS3();
-      const output = job.startsWith('s3://') ? job : await outputOfJob(deps, job, flags);
+      const stateMachineArn = flags.stateMachine ?? stack.stateMachineArn;
+      const output = job.startsWith('s3://')
+        ? job
+        : await outputOfJob(deps, executionArnOf(executionRef(job), stateMachineArn));
       const started = await redriveJob(
-        {
-          output,
-          ...tolerate,
-          bucket: stack.bucket,
-          stateMachineArn: flags.stateMachine ?? stack.stateMachineArn,
-        },
+        { output, ...tolerate, bucket: stack.bucket, stateMachineArn },
         deps.sfn(),
       );
-      deps.stderr.write(
-        `job ${started.jobId} (redrive): ${started.splits} failed splits, ${started.reducers ? `${started.reducers} reducers` : 'map-only'}\n  execution ${started.executionArn}\n`,
-      );
-      if (flags.wait) await waitAndSummarise(deps, started, flags);
-      else deps.stdout.write(`${started.executionArn}\n`);
+      await followStarted(deps, started, 'redrive', 'failed splits', flags);
     });
   });
 }
@@ -115,9 +109,8 @@ async function runsHere(job: string): Promise<boolean> {
   return !JOB_ID.test(job) || (await stat(job).catch(() => undefined))?.isDirectory() === true;
 }
 
-/** The output of a job on the deployed stack, named by its job id or execution ARN. */
-async function outputOfJob(deps: CloudCommandDeps, job: string, flags: StackFlags): Promise<string> {
-  const arn = await resolvers(deps).executionArn(executionRef(job), flags);
+/** The output of a job on the deployed stack, named by its execution's ARN. */
+async function outputOfJob(deps: CloudCommandDeps, arn: string): Promise<string> {
   const ref = await jobOfExecution(deps.sfn(), arn).catch((error: Error) => {
     if (!(error instanceof ExecutionNotFoundError)) throw error;
     throw new ExecutionNotFoundError(
@@ -126,11 +119,12 @@ async function outputOfJob(deps: CloudCommandDeps, job: string, flags: StackFlag
     );
   });
   if (!ref) throw new RedriveError(`execution ${arn} is not a stepmr job's: there is nothing to redrive`);
-  const work = bucketStore(ref.bucket);
-  if (!(await work.head(workKeys.plan(ref)))) {
+  const plan = await readPlan(bucketStore(ref.bucket), ref).catch((error: Error) => {
+    if (!(error.cause instanceof ObjectNotFoundError)) throw error;
     throw new RedriveError(
       `the plan of job ${ref.jobId} is gone from s3://${ref.bucket}/${ref.prefix} (a redrive that completed its result removes it, and work/ expires): name the job's s3:// output instead`,
+      { cause: error },
     );
-  }
-  return (await readPlan(work, ref)).output;
+  });
+  return plan.output;
 }

@@ -13,8 +13,7 @@ import { type StartedJob, startJob } from '../runtime/aws/startJob.js';
 import { JobFailedError, JobModuleError } from '../runtime/errors.js';
 import { describeFailure } from '../runtime/JobObserver.js';
 import { loadJobModule, resolveJobModule } from '../runtime/loadJob.js';
-import { openUri } from '../store/uri.js';
-import type { SuccessManifest } from '../tasks/manifest.js';
+import { readSuccess } from '../tasks/manifest.js';
 import {
   type CloudCommandDeps,
   cloudDeps,
@@ -71,12 +70,6 @@ async function registeredJob(config: StepmrConfig, spec: string): Promise<{ name
   return { name, job };
 }
 
-/** Reads the committed `_SUCCESS` manifest of a finished job. */
-async function readManifest(output: string): Promise<SuccessManifest> {
-  const { store, key } = openUri(`${output}_SUCCESS`);
-  return JSON.parse((await store.get(key)).toString('utf8')) as SuccessManifest;
-}
-
 /** Waits for the job; Ctrl-C stops watching only. Undefined when the user stopped watching. */
 async function waitFor(
   deps: CloudCommandDeps,
@@ -105,7 +98,7 @@ async function waitFor(
 }
 
 /** Follows a started job to its end: the summary of its `_SUCCESS`, or a JobFailedError. */
-export async function waitAndSummarise(
+async function waitAndSummarise(
   deps: CloudCommandDeps,
   started: StartedJob,
   flags: { readonly interval?: number; readonly json?: boolean },
@@ -120,7 +113,10 @@ export async function waitAndSummarise(
       `job ${report.name} ${report.status}: ${describeFailure(report)}${task}. Nothing was published at ${started.output}`,
     );
   }
-  const manifest = await readManifest(started.output);
+  const manifest = await readSuccess(started.output);
+  if (!manifest) {
+    throw new JobFailedError(`job ${report.name} succeeded, but ${started.output} holds no _SUCCESS`);
+  }
   const end = report.stopDate?.getTime() ?? deps.now();
   deps.stderr.write(
     formatSummary({
@@ -132,6 +128,24 @@ export async function waitAndSummarise(
     }),
   );
   if (flags.json) deps.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/**
+ * Reports a started job on stderr (its splits, reducers and execution); then, with `--wait`,
+ * follows it to its summary, and otherwise prints the execution ARN alone on stdout.
+ */
+export async function followStarted(
+  deps: CloudCommandDeps,
+  started: StartedJob,
+  label: string,
+  splits: string,
+  flags: { readonly wait?: boolean; readonly interval?: number; readonly json?: boolean },
+): Promise<void> {
+  deps.stderr.write(
+    `job ${started.jobId} (${label}): ${started.splits} ${splits}, ${started.reducers ? `${started.reducers} reducers` : 'map-only'}\n  execution ${started.executionArn}\n`,
+  );
+  if (flags.wait) await waitAndSummarise(deps, started, flags);
+  else deps.stdout.write(`${started.executionArn}\n`);
 }
 
 /** Adds `--wait`, `--interval` and `--json`: following a started job to its summary. */
@@ -200,14 +214,7 @@ export function addSubmitCommand(program: Command, partial: Partial<CloudCommand
           },
           deps.sfn(),
         );
-        deps.stderr.write(
-          `job ${started.jobId} (${name}): ${started.splits} splits, ${started.reducers ? `${started.reducers} reducers` : 'map-only'}\n  execution ${started.executionArn}\n`,
-        );
-        if (!flags.wait) {
-          deps.stdout.write(`${started.executionArn}\n`);
-          return;
-        }
-        await waitAndSummarise(deps, started, flags);
+        await followStarted(deps, started, name, 'splits', flags);
       }),
     );
 }
@@ -265,11 +272,7 @@ export function addTriggerCommand(program: Command, partial: Partial<CloudComman
         deps.stderr.write(`schedule ${schedule} already ran for ${time}; nothing started\n`);
         return;
       }
-      deps.stderr.write(
-        `job ${result.jobId} (schedule ${schedule}): ${result.splits} splits, ${result.reducers ? `${result.reducers} reducers` : 'map-only'}\n  execution ${result.executionArn}\n`,
-      );
-      if (flags.wait) await waitAndSummarise(deps, result, flags);
-      else deps.stdout.write(`${result.executionArn}\n`);
+      await followStarted(deps, result, `schedule ${schedule}`, 'splits', flags);
     }),
   );
 }

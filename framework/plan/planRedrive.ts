@@ -2,8 +2,8 @@ import { StepmrError } from '../errors.js';
 import type { Split } from '../job/types.js';
 import type { Store } from '../store/Store.js';
 import { openUri } from '../store/uri.js';
-import { readKept } from '../tasks/kept.js';
-import type { SuccessManifest } from '../tasks/manifest.js';
+import { requireKept } from '../tasks/kept.js';
+import { readSuccess, type SuccessManifest } from '../tasks/manifest.js';
 import { type JobPlan, type JobRef, workKeys } from '../tasks/payloads.js';
 import { readPlan } from '../tasks/plan.js';
 import { newJobId } from './planJob.js';
@@ -36,13 +36,11 @@ export interface PlannedRedrive {
 }
 
 async function readManifest(output: string): Promise<SuccessManifest> {
-  const { store, key } = openUri(`${output}_SUCCESS`);
-  if (!(await store.head(key))) {
-    throw new RedriveError(
-      `${output} holds no _SUCCESS: redrive completes a job that succeeded with tolerated failures (--tolerate); a job that failed published nothing, so run it again`,
-    );
-  }
-  return JSON.parse((await store.get(key)).toString('utf8')) as SuccessManifest;
+  const manifest = await readSuccess(output);
+  if (manifest) return manifest;
+  throw new RedriveError(
+    `${output} holds no _SUCCESS: redrive completes a job that succeeded with tolerated failures (--tolerate); a job that failed published nothing, so run it again`,
+  );
 }
 
 /** Refuses a redrive whose failed splits' input objects have changed size since the job read them. */
@@ -82,7 +80,7 @@ export async function planRedrive(request: RedriveRequest): Promise<PlannedRedri
   }
   const { store, bucket } = request.work;
   const earlier = { jobId: redriven.jobId, bucket, prefix: `${request.work.prefix ?? ''}${redriven.jobId}/` };
-  const kept = await readKept(store, earlier).catch((error: Error) => {
+  const kept = await requireKept(store, earlier).catch((error: Error) => {
     throw new RedriveError(`cannot redrive job ${redriven.jobId}: ${error.message}; run the job again`, {
       cause: error,
     });

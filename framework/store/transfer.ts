@@ -1,6 +1,7 @@
 import { mkdir, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ObjectNotFoundError } from './errors.js';
 import type { Store } from './Store.js';
 
 /**
@@ -42,4 +43,21 @@ export async function deleteUnder(
   for await (const object of store.list(prefix)) if (select(object.key)) keys.push(object.key);
   if (keys.length > 0) await store.delete(keys);
   return keys.length;
+}
+
+/**
+ * Reads an object holding JSON and parses it; undefined when there is no such object.
+ *
+ * @example
+ * ```ts
+ * const manifest = await readJsonIfAny<SuccessManifest>(output, 'out/wc/_SUCCESS');
+ * ```
+ */
+export async function readJsonIfAny<T>(store: Store, key: string): Promise<T | undefined> {
+  try {
+    return JSON.parse((await store.get(key)).toString('utf8')) as T;
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return undefined;
+    throw error;
+  }
 }

@@ -3,8 +3,8 @@ import type { Store } from '../store/Store.js';
 import { deleteUnder, moveObject } from '../store/transfer.js';
 import type { TaskDeps } from './deps.js';
 import { BadRecordLimitError, CommitVerificationError, JobStoppedError } from './errors.js';
-import { finishWork, mapResults, readKept, writeKept } from './kept.js';
-import { buildManifest, type SuccessManifest, totalBadRecords } from './manifest.js';
+import { finishWork, lineage, mapResults, readKept, requireKept, writeKept } from './kept.js';
+import { buildManifest, readSuccess, type SuccessManifest, totalBadRecords } from './manifest.js';
 import { readMapRunResults } from './mapRunResults.js';
 import type {
   CollectEvent,
@@ -48,7 +48,8 @@ export async function collectTask(
   }
   const plan = await readPlan(work, event);
   if (event.action === 'prepareReduce') {
-    const maps = await mapResults(work, plan, event.map);
+    const earlier = plan.redrive ? await requireKept(work, plan.redrive) : undefined;
+    const maps = await mapResults(work, earlier, event.map);
     const shuffles = maps.succeeded
       .flatMap((m) => (m.shuffle ? [m.shuffle] : []))
       .sort((a, b) => (a.key < b.key ? -1 : 1));
@@ -65,7 +66,8 @@ export async function collectTask(
   // finds the job's results gone but its plan kept for this.
   const committed = await readSuccess(out.store, `${out.key}_SUCCESS`);
   if (committed?.jobId === event.jobId) {
-    await finishWork(work, event, plan, committed.failedSplits.length > 0);
+    const earlier = plan.redrive ? await readKept(work, plan.redrive) : undefined;
+    await finishWork(work, event, committed.failedSplits.length > 0, lineage(plan, earlier));
     return summary(committed);
   }
   const stopped = () => work.head(workKeys.stopped(event)).then((info) => info !== undefined);
@@ -74,7 +76,8 @@ export async function collectTask(
       cause,
     });
   if (await stopped()) throw stoppedError();
-  const maps = await mapResults(work, plan, event.map);
+  const earlier = plan.redrive ? await requireKept(work, plan.redrive) : undefined;
+  const maps = await mapResults(work, earlier, event.map);
   const reduces = event.reduce ? await readMapRunResults<ReduceTaskResult>(work, event.reduce) : undefined;
   const staged: StagedPart[] = reduces
     ? reduces.succeeded.flatMap((r) => r.parts)
@@ -119,14 +122,13 @@ export async function collectTask(
   }));
   const manifest: SuccessManifest = buildManifest(plan, listed, maps, reduces, deps.now());
   // What a redrive needs is kept before _SUCCESS says the job has failed splits.
-  if (maps.failed.length > 0) await writeKept(work, event, plan, maps);
+  if (maps.failed.length > 0) await writeKept(work, event, lineage(plan, earlier), maps);
   try {
     if (plan.overwrite) {
       const keep = new Set(parts.filter((p) => !toMove.includes(p)).map((p) => p.key));
       // Working objects inside the output location (the embedded runtime's) stay: this job's,
       // and those of the job it redrives, which its commit removes last.
-      const lineage = plan.redrive ? (await readKept(work, plan.redrive)).prefixes : [];
-      const working = [event.prefix, ...lineage].map((prefix) => `${work.url}${prefix}`);
+      const working = [event.prefix, ...lineage(plan, earlier)].map((prefix) => `${work.url}${prefix}`);
       await clearOutput(out.store, out.key, keep, working);
     }
     for (const part of toMove) await moveObject(work, part.staged.key, out.store, part.key);
@@ -139,7 +141,7 @@ export async function collectTask(
     await removeUnpublished(work, event, deps);
     throw error instanceof JobStoppedError ? error : stoppedError(error);
   }
-  await finishWork(work, event, plan, maps.failed.length > 0);
+  await finishWork(work, event, maps.failed.length > 0, lineage(plan, earlier));
   return summary(manifest);
 }
 
@@ -150,11 +152,6 @@ function summary(manifest: SuccessManifest): CommitResult {
     records: manifest.records.out,
     bytes: manifest.bytes.out,
   };
-}
-
-async function readSuccess(store: Store, key: string): Promise<SuccessManifest | undefined> {
-  if (!(await store.head(key))) return undefined;
-  return JSON.parse((await store.get(key)).toString('utf8')) as SuccessManifest;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Split } from '../job/types.js';
 import type { Store } from '../store/Store.js';
-import { deleteUnder } from '../store/transfer.js';
+import { deleteUnder, readJsonIfAny } from '../store/transfer.js';
 import { TaskInputError } from './errors.js';
 import { type MapRunResults, readMapRunResults } from './mapRunResults.js';
 import type { JobPlan, JobRef, MapTaskResult, ResultWriterDetails } from './payloads.js';
@@ -22,51 +22,67 @@ export interface KeptResults {
   readonly prefixes: readonly string[];
 }
 
+/** Reads the `kept.json` of a job; undefined when it is gone. */
+export async function readKept(
+  work: Store,
+  ref: { readonly prefix: string },
+): Promise<KeptResults | undefined> {
+  return readJsonIfAny<KeptResults>(work, workKeys.kept(ref));
+}
+
 /** Reads the `kept.json` of a job; a clear error when it is gone. */
-export async function readKept(work: Store, ref: { readonly jobId: string; readonly prefix: string }) {
-  const key = workKeys.kept(ref);
-  if (!(await work.head(key))) {
-    throw new TaskInputError(
-      `job ${ref.jobId} kept no map results at ${work.url}${key}: they are removed once its failed splits are redriven, by --overwrite of its output, or when work/ expires`,
-    );
-  }
-  return JSON.parse((await work.get(key)).toString('utf8')) as KeptResults;
+export async function requireKept(
+  work: Store,
+  ref: { readonly jobId: string; readonly prefix: string },
+): Promise<KeptResults> {
+  const kept = await readKept(work, ref);
+  if (kept) return kept;
+  throw new TaskInputError(
+    `job ${ref.jobId} kept no map results at ${work.url}${workKeys.kept(ref)}: they are removed once its failed splits are redriven, by --overwrite of its output, or when work/ expires`,
+  );
 }
 
 /**
  * The map results a job's later stages use: its own Map Run's, plus, for a redrive, the
- * succeeded tasks of the job it redrives (read from that job's `kept.json`), in split order.
+ * succeeded tasks the job it redrives kept (`earlier`), in split order.
  *
  * @example
  * ```ts
- * const maps = await mapResults(work, plan, event.map);
+ * const maps = await mapResults(work, earlier, event.map);
  * ```
  */
 export async function mapResults(
   work: Store,
-  plan: JobPlan,
+  earlier: KeptResults | undefined,
   details: ResultWriterDetails,
 ): Promise<MapRunResults<MapTaskResult>> {
   const own = await readMapRunResults<MapTaskResult>(work, details);
-  if (!plan.redrive) return own;
-  const kept = await readKept(work, plan.redrive);
-  const succeeded = [...kept.succeeded, ...own.succeeded].sort(
+  if (!earlier) return own;
+  const succeeded = [...earlier.succeeded, ...own.succeeded].sort(
     (a, b) => (a.splits[0] ?? 0) - (b.splits[0] ?? 0),
   );
   return { ...own, succeeded };
 }
 
 /**
+ * The work prefixes of the jobs a redrive builds on, newest first: those `earlier` (the
+ * redriven job's `kept.json`) lists, or, once that is gone, the redriven job's own.
+ */
+export function lineage(plan: JobPlan, earlier: KeptResults | undefined): readonly string[] {
+  return earlier?.prefixes ?? (plan.redrive ? [plan.redrive.prefix] : []);
+}
+
+/**
  * Writes the `kept.json` of a job that commits with failed map tasks: all the map results a
- * redrive builds on, and every work prefix they live under.
+ * redrive builds on, and every work prefix they live under (`earlier`: those of the jobs it
+ * redrove).
  */
 export async function writeKept(
   work: Store,
   ref: JobRef,
-  plan: JobPlan,
+  earlier: readonly string[],
   maps: MapRunResults<MapTaskResult>,
 ): Promise<void> {
-  const earlier = plan.redrive ? (await readKept(work, plan.redrive)).prefixes : [];
   const kept: KeptResults = {
     version: 1,
     jobId: ref.jobId,
@@ -79,24 +95,24 @@ export async function writeKept(
 
 /**
  * After a commit: a job with failed map tasks keeps its plan, `kept.json` and shuffle objects
- * (and those of the jobs it redrove) for a redrive; any other job removes its working objects
- * and those of the jobs it redrove, whose results it has now published, but its plan: a
- * duplicate commit reads it to find the job committed. (`work/` expires on its own.)
+ * (and those of the jobs it redrove, `earlier`) for a redrive; any other job removes its
+ * working objects and those of the jobs it redrove, whose results it has now published, but its
+ * plan: a duplicate commit reads it to find the job committed. (`work/` expires on its own.)
  */
-export async function finishWork(work: Store, ref: JobRef, jobPlan: JobPlan, keep: boolean): Promise<void> {
+export async function finishWork(
+  work: Store,
+  ref: JobRef,
+  keep: boolean,
+  earlier: readonly string[],
+): Promise<void> {
   if (keep) {
     const kept = new Set([workKeys.plan(ref), workKeys.kept(ref)]);
     const shuffle = `${ref.prefix}shuffle/`;
     await deleteUnder(work, ref.prefix, (key) => !kept.has(key) && !key.startsWith(shuffle));
     return;
   }
-  if (jobPlan.redrive) {
-    // The redriven job's kept.json lists the older prefixes; it goes last, so a retry finds it.
-    const earlier = (await work.head(workKeys.kept(jobPlan.redrive)))
-      ? (await readKept(work, jobPlan.redrive)).prefixes
-      : [jobPlan.redrive.prefix];
-    for (const prefix of [...earlier].reverse()) await deleteUnder(work, prefix);
-  }
+  // The redriven job's kept.json lists the older prefixes; it goes last, so a retry finds it.
+  for (const prefix of [...earlier].reverse()) await deleteUnder(work, prefix);
   const plan = workKeys.plan(ref);
   await deleteUnder(work, ref.prefix, (key) => key !== plan);
 }

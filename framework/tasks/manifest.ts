@@ -1,4 +1,7 @@
 import type { Split } from '../job/types.js';
+import type { Store } from '../store/Store.js';
+import { readJsonIfAny } from '../store/transfer.js';
+import { openUri } from '../store/uri.js';
 import type { FailedItem, MapRunResults } from './mapRunResults.js';
 import type { BadRecords, JobPlan, MapTaskResult, ReduceTaskResult } from './payloads.js';
 
@@ -156,4 +159,20 @@ export function buildManifest(
       .sort((a, b) => (a.splits[0]?.id ?? 0) - (b.splits[0]?.id ?? 0)),
     badRecords: totalBadRecords(maps),
   };
+}
+
+/**
+ * The `_SUCCESS` manifest at an output location: a URI ending in `/`, or a store and the key
+ * of its `_SUCCESS`. Undefined when there is none (the location holds no committed result).
+ *
+ * @example
+ * ```ts
+ * const manifest = await readSuccess('s3://data/out/wc/');
+ * ```
+ */
+export function readSuccess(output: string): Promise<SuccessManifest | undefined>;
+export function readSuccess(store: Store, key: string): Promise<SuccessManifest | undefined>;
+export function readSuccess(at: string | Store, key?: string): Promise<SuccessManifest | undefined> {
+  const where = typeof at === 'string' ? openUri(`${at}_SUCCESS`) : { store: at, key: key ?? '' };
+  return readJsonIfAny<SuccessManifest>(where.store, where.key);
 }
