@@ -1,6 +1,6 @@
 // The parts of serverless.yml that come from the framework: the state machine's definition
-// (built by framework/statemachine, never copied), the stack's resources and least-privilege
-// roles, and the schedules of stepmr.config.ts. TypeScript is loaded through tsx.
+// (built by framework/statemachine, never copied) and logging, the stack's resources and
+// least-privilege roles, and the schedules of stepmr.config.ts. TypeScript is loaded through tsx.
 const { tsImport } = require('tsx/esm/api');
 
 const load = (path) => tsImport(path, __filename);
@@ -11,6 +11,8 @@ async function names(resolveVariable) {
 
 module.exports = {
   definition: async () => (await load('./framework/deploy/stack.ts')).templateDefinition(),
+  // Failures of the state machine go to its log group (a resource of `resources`).
+  loggingConfig: async () => (await load('./framework/deploy/stack.ts')).stateMachineLogging(),
   resources: async ({ resolveVariable }) =>
     (await load('./framework/deploy/stack.ts')).stackResources(await names(resolveVariable)),
   // Where the plan function finds the stack. `stepmr offline` runs serverless-offline, which

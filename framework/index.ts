@@ -14,6 +14,7 @@ export type {
   RunSummary,
 } from './runtime/embedded/runEmbedded.js';
 export { redriveEmbedded, runEmbedded } from './runtime/embedded/runEmbedded.js';
+export { keyLabel } from './shuffle/keyLabel.js';
 export type { DefinitionOptions, JobFunctions } from './statemachine/buildDefinition.js';
 export { buildDefinition } from './statemachine/buildDefinition.js';
 export { ObjectNotFoundError, StoreRequestError } from './store/errors.js';

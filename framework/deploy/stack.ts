@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { buildDefinition } from '../statemachine/buildDefinition.js';
+import { dataBucket, tlsOnly } from './bucket.js';
 import type { StepmrConfig } from './config.js';
 import { BUCKET_LAYOUT } from './layout.js';
 
@@ -98,14 +99,25 @@ function functionStatements(key: FunctionKey, names: StackNames): Json[] {
   }
 }
 
-/** An IAM role that `service` assumes, with one inline policy of `statements`. */
-function role(service: string, policyName: string, statements: Json[]): Json {
+/**
+ * An IAM role that `service` assumes, with one inline policy of `statements`. The service may
+ * assume it only on behalf of this account (`aws:SourceAccount`), and of `sourceArns` where
+ * given, so no other account's resource can use the service to act as this role (the
+ * confused deputy).
+ */
+function role(service: string, policyName: string, statements: Json[], sourceArns?: Json[]): Json {
+  const Condition: Json = {
+    StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+    ...(sourceArns ? { ArnLike: { 'aws:SourceArn': sourceArns } } : {}),
+  };
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
       AssumeRolePolicyDocument: {
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole', Condition },
+        ],
       },
       Policies: [
         { PolicyName: policyName, PolicyDocument: { Version: '2012-10-17', Statement: statements } },
@@ -122,78 +134,101 @@ function functionRole(key: FunctionKey, names: StackNames): Json {
   ]);
 }
 
+/**
+ * The actions Step Functions needs to deliver the state machine's logs, as AWS documents them
+ * ("Logging using CloudWatch Logs", Step Functions Developer Guide). The `*LogDelivery` actions
+ * are permission-only: they have no resource type, so IAM takes no resource but `*` for them.
+ * The resource-policy and log-group actions take the account's log groups, the narrowest scope
+ * CloudWatch Logs documents for them ("Logs sent to CloudWatch Logs": not one log group).
+ */
+const LOG_DELIVERY_ACTIONS = [
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+] as const;
+const LOG_POLICY_ACTIONS = [
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+];
+
+/** The logical id of the state machine's log group. */
+const STATE_MACHINE_LOG_GROUP_ID = 'JobsStateMachineLogGroup';
+/** Days the state machine's error log is kept, as the functions' logs (provider.logRetentionInDays). */
+const STATE_MACHINE_LOG_DAYS = 14;
+
 function stateMachineRole(names: StackNames): Json {
   const name = stackNames(names).stateMachine;
   const base = `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}`;
   const functionArn = (key: FunctionKey) => ({ 'Fn::GetAtt': [functionLogicalId(key), 'Arn'] });
-  return role('states.amazonaws.com', 'jobs-state-machine', [
-    allow(['lambda:InvokeFunction'], [functionArn('map'), functionArn('reduce'), functionArn('collect')]),
-    // Distributed Map runs its children as executions of this state machine.
-    allow(['states:StartExecution'], arn(`${base}:stateMachine:${name}`)),
-    allow(['states:DescribeExecution', 'states:StopExecution'], arn(`${base}:execution:${name}/*`)),
-    allow(['states:RedriveExecution'], arn(`${base}:execution:${name}/*:*`)),
-    // ItemReader reads splits.jsonl; ResultWriter writes the Map Run results.
-    allow(['s3:GetObject', 's3:PutObject', ...MULTIPART], objects(BUCKET_LAYOUT.work)),
-    listUnder(BUCKET_LAYOUT.work),
-  ]);
+  // Step Functions may assume the role only for this state machine: itself, the child
+  // workflows its Distributed Maps run (`<name>/<Map label>`), and their executions.
+  const sources = [
+    arn(`${base}:stateMachine:${name}`),
+    arn(`${base}:stateMachine:${name}/*`),
+    arn(`${base}:execution:${name}:*`),
+    arn(`${base}:execution:${name}/*`),
+  ];
+  const logGroups = arn(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:*`);
+  return role(
+    'states.amazonaws.com',
+    'jobs-state-machine',
+    [
+      allow(['lambda:InvokeFunction'], [functionArn('map'), functionArn('reduce'), functionArn('collect')]),
+      // Distributed Map runs its children as executions of this state machine.
+      allow(['states:StartExecution'], arn(`${base}:stateMachine:${name}`)),
+      allow(['states:DescribeExecution', 'states:StopExecution'], arn(`${base}:execution:${name}/*`)),
+      allow(['states:RedriveExecution'], arn(`${base}:execution:${name}/*:*`)),
+      // ItemReader reads splits.jsonl; ResultWriter writes the Map Run results.
+      allow(['s3:GetObject', 's3:PutObject', ...MULTIPART], objects(BUCKET_LAYOUT.work)),
+      listUnder(BUCKET_LAYOUT.work),
+      // Log delivery to the error log (see LOG_DELIVERY_ACTIONS for why `*`).
+      allow([...LOG_DELIVERY_ACTIONS], '*'),
+      allow(LOG_POLICY_ACTIONS, logGroups),
+    ],
+    sources,
+  );
 }
 
-const dataBucket: Json = {
-  Type: 'AWS::S3::Bucket',
-  Properties: {
-    BucketEncryption: {
-      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+/**
+ * The state machine's error log: a log group under `/aws/vendedlogs/` (so CloudWatch Logs
+ * authorises every such delivery with one resource policy, not one per log group), kept 14 days.
+ */
+function stateMachineLogGroup(names: StackNames): Json {
+  return {
+    Type: 'AWS::Logs::LogGroup',
+    Properties: {
+      LogGroupName: `/aws/vendedlogs/states/${stackNames(names).stateMachine}`,
+      RetentionInDays: STATE_MACHINE_LOG_DAYS,
     },
-    PublicAccessBlockConfiguration: {
-      BlockPublicAcls: true,
-      BlockPublicPolicy: true,
-      IgnorePublicAcls: true,
-      RestrictPublicBuckets: true,
-    },
-    OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-    LifecycleConfiguration: {
-      Rules: [
-        {
-          Id: 'expire-job-work',
-          Status: 'Enabled',
-          Prefix: BUCKET_LAYOUT.work,
-          ExpirationInDays: BUCKET_LAYOUT.workExpiryDays,
-        },
-        {
-          Id: 'abort-incomplete-uploads',
-          Status: 'Enabled',
-          Prefix: '',
-          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
-        },
-      ],
-    },
-  },
-};
+  };
+}
 
-const tlsOnly: Json = {
-  Type: 'AWS::S3::BucketPolicy',
-  Properties: {
-    Bucket: { Ref: 'DataBucket' },
-    PolicyDocument: {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'DenyInsecureTransport',
-          Effect: 'Deny',
-          Principal: '*',
-          Action: 's3:*',
-          Resource: [bucketArn, objects('')],
-          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-        },
-      ],
-    },
-  },
-};
+/**
+ * serverless-step-functions' `loggingConfig` of the state machine: failures (level ERROR:
+ * failed, timed-out and aborted executions, states and map runs) go to the stack's log group,
+ * without execution data (inputs and outputs), which execution history keeps.
+ *
+ * @example
+ * ```ts
+ * stateMachineLogging(); // { level: 'ERROR', includeExecutionData: false, destinations: [{ 'Fn::GetAtt': [...] }] }
+ * ```
+ */
+export function stateMachineLogging(): Json {
+  return {
+    level: 'ERROR',
+    includeExecutionData: false,
+    destinations: [{ 'Fn::GetAtt': [STATE_MACHINE_LOG_GROUP_ID, 'Arn'] }],
+  };
+}
 
 /**
  * The CloudFormation resources and outputs serverless.yml adds: the data bucket (encrypted,
- * private, TLS only, working objects expiring), one least-privilege role per function and one
- * for the state machine, and the outputs `stepmr submit` finds the stack by.
+ * private, TLS only, versioned, working objects expiring), one least-privilege role per
+ * function and one for the state machine, each assumable only on behalf of this account, the
+ * state machine's error log, and the outputs `stepmr submit` finds the stack by.
  *
  * @example
  * ```ts
@@ -201,9 +236,10 @@ const tlsOnly: Json = {
  * ```
  */
 export function stackResources(names: StackNames): { Resources: Json; Outputs: Json } {
-  const Resources: Json = { DataBucket: dataBucket, DataBucketPolicy: tlsOnly };
+  const Resources: Json = { DataBucket: dataBucket(), DataBucketPolicy: tlsOnly() };
   for (const key of FUNCTIONS) Resources[roleLogicalId(key)] = functionRole(key, names);
   Resources[roleLogicalId('stateMachine')] = stateMachineRole(names);
+  Resources[STATE_MACHINE_LOG_GROUP_ID] = stateMachineLogGroup(names);
   return {
     Resources,
     Outputs: {

@@ -109,8 +109,8 @@ export class PartWriter {
     if (!this.#objectRows) return [csvCell(key), csvCell(value)];
     if (!isPlainObject(value)) {
       throw new OutputFormatError(
-        `Cannot write the value of key ${JSON.stringify(key)} as CSV: it is ${JSON.stringify(value)}, but the part's ` +
-          'columns come from an object value. Return objects for every key, or use jsonLinesOutput().',
+        `Cannot write a value as CSV: it is ${kindOf(value)}, but the part's columns come from an object ` +
+          'value. Return objects for every key, or use jsonLinesOutput().',
       );
     }
     return [csvCell(key), ...this.#columns.map((column) => csvCell(value[column]))];
@@ -142,6 +142,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
+}
+
+/** What kind of value a cell was, for a message that must not show the value. */
+function kindOf(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object that is not plain' : `a ${typeof value}`;
 }
 
 function textCell(value: unknown): string {

@@ -1,6 +1,19 @@
 import type { Key } from '../job/types.js';
 import { InvalidKeyError } from './errors.js';
-import { describeKey, isWellFormed, KEY_RULE, KeyTag, MAX_KEY_DEPTH } from './keyTags.js';
+import { invalidKeyMessage, kindOf, loneSurrogateAt } from './invalidKey.js';
+import { isWellFormed, KeyTag, MAX_KEY_DEPTH } from './keyTags.js';
+
+/**
+ * What was wrong with a key and where (its index path, outermost first), while encoding. A fault
+ * that is not `located` (too deep) gets no path: the message says the depth instead.
+ */
+class KeyFault {
+  readonly path: number[] = [];
+  constructor(
+    readonly what: string,
+    readonly located = true,
+  ) {}
+}
 
 /**
  * Encodes keys into one reusable scratch buffer, so hot loops encode without allocating.
@@ -18,14 +31,20 @@ export class KeyEncoder {
   /** The scratch buffer; the last encoded key is `bytes[0, length)`. */
   bytes: Buffer = Buffer.allocUnsafe(256);
   private length = 0;
-  private root: unknown;
 
-  /** Encodes `key` into `bytes` and returns its length. Throws `InvalidKeyError`. */
+  /**
+   * Encodes `key` into `bytes` and returns its length. Throws `InvalidKeyError`, saying what
+   * kind of value was wrong and where in the key, never what the key holds.
+   */
   encode(key: Key): number {
     this.length = 0;
-    this.root = key;
-    this.write(key, 0);
-    this.root = undefined;
+    try {
+      this.write(key, 0);
+    } catch (error) {
+      if (error instanceof KeyFault)
+        throw new InvalidKeyError(invalidKeyMessage(key, error.what, error.path));
+      throw error;
+    }
     return this.length;
   }
 
@@ -52,23 +71,30 @@ export class KeyEncoder {
           return;
         }
     }
-    this.fail(`unsupported ${key === null ? 'null' : typeof key} ${describeKey(key)} in it`);
+    throw new KeyFault(`${kindOf(key)} is not a key type`);
   }
 
   private writeArray(key: readonly Key[], depth: number): void {
-    if (depth >= MAX_KEY_DEPTH) this.fail(`arrays nested deeper than ${MAX_KEY_DEPTH} (or a cycle)`);
+    if (depth >= MAX_KEY_DEPTH)
+      throw new KeyFault(`arrays nested deeper than ${MAX_KEY_DEPTH} (or a cycle)`, false);
     this.ensure(1);
     this.bytes[this.length++] = KeyTag.ARRAY;
-    for (let i = 0; i < key.length; i++) {
-      if (!(i in key)) this.fail(`a hole at index ${i}`);
-      this.write(key[i] as Key, depth + 1);
+    let i = 0;
+    try {
+      for (; i < key.length; i++) {
+        if (!(i in key)) throw new KeyFault('a hole');
+        this.write(key[i] as Key, depth + 1);
+      }
+    } catch (error) {
+      if (error instanceof KeyFault && error.located) error.path.unshift(i);
+      throw error;
     }
     this.ensure(1);
     this.bytes[this.length++] = KeyTag.END;
   }
 
   private writeNumber(n: number): void {
-    if (!Number.isFinite(n)) this.fail(`the non-finite number ${n}`);
+    if (!Number.isFinite(n)) throw new KeyFault(`a non-finite number (${n})`);
     this.ensure(9);
     const at = this.length + 1;
     this.bytes[this.length] = KeyTag.NUMBER;
@@ -89,7 +115,7 @@ export class KeyEncoder {
     const start = this.length;
     const written = b.write(s, start, 'utf8');
     if (written !== s.length && !isWellFormed(s))
-      this.fail(`the string ${describeKey(s)} with a lone surrogate`);
+      throw new KeyFault(`a string with a lone surrogate at character ${loneSurrogateAt(s)}`);
     this.length = start + written;
     if (s.indexOf('\u0000') !== -1) this.escapeZeros(start);
     this.ensure(1);
@@ -118,11 +144,5 @@ export class KeyEncoder {
     const grown = Buffer.allocUnsafe(Math.max(needed, this.bytes.length * 2));
     this.bytes.copy(grown, 0, 0, this.length);
     this.bytes = grown;
-  }
-
-  private fail(what: string): never {
-    const root = this.root;
-    this.root = undefined;
-    throw new InvalidKeyError(`invalid key ${describeKey(root)}: ${what}; ${KEY_RULE}`);
   }
 }

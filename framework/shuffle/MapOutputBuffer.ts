@@ -4,9 +4,10 @@ import { collectRuns, type WriteCounts } from './collectRuns.js';
 import { InvalidKeyError, InvalidShuffleOptionsError } from './errors.js';
 import type { RunIndexEntry } from './format.js';
 import { GroupTable } from './GroupTable.js';
+import { invalidKeyMessage, loneSurrogateAt } from './invalidKey.js';
 import { KeyEncoder } from './KeyEncoder.js';
 import { decodeKey } from './keyCodec.js';
-import { describeKey, isWellFormed, KEY_RULE } from './keyTags.js';
+import { isWellFormed } from './keyTags.js';
 import { mergeSpills, type Spill } from './mergeSpills.js';
 import { checkPartitions } from './partitioner.js';
 import { ShuffleWriter } from './ShuffleWriter.js';
@@ -133,7 +134,7 @@ export class MapOutputBuffer<K extends Key, V> {
     if (this.finished) throw new InvalidShuffleOptionsError('MapOutputBuffer.add() after finish()');
     this.emitted++;
     if (typeof key === 'string') {
-      if (this.strings.add(key, value) && !isWellFormed(key)) invalid(key, 'a string with a lone surrogate');
+      if (this.strings.add(key, value) && !isWellFormed(key)) loneSurrogate(key);
     } else {
       const length = this.encoder.encode(key);
       this.others.add(this.encoder.bytes.toString('latin1', 0, length), value);
@@ -224,6 +225,8 @@ export class MapOutputBuffer<K extends Key, V> {
   }
 }
 
-function invalid(key: unknown, what: string): never {
-  throw new InvalidKeyError(`invalid key ${describeKey(key)}: ${what}; ${KEY_RULE}`);
+function loneSurrogate(key: string): never {
+  throw new InvalidKeyError(
+    invalidKeyMessage(key, `a string with a lone surrogate at character ${loneSurrogateAt(key)}`),
+  );
 }

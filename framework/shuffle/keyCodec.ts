@@ -18,7 +18,8 @@ const encoder = new KeyEncoder();
  *   which differs for astral characters). Lone surrogates are rejected.
  * - array: tag, the elements, then 0x00; a prefix sorts first, elements compare in turn.
  *
- * Throws `InvalidKeyError` (naming the key) for objects, undefined, bigint, functions and symbols.
+ * Throws `InvalidKeyError` (naming the kind of value and where it is, never the key's content)
+ * for objects, undefined, bigint, functions and symbols.
  *
  * @example
  * ```ts
@@ -103,7 +104,8 @@ function readNumber(r: Reader): number {
     number[i] = positive ? (i === 0 ? byte & 0x7f : byte) : ~byte & 0xff;
   }
   const n = number.readDoubleBE(0);
-  if (!Number.isFinite(n) || Object.is(n, -0)) corrupt(buf, r.pos, `a non-canonical number ${n}`);
+  if (!Number.isFinite(n) || Object.is(n, -0))
+    corrupt(buf, r.pos, 'a non-canonical number (not finite, or -0)');
   r.pos += 8;
   return n;
 }
@@ -130,9 +132,9 @@ function readString(r: Reader): string {
   return Buffer.concat(parts).toString('utf8');
 }
 
+/** Says where the bytes fail to be a key, not what they hold: they may be most of a key. */
 function corrupt(buf: Buffer, at: number, what: string): never {
-  const hex = buf.subarray(0, 64).toString('hex');
   throw new ShuffleCorruptError(
-    `not an encoded key (${what} at byte ${at} of ${hex}); the shuffle data is damaged`,
+    `not an encoded key (${what} at byte ${at} of ${buf.length}); the shuffle data is damaged`,
   );
 }

@@ -41,27 +41,6 @@ export const KEY_RULE =
   'a key must be a string (well-formed Unicode), a finite number, a boolean, null, or an array of keys';
 
 /**
- * Renders a key (or a value that failed to be one) for an error message, shortened.
- *
- * @example
- * ```ts
- * describeKey(['a', 1]); // '["a",1]'
- * ```
- */
-export function describeKey(key: unknown): string {
-  let text: string;
-  try {
-    if (typeof key === 'bigint') text = `${key}n`;
-    else if (typeof key === 'number') text = String(key);
-    else if (key === undefined || typeof key === 'function' || typeof key === 'symbol') text = String(key);
-    else text = JSON.stringify(key) ?? String(key);
-  } catch {
-    text = Object.prototype.toString.call(key);
-  }
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
-}
-
-/**
  * Whether a string is well-formed UTF-16 (no lone surrogates), so it survives UTF-8.
  *
  * @example

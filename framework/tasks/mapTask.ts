@@ -4,7 +4,7 @@ import { StepmrError } from '../errors.js';
 import { type BadRecordError, PartWriter, readSplit } from '../io/index.js';
 import type { Job, MapContext } from '../job/defineJob.js';
 import type { Key, Split } from '../job/types.js';
-import { MapOutputBuffer } from '../shuffle/index.js';
+import { InvalidKeyError, keyLabel, MapOutputBuffer } from '../shuffle/index.js';
 import type { TaskDeps } from './deps.js';
 import { BadRecordLimitError, UserCodeError } from './errors.js';
 import type { BadRecordSample, BadRecords, JobPlan, MapTaskEvent, MapTaskResult } from './payloads.js';
@@ -51,7 +51,10 @@ export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapT
         recordsOut++;
         buffer.add(k, v);
       });
-      const out = await buffer.finish();
+      // combine also runs here, over pairs of every split of the batch: name them all.
+      const out = await buffer.finish().catch((error: unknown) => {
+        throw naming(event.Items, error);
+      });
       const key = workKeys.shuffle(ref, first);
       await work.put(key, out.bytes <= SMALL_OBJECT ? await readFile(out.path) : createReadStream(out.path));
       return {
@@ -153,7 +156,7 @@ async function runMap(
       maxRecordBytes: plan.maxRecordBytes,
       ...(onBadRecord ? { onBadRecord } : {}),
     }).catch((error: unknown) => {
-      throw naming(split, error);
+      throw naming([split], error);
     });
     records += read.records;
     bytes += read.bytes;
@@ -161,7 +164,10 @@ async function runMap(
   return { records, bytes, bad };
 }
 
-/** The user's combine, whose exceptions name the key (they may happen far from any record). */
+/**
+ * The user's combine, whose exceptions name the key (they may happen far from any record) by
+ * its label (`key#<hash>`), never by its content: messages reach payloads, logs and `_SUCCESS`.
+ */
 function guardCombine(combine: (key: Key, values: unknown[]) => unknown) {
   return (key: Key, values: unknown[]) => {
     try {
@@ -169,30 +175,41 @@ function guardCombine(combine: (key: Key, values: unknown[]) => unknown) {
     } catch (cause) {
       if (cause instanceof StepmrError) throw cause;
       const message = cause instanceof Error ? cause.message : String(cause);
-      throw new UserCodeError(`combine threw on key ${JSON.stringify(key)}: ${message}`, { cause });
+      throw new UserCodeError(`combine threw on ${keyLabel(key)}: ${message}`, { cause });
     }
   };
 }
 
+/** Splits a message names one by one; past them, it says how many more. */
+const NAMED_SPLITS = 3;
+
 /**
- * An error of reading or mapping a split, made to name the split (file and byte range) when
- * its message does not name the file yet: a store failure, or a retryable error the user's
- * code threw. Its name, and so how the state machine retries it, stays.
+ * An error of reading or mapping splits, made to name them (file and byte range) when its
+ * message does not name a file yet: a store failure, a retryable error the user's code threw,
+ * or combine's error at the end of a task. Its name, and so how the state machine retries it,
+ * stays.
  */
-function naming(split: Split, error: unknown): unknown {
-  if (error instanceof Error && !error.message.includes(split.uri)) {
-    error.message = `${error.message} (split ${split.id}: ${split.uri} bytes ${split.start}-${split.end})`;
+function naming(splits: readonly Split[], error: unknown): unknown {
+  if (error instanceof Error && !splits.some((s) => error.message.includes(s.uri))) {
+    const named = splits
+      .slice(0, NAMED_SPLITS)
+      .map((s) => `split ${s.id}: ${s.uri} bytes ${s.start}-${s.end}`);
+    if (splits.length > NAMED_SPLITS) named.push(`${splits.length - NAMED_SPLITS} more splits`);
+    error.message = `${error.message} (${named.join('; ')})`;
   }
   return error;
 }
 
 function userError(split: Split, offset: number, line: number | undefined, cause: unknown): Error {
+  const where = line === undefined ? `byte ${offset}` : `line ${line}`;
+  const record = `the record at ${split.uri} ${where} (split ${split.id}, bytes ${split.start}-${split.end})`;
+  // A key map emitted: the message says what kind of value it was, and now which record.
+  if (cause instanceof InvalidKeyError) {
+    cause.message = `${cause.message}; map emitted it on ${record}`;
+    return cause;
+  }
   // The framework's own errors (a bad record, a store failure) keep their name and advice.
   if (cause instanceof StepmrError) return cause;
-  const where = line === undefined ? `byte ${offset}` : `line ${line}`;
   const message = cause instanceof Error ? cause.message : String(cause);
-  return new UserCodeError(
-    `map threw on the record at ${split.uri} ${where} (split ${split.id}, bytes ${split.start}-${split.end}): ${message}`,
-    { cause },
-  );
+  return new UserCodeError(`map threw on ${record}: ${message}`, { cause });
 }

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { PartWriter } from '../io/index.js';
 import type { Key } from '../job/types.js';
-import { mergeRuns, type RunSource } from '../shuffle/index.js';
+import { keyLabel, mergeRuns, type RunSource } from '../shuffle/index.js';
 import type { TaskDeps } from './deps.js';
 import { TaskInputError, UserCodeError } from './errors.js';
 import type { ReduceTaskEvent, ReduceTaskResult, StagedPart } from './payloads.js';
@@ -50,12 +50,19 @@ export async function reduceTask(event: ReduceTaskEvent, deps: TaskDeps): Promis
       try {
         value = reduce(group.key, group.values);
       } catch (cause) {
+        // The key by its label, never its content: messages reach payloads, logs and _SUCCESS.
         throw new UserCodeError(
-          `reduce threw on key ${JSON.stringify(group.key)} (partition ${partition}): ${(cause as Error)?.message ?? cause}`,
+          `reduce threw on ${keyLabel(group.key)} (partition ${partition}): ${(cause as Error)?.message ?? cause}`,
           { cause },
         );
       }
-      writer.write(group.key, value);
+      try {
+        writer.write(group.key, value);
+      } catch (error) {
+        if (error instanceof Error)
+          error.message = `${error.message} (${keyLabel(group.key)}, partition ${partition})`;
+        throw error;
+      }
     }
     const key = workKeys.part(ref, partition);
     await work.put(key, writer.finish());

@@ -116,12 +116,15 @@ const roleStatements = (roleId: string): Statement[] =>
     list(p.PolicyDocument.Statement as Statement[]),
   );
 
+/** IAM's StringLike, StringEquals and ArnLike (every key must match one of its values). */
 function conditionHolds(condition: Statement['Condition'], context: Record<string, string>): boolean {
   return Object.entries(condition ?? {}).every(([operator, keys]) => {
-    if (operator !== 'StringLike') throw new Error(`the test does not evaluate ${operator}`);
-    return Object.entries(keys).every(([key, patterns]) => {
+    const like = operator === 'StringLike' || operator === 'ArnLike';
+    if (!like && operator !== 'StringEquals') throw new Error(`the test does not evaluate ${operator}`);
+    return Object.entries(keys).every(([key, values]) => {
       const value = context[key];
-      return value !== undefined && list(patterns).some((p) => glob(p).test(value));
+      const patterns = list(values as unknown).map(resolve);
+      return value !== undefined && patterns.some((p) => (like ? glob(p).test(value) : p === value));
     });
   });
 }
@@ -249,6 +252,43 @@ describe('serverless package: IAM', () => {
     for (const [, role] of roles) expect(list(role.Properties.ManagedPolicyArns)).toEqual([]);
   });
 
+  // The one exception to "no `*` resource": the log delivery actions Step Functions needs to
+  // send the state machine's errors to CloudWatch Logs are permission-only actions, with no
+  // resource type, so IAM takes no resource but `*` for them (Service Authorization Reference,
+  // CloudWatch Logs; Step Functions Developer Guide, "Logging using CloudWatch Logs").
+  const STAR_RESOURCE_EXCEPTION = {
+    role: 'StateMachineRole',
+    actions: [
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+    ],
+  };
+
+  it('grants a `*` resource only for the log delivery actions, which take no other', () => {
+    const starred: string[] = [];
+    for (const [where, s] of allStatements()) {
+      if (s.Effect !== 'Allow') continue;
+      const resolved = list(s.Resource).map(resolve);
+      // `*`, or a wildcard account or region, is "every resource".
+      const every = resolved.some((r) => r === '*' || /^arn:aws:[^:]*:(\*|[^:]*:\*):/.test(r));
+      if (!every) continue;
+      expect(where).toBe(STAR_RESOURCE_EXCEPTION.role);
+      expect(resolved).toEqual(['*']);
+      starred.push(...list(s.Action));
+    }
+    expect(starred.sort()).toEqual([...STAR_RESOURCE_EXCEPTION.actions].sort());
+    // Every other logs action stays in this account and region.
+    for (const [where, s] of allStatements()) {
+      if (!list(s.Action).some((a) => a.startsWith('logs:'))) continue;
+      for (const r of list(s.Resource).map(resolve)) {
+        if (r !== '*') expect(r, where).toMatch(new RegExp(`^arn:aws:logs:${REGION}:${ACCOUNT}:log-group:`));
+      }
+    }
+  });
+
   it('grants no S3 or Lambda action on every resource, and no wildcard action', () => {
     const statements = allStatements();
     expect(statements.length).toBeGreaterThan(0);
@@ -355,7 +395,7 @@ describe('serverless package: IAM', () => {
 
   it('lets each function write logs to its own log group only', () => {
     const groups = resources('AWS::Logs::LogGroup').map(([, g]) => g.Properties.LogGroupName as string);
-    expect(groups.length).toBe(4);
+    expect(groups.filter((g) => g.startsWith('/aws/lambda/')).length).toBe(4);
     for (const [, fn] of resources('AWS::Lambda::Function')) {
       const role = fn.Properties.Role['Fn::GetAtt'][0] as string;
       const own = `/aws/lambda/${fn.Properties.FunctionName}`;
@@ -363,6 +403,98 @@ describe('serverless package: IAM', () => {
         const stream = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${group}:log-stream:2026/12/01/[$LATEST]abc`;
         expect(allowed(role, 'logs:PutLogEvents', stream), `${role} → ${group}`).toBe(group === own);
       }
+    }
+  });
+});
+
+describe('serverless package: role trust', () => {
+  /** Whether `service` may assume the role in the given request context (a plain reading of IAM). */
+  function trusts(roleId: string, service: string, context: Record<string, string>): boolean {
+    const trust = template.Resources[roleId].Properties.AssumeRolePolicyDocument;
+    return list(trust.Statement as Statement[]).some(
+      (s) =>
+        s.Effect === 'Allow' &&
+        list(s.Action).includes('sts:AssumeRole') &&
+        list((s.Principal as J)?.Service).includes(service) &&
+        conditionHolds(s.Condition, context),
+    );
+  }
+  const OTHER_ACCOUNT = '210987654321';
+
+  it('lets the functions take their roles only on behalf of this account', () => {
+    for (const role of ['MapRole', 'ReduceRole', 'CollectRole', 'PlanRole']) {
+      expect(trusts(role, 'lambda.amazonaws.com', { 'aws:SourceAccount': ACCOUNT }), role).toBe(true);
+      expect(trusts(role, 'lambda.amazonaws.com', { 'aws:SourceAccount': OTHER_ACCOUNT }), role).toBe(false);
+      expect(trusts(role, 'lambda.amazonaws.com', {}), role).toBe(false);
+      expect(trusts(role, 'states.amazonaws.com', { 'aws:SourceAccount': ACCOUNT }), role).toBe(false);
+    }
+  });
+
+  it('lets Step Functions take the state machine role only for the stack state machine', () => {
+    const name = template.Resources.JobsStateMachine.Properties.StateMachineName as string;
+    const base = `arn:aws:states:${REGION}:${ACCOUNT}`;
+    const as = (arn: string, account = ACCOUNT) => ({ 'aws:SourceAccount': account, 'aws:SourceArn': arn });
+    const role = 'StateMachineRole';
+    // The machine, and the child workflows of its Distributed Maps.
+    expect(trusts(role, 'states.amazonaws.com', as(`${base}:stateMachine:${name}`))).toBe(true);
+    expect(trusts(role, 'states.amazonaws.com', as(`${base}:stateMachine:${name}/Map`))).toBe(true);
+    // Another state machine of this account, or the same name in another account, may not.
+    expect(trusts(role, 'states.amazonaws.com', as(`${base}:stateMachine:${name}-other`))).toBe(false);
+    expect(trusts(role, 'states.amazonaws.com', as(`${base}:stateMachine:other`))).toBe(false);
+    const foreign = `arn:aws:states:${REGION}:${OTHER_ACCOUNT}:stateMachine:${name}`;
+    expect(trusts(role, 'states.amazonaws.com', as(foreign, OTHER_ACCOUNT))).toBe(false);
+    expect(trusts(role, 'states.amazonaws.com', { 'aws:SourceAccount': ACCOUNT })).toBe(false);
+    expect(trusts(role, 'lambda.amazonaws.com', as(`${base}:stateMachine:${name}`))).toBe(false);
+  });
+
+  it('has no role for EventBridge: schedules invoke the plan function through a permission for their rule', () => {
+    const services = resources('AWS::IAM::Role').flatMap(([, r]) =>
+      list(r.Properties.AssumeRolePolicyDocument.Statement as Statement[]).flatMap((s) =>
+        list((s.Principal as J)?.Service as string | string[]),
+      ),
+    );
+    expect([...new Set(services)].sort()).toEqual(['lambda.amazonaws.com', 'states.amazonaws.com']);
+    for (const [id, p] of resources('AWS::Lambda::Permission')) {
+      expect(p.Properties.Principal, id).toBe('events.amazonaws.com');
+      expect(template.Resources[p.Properties.SourceArn['Fn::GetAtt'][0]]?.Type, id).toBe('AWS::Events::Rule');
+    }
+  });
+});
+
+describe('serverless package: the state machine log', () => {
+  it('sends errors, without execution data, to a log group of the stack with a retention', () => {
+    const logging = template.Resources.JobsStateMachine.Properties.LoggingConfiguration;
+    expect(logging.Level).toBe('ERROR');
+    expect(logging.IncludeExecutionData).toBe(false);
+    expect(logging.Destinations).toHaveLength(1);
+    const [groupId, attribute] = logging.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'];
+    expect(attribute).toBe('Arn');
+    const group = template.Resources[groupId];
+    expect(group.Type).toBe('AWS::Logs::LogGroup');
+    const name = template.Resources.JobsStateMachine.Properties.StateMachineName as string;
+    // Under /aws/vendedlogs/, one resource policy of CloudWatch Logs covers every such delivery.
+    expect(group.Properties.LogGroupName).toBe(`/aws/vendedlogs/states/${name}`);
+    expect(group.Properties.RetentionInDays).toBeGreaterThan(0);
+    expect(group.Properties.RetentionInDays).toBeLessThanOrEqual(30);
+  });
+
+  it('lets the state machine role set up the delivery, and only it', () => {
+    const name = template.Resources.JobsStateMachine.Properties.StateMachineName as string;
+    const group = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/vendedlogs/states/${name}:*`;
+    for (const action of ['logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery']) {
+      expect(allowed('StateMachineRole', action, '*'), action).toBe(true);
+    }
+    for (const action of [
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
+    ]) {
+      expect(allowed('StateMachineRole', action, group), action).toBe(true);
+      const foreign = group.replace(ACCOUNT, '210987654321');
+      expect(allowed('StateMachineRole', action, foreign), action).toBe(false);
+    }
+    for (const role of ['MapRole', 'ReduceRole', 'CollectRole', 'PlanRole']) {
+      expect(allowed(role, 'logs:CreateLogDelivery', '*'), role).toBe(false);
     }
   });
 });
@@ -396,6 +528,43 @@ describe('serverless package: the data bucket', () => {
     for (const r of rules.filter((r) => r.ExpirationInDays !== undefined)) {
       expect(r.Prefix ?? r.Filter?.Prefix).toBe(BUCKET_LAYOUT.work);
     }
+  });
+
+  /** Days S3 keeps a noncurrent version of `key`: the shortest rule that covers it applies. */
+  function noncurrentDays(key: string): number | undefined {
+    const rules = template.Resources.DataBucket.Properties.LifecycleConfiguration.Rules as J[];
+    const days = rules
+      .filter((r) => r.Status === 'Enabled' && key.startsWith(r.Prefix ?? r.Filter?.Prefix ?? ''))
+      .map((r) => r.NoncurrentVersionExpiration?.NoncurrentDays as number | undefined)
+      .filter((d): d is number => d !== undefined);
+    return days.length === 0 ? undefined : Math.min(...days);
+  }
+
+  it('keeps earlier versions of deleted or overwritten objects for a while, of working objects briefly', () => {
+    const bucket = template.Resources.DataBucket.Properties;
+    expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    for (const key of ['in/corpus/a.txt', 'out/wordcount/part-00000.jsonl', 'job.json']) {
+      expect(noncurrentDays(key), key).toBe(BUCKET_LAYOUT.noncurrentExpiryDays);
+    }
+    expect(noncurrentDays('work/job-1/shuffle/map-00001.bin')).toBe(BUCKET_LAYOUT.workNoncurrentExpiryDays);
+    expect(BUCKET_LAYOUT.workNoncurrentExpiryDays).toBeLessThan(BUCKET_LAYOUT.noncurrentExpiryDays);
+    // A delete marker left without versions is removed. S3 refuses ExpiredObjectDeleteMarker in
+    // a rule that also expires current objects by days or date.
+    const rules = bucket.LifecycleConfiguration.Rules as J[];
+    const markers = rules.filter((r) => r.Status === 'Enabled' && r.ExpiredObjectDeleteMarker === true);
+    expect(markers.map((r) => r.Prefix ?? r.Filter?.Prefix)).toEqual(['']);
+    for (const r of markers) {
+      expect(r.ExpirationInDays, r.Id).toBeUndefined();
+      expect(r.ExpirationDate, r.Id).toBeUndefined();
+    }
+    // The earlier rules stay: unfinished uploads are aborted after a day.
+    const uploads = rules.filter((r) => r.Status === 'Enabled' && r.AbortIncompleteMultipartUpload);
+    expect(
+      uploads.map((r) => [
+        r.Prefix ?? r.Filter?.Prefix,
+        r.AbortIncompleteMultipartUpload.DaysAfterInitiation,
+      ]),
+    ).toEqual([['', 1]]);
   });
 
   it('refuses every request that does not use TLS', () => {

@@ -7,6 +7,7 @@ import {
   roleLogicalId,
   scheduleEvents,
   stackResources,
+  stateMachineLogging,
   templateDefinition,
 } from '../../../framework/deploy/stack.js';
 import { defineJob, lines } from '../../../framework/index.js';
@@ -137,6 +138,9 @@ describe('stack names', () => {
   });
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests walk generated CloudFormation JSON
+type J = any;
+
 describe('stackResources', () => {
   it('names every deployed part after the service and stage it is made for', () => {
     const { Resources } = stackResources({ service: 'acme', stage: 'prod' });
@@ -156,5 +160,30 @@ describe('stackResources', () => {
       }
     }
     expect(JSON.stringify(Resources[roleLogicalId('stateMachine')])).toContain('stateMachine:acme-prod-jobs');
+  });
+
+  it('trusts each service only for this deployment, and logs the state machine to its own group', () => {
+    const { Resources } = stackResources({ service: 'acme', stage: 'prod' }) as {
+      Resources: Record<string, J>;
+    };
+    for (const key of [...FUNCTIONS, 'stateMachine' as const]) {
+      const [statement, ...others] =
+        Resources[roleLogicalId(key)].Properties.AssumeRolePolicyDocument.Statement;
+      expect(others).toEqual([]);
+      expect(statement.Condition.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+    }
+    const trust = Resources[roleLogicalId('stateMachine')].Properties.AssumeRolePolicyDocument.Statement[0];
+    const sources = (trust.Condition.ArnLike['aws:SourceArn'] as { 'Fn::Sub': string }[]).map(
+      (a) => a['Fn::Sub'],
+    );
+    expect(sources.length).toBeGreaterThan(0);
+    for (const arn of sources) expect(arn).toMatch(/:(stateMachine|execution):acme-prod-jobs[/:]?/);
+    // The destination serverless.yml's loggingConfig names is a log group of these resources.
+    const [groupId] =
+      (stateMachineLogging().destinations as { 'Fn::GetAtt': string[] }[])[0]?.['Fn::GetAtt'] ?? [];
+    expect(Resources[groupId as string]).toMatchObject({
+      Type: 'AWS::Logs::LogGroup',
+      Properties: { LogGroupName: '/aws/vendedlogs/states/acme-prod-jobs' },
+    });
   });
 });

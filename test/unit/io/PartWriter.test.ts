@@ -71,6 +71,10 @@ describe('PartWriter', () => {
     const writer = new PartWriter(csvOutput());
     writer.write('a', { n: 1 });
     expect(() => writer.write('b', 2)).toThrow(OutputFormatError);
+    // The message says what kind of value it was, not the key or the value.
+    expect(() => writer.write('carol.secret@example.com', 'bob.secret@example.com')).toThrow(
+      /^Cannot write a value as CSV: it is a string, but/,
+    );
   });
 
   it('counts bytes and checksums the whole part, also when it is taken in pieces', () => {

@@ -100,6 +100,7 @@ export async function taskEnv(
 
 import { rng } from '../../support/rng.js';
 
+export { labelOfString, textOf } from '../../support/secrets.js';
 export { rng };
 
 const VOCABULARY = ['alpha', 'beta', 'gamma', 'déjà', 'straße', '東京', 'x', 'zz', '42', 'naïve', 'ω'];

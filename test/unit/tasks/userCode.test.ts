@@ -7,7 +7,15 @@ import { UserCodeError } from '../../../framework/tasks/errors.js';
 import { mapTask } from '../../../framework/tasks/mapTask.js';
 import { workKeys } from '../../../framework/tasks/payloads.js';
 import { reduceTask } from '../../../framework/tasks/reduceTask.js';
-import { listKeys, makeText, ownedLines, runMapStage, type TaskEnv, taskEnv } from './support.js';
+import {
+  labelOfString,
+  listKeys,
+  makeText,
+  ownedLines,
+  runMapStage,
+  type TaskEnv,
+  taskEnv,
+} from './support.js';
 
 const count = (_k: string, v: number[]) => v.reduce((a, b) => a + b, 0);
 const throwsOnBoom = defineJob({
@@ -110,8 +118,10 @@ describe('user code errors', () => {
     const error = (await run.catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(UserCodeError);
     expect(error.message).toContain('combine');
-    expect(error.message).toContain('"alpha"');
+    expect(error.message).toContain(labelOfString('alpha'));
+    expect(error.message).not.toContain('"alpha"');
     expect(error.message).toContain('combine cannot fold alpha');
+    expect(error.message).toContain(env.splits[0]?.uri);
   });
 
   it('name the key when reduce throws, and stage no part', async () => {
@@ -122,7 +132,8 @@ describe('user code errors', () => {
     const run = reduceTask({ BatchInput: env.ref, Items: [{ partition }] }, env.deps);
     await expect(run).rejects.toBeInstanceOf(UserCodeError);
     const error = (await run.catch((e: unknown) => e)) as Error;
-    expect(error.message).toContain('"boom"');
+    expect(error.message).toContain(labelOfString('boom'));
+    expect(error.message).not.toContain('"boom"');
     expect(error.message).toContain(`partition ${partition}`);
     expect(error.message).toContain('no boom please (1)');
     expect(await env.work.head(workKeys.part(env.ref, partition))).toBeUndefined();
