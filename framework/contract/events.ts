@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { TaskInputError } from '../framework/tasks/errors.js';
+import { JOB_ID } from './names.js';
 
 const jobRef = {
-  jobId: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'must be a job id'),
+  jobId: z.string().regex(JOB_ID, 'must be a job id'),
   bucket: z.string().min(1),
   prefix: z
     .string()
@@ -13,7 +13,14 @@ const jobRef = {
 const resultWriterDetails = z.object({ Bucket: z.string().min(1), Key: z.string().min(1) });
 const count = z.number().int().nonnegative();
 
-/** The map function's event: a batch of splits, as Distributed Map's ItemBatcher sends it. */
+/**
+ * The map function's event: a batch of splits, as Distributed Map's ItemBatcher sends it.
+ *
+ * @example
+ * ```ts
+ * const event = mapEvent.parse(raw);
+ * ```
+ */
 export const mapEvent = z.object({
   BatchInput: z.object(jobRef),
   Items: z
@@ -30,13 +37,27 @@ export const mapEvent = z.object({
     .min(1),
 });
 
-/** The reduce function's event: a batch of partitions. */
+/**
+ * The reduce function's event: a batch of partitions.
+ *
+ * @example
+ * ```ts
+ * const event = reduceEvent.parse({ BatchInput: ref, Items: [{ partition: 0 }] });
+ * ```
+ */
 export const reduceEvent = z.object({
   BatchInput: z.object(jobRef),
   Items: z.array(z.object({ partition: count })).min(1),
 });
 
-/** The collect function's event: plan the reduce stage, commit, or abort. */
+/**
+ * The collect function's event: plan the reduce stage, commit, or abort.
+ *
+ * @example
+ * ```ts
+ * const event = collectEvent.parse({ action: 'abort', ...ref });
+ * ```
+ */
 export const collectEvent = z.discriminatedUnion('action', [
   z.object({ action: z.literal('prepareReduce'), ...jobRef, map: resultWriterDetails }),
   z.object({
@@ -53,27 +74,13 @@ export const collectEvent = z.discriminatedUnion('action', [
 ]);
 
 /**
- * Checks a function's event against its schema; a malformed event is a `TaskInputError` (not
- * retried) naming the first field that is wrong.
+ * The plan function's event, as the EventBridge schedule's input transformer makes it.
  *
  * @example
  * ```ts
- * const event = parseEvent('map', mapEvent, raw);
+ * const event = scheduledEvent.parse({ schedule: 'wordcount-nightly', time: '2026-12-01T03:00:00Z' });
  * ```
  */
-export function parseEvent<T>(task: string, schema: z.ZodType, event: unknown): T {
-  const parsed = schema.safeParse(event);
-  // The schemas mirror the payload types of framework/tasks; optional fields are the only
-  // difference zod's inferred types show, so the parsed event is the task's event type.
-  if (parsed.success) return parsed.data as T;
-  const issue = parsed.error.issues[0];
-  const field = issue?.path.length ? issue.path.join('.') : 'the event';
-  throw new TaskInputError(
-    `the ${task} function got a malformed event: ${field}: ${issue?.message ?? 'invalid'}`,
-  );
-}
-
-/** The plan function's event, as the EventBridge schedule's input transformer makes it. */
 export const scheduledEvent = z.object({
   schedule: z.string().min(1),
   time: z.string().optional(),
