@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JOB_ID } from './names.js';
+import { splitSchema } from './persisted.js';
 
 const jobRef = {
   jobId: z.string().regex(JOB_ID, 'must be a job id'),
@@ -23,18 +24,7 @@ const count = z.number().int().nonnegative();
  */
 export const mapEvent = z.object({
   BatchInput: z.object(jobRef),
-  Items: z
-    .array(
-      z.object({
-        id: count,
-        uri: z.string().regex(/^(file|s3):\/\//, 'must be a file:// or s3:// URI'),
-        start: count,
-        end: count,
-        size: count,
-        compression: z.literal('gzip').optional(),
-      }),
-    )
-    .min(1),
+  Items: z.array(splitSchema).min(1),
 });
 
 /**
