@@ -15,15 +15,10 @@ module.exports = {
   loggingConfig: async () => (await load('./framework/deploy/stack.ts')).stateMachineLogging(),
   resources: async ({ resolveVariable }) =>
     (await load('./framework/deploy/stack.ts')).stackResources(await names(resolveVariable)),
-  // Where the plan function finds the stack. `stepmr offline` runs serverless-offline, which
-  // cannot resolve Ref, with the offline stack's bucket and state machine in these variables.
-  planEnvironment: () =>
-    process.env.STEPMR_OFFLINE_STATE_MACHINE_ARN
-      ? {
-          STEPMR_DATA_BUCKET: process.env.STEPMR_OFFLINE_DATA_BUCKET,
-          STEPMR_STATE_MACHINE_ARN: process.env.STEPMR_OFFLINE_STATE_MACHINE_ARN,
-        }
-      : { STEPMR_DATA_BUCKET: { Ref: 'DataBucket' }, STEPMR_STATE_MACHINE_ARN: { Ref: 'JobsStateMachine' } },
+  // Where the functions find the stack. `stepmr offline` runs serverless-offline, which cannot
+  // resolve Ref, with the offline stack's bucket and state machine in these variables.
+  dataBucket: () => process.env.STEPMR_OFFLINE_DATA_BUCKET ?? { Ref: 'DataBucket' },
+  stateMachineArn: () => process.env.STEPMR_OFFLINE_STATE_MACHINE_ARN ?? { Ref: 'JobsStateMachine' },
   schedules: async ({ resolveVariable }) => {
     const [stack, config] = await Promise.all([
       load('./framework/deploy/stack.ts'),

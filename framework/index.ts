@@ -1,6 +1,8 @@
 export type { ScheduleConfig, StepmrConfig } from './deploy/config.js';
 export { defineConfig } from './deploy/config.js';
 export { StepmrError } from './errors.js';
+export { createHandlers } from './handlers/createHandlers.js';
+export type { ConfigSource, DeployedOptions } from './handlers/deployedDeps.js';
 export { csv, csvOutput, jsonLines, jsonLinesOutput, lines, textOutput } from './io/index.js';
 export type { Emit, Job, JobDefinition, JobOptions, MapContext } from './job/defineJob.js';
 export { defineJob, isJob } from './job/defineJob.js';

@@ -149,5 +149,4 @@ export function registeredName(config: StepmrConfig, job: Job): string | undefin
   return Object.entries(config.jobs).find(([, registered]) => registered === job)?.[0];
 }
 
-/** The prefix of a job-reference that names a registered job (`job:wordcount`) in `job.json`. */
-export const REGISTRY_REF = 'job:';
+export { REGISTRY_REF } from '../contract/names.js';

@@ -6,6 +6,7 @@ import { requireKept } from '../tasks/kept.js';
 import { readSuccess, type SuccessManifest } from '../tasks/manifest.js';
 import { type JobPlan, type JobRef, workKeys } from '../tasks/payloads.js';
 import { readPlan } from '../tasks/plan.js';
+import { embeddedScope } from '../tasks/scope.js';
 import { newJobId } from './planJob.js';
 
 /** A job cannot be redriven: its result, or what it kept for a redrive, is not there or has changed. */
@@ -80,11 +81,13 @@ export async function planRedrive(request: RedriveRequest): Promise<PlannedRedri
   }
   const { store, bucket } = request.work;
   const earlier = { jobId: redriven.jobId, bucket, prefix: `${request.work.prefix ?? ''}${redriven.jobId}/` };
-  const kept = await requireKept(store, earlier).catch((error: Error) => {
-    throw new RedriveError(`cannot redrive job ${redriven.jobId}: ${error.message}; run the job again`, {
-      cause: error,
-    });
-  });
+  const kept = await requireKept(store, earlier, embeddedScope(bucket, request.work.prefix)).catch(
+    (error: Error) => {
+      throw new RedriveError(`cannot redrive job ${redriven.jobId}: ${error.message}; run the job again`, {
+        cause: error,
+      });
+    },
+  );
   const earlierPlan = await readPlan(store, earlier);
   const published = earlierPlan.output.endsWith('/') ? earlierPlan.output : `${earlierPlan.output}/`;
   if (published !== output) {

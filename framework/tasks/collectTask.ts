@@ -1,11 +1,13 @@
+import { reduceTaskResultSchema } from '../contract/persisted.js';
 import type { OutputFormat } from '../job/types.js';
 import type { Store } from '../store/Store.js';
 import { deleteUnder, moveObject } from '../store/transfer.js';
 import type { TaskDeps } from './deps.js';
 import { BadRecordLimitError, CommitVerificationError, JobStoppedError } from './errors.js';
+import { loadPlannedJob, openJobWork, outputPrefix } from './jobWork.js';
 import { finishWork, lineage, mapResults, readKept, requireKept, writeKept } from './kept.js';
 import { buildManifest, readSuccess, type SuccessManifest, totalBadRecords } from './manifest.js';
-import { readMapRunResults } from './mapRunResults.js';
+import { type MapRunResults, readMapRunResults } from './mapRunResults.js';
 import type {
   CollectEvent,
   CommitResult,
@@ -17,6 +19,7 @@ import type {
 } from './payloads.js';
 import { pad, workKeys } from './payloads.js';
 import { readPlan } from './plan.js';
+import { checkJobRef, checkWorkKey } from './scope.js';
 import { writeShuffleIndex } from './shuffleIndex.js';
 
 const EXTENSIONS: Record<OutputFormat['kind'], string> = { jsonl: '.jsonl', csv: '.csv', text: '.txt' };
@@ -40,16 +43,19 @@ export async function collectTask(
   event: CollectEvent,
   deps: TaskDeps,
 ): Promise<PrepareReduceResult | CommitResult | { aborted: true }> {
-  const work = deps.bucket(event.bucket);
+  // The event is checked before anything is read or deleted: an abort removes everything under
+  // its prefix, which must be the job's own.
+  checkJobRef(deps.scope, event);
   if (event.action === 'abort') {
+    const work = deps.bucket(event.bucket);
     await removeUnpublished(work, event, deps);
     await removeJobWork(work, event);
     return { aborted: true };
   }
-  const plan = await readPlan(work, event);
+  const { store: work, plan, scope } = await openJobWork(event, deps);
   if (event.action === 'prepareReduce') {
-    const earlier = plan.redrive ? await requireKept(work, plan.redrive) : undefined;
-    const maps = await mapResults(work, earlier, event.map);
+    const earlier = plan.redrive ? await requireKept(work, plan.redrive, scope) : undefined;
+    const maps = await mapResults(work, event, scope, earlier, event.map);
     const shuffles = maps.succeeded
       .flatMap((m) => (m.shuffle ? [m.shuffle] : []))
       .sort((a, b) => (a.key < b.key ? -1 : 1));
@@ -66,7 +72,7 @@ export async function collectTask(
   // finds the job's results gone but its plan kept for this.
   const committed = await readSuccess(out.store, `${out.key}_SUCCESS`);
   if (committed?.jobId === event.jobId) {
-    const earlier = plan.redrive ? await readKept(work, plan.redrive) : undefined;
+    const earlier = plan.redrive ? await readKept(work, plan.redrive, scope) : undefined;
     await finishWork(work, event, committed.failedSplits.length > 0, lineage(plan, earlier));
     return summary(committed);
   }
@@ -76,9 +82,19 @@ export async function collectTask(
       cause,
     });
   if (await stopped()) throw stoppedError();
-  const earlier = plan.redrive ? await requireKept(work, plan.redrive) : undefined;
-  const maps = await mapResults(work, earlier, event.map);
-  const reduces = event.reduce ? await readMapRunResults<ReduceTaskResult>(work, event.reduce) : undefined;
+  const earlier = plan.redrive ? await requireKept(work, plan.redrive, scope) : undefined;
+  const maps = await mapResults(work, event, scope, earlier, event.map);
+  const reduces = event.reduce
+    ? ((await readMapRunResults(work, event.reduce, {
+        scope,
+        prefix: event.prefix,
+        schema: reduceTaskResultSchema,
+      })) as MapRunResults<ReduceTaskResult>)
+    : undefined;
+  // A staged part is moved to the output, so it must be one of this job's own objects.
+  for (const part of reduces?.succeeded.flatMap((r) => r.parts) ?? []) {
+    checkWorkKey(scope, part.key, [event.prefix]);
+  }
   const staged: StagedPart[] = reduces
     ? reduces.succeeded.flatMap((r) => r.parts)
     : maps.succeeded.flatMap((m) => (m.part ? [m.part] : []));
@@ -182,7 +198,7 @@ async function clearOutput(
  */
 async function removeUnpublished(work: Store, ref: JobRef, deps: TaskDeps): Promise<void> {
   if (!(await work.head(workKeys.plan(ref)))) return;
-  const plan = await readPlan(work, ref);
+  const plan = (await openJobWork(ref, deps)).plan;
   const out = openOutput(plan, deps);
   if (await out.store.head(`${out.key}_SUCCESS`)) return;
   const part = new RegExp(`^part-\\d{5,}\\${EXTENSIONS[plan.outputFormat.kind]}$`);
@@ -217,7 +233,7 @@ export function removeJobWork(work: Store, ref: JobRef): Promise<number> {
   return deleteUnder(work, ref.prefix);
 }
 
-/** The job's output location, as a store and the prefix (ending in `/`) of its objects. */
+/** The job's output location (checked by openJobWork), as a store and the prefix of its objects. */
 function openOutput(plan: JobPlan, deps: TaskDeps) {
-  return deps.open(plan.output.endsWith('/') ? plan.output : `${plan.output}/`);
+  return deps.open(outputPrefix(plan));
 }

@@ -1,11 +1,16 @@
 import type { Job } from '../job/defineJob.js';
 import type { Store } from '../store/Store.js';
+import type { TaskScope } from './scope.js';
 
 /**
  * What tasks need from their surroundings. The embedded runtime gives FileStores and imports
- * job modules by path; the AWS runtime gives S3Stores and a bundled jobs registry.
+ * job modules by path; the deployed functions give S3Stores of the stack's bucket and a bundled
+ * jobs registry. `scope` says what the tasks may touch; every reference they read is checked
+ * against it.
  */
 export interface TaskDeps {
+  /** What this runtime's tasks may touch. */
+  readonly scope: TaskScope;
   /** The Store behind a bucket name used in a `JobRef`. */
   bucket(name: string): Store;
   /** The Store and key of an input or output URI (`file://…`, `s3://…`). */

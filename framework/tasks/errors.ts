@@ -24,3 +24,11 @@ export class BadRecordLimitError extends StepmrError {
 export class JobStoppedError extends StepmrError {
   override readonly name = 'JobStoppedError';
 }
+
+/**
+ * A task was asked to touch what its runtime does not allow: another bucket, a prefix that is
+ * not the job's own, a local file, a job module that is not registered. Never retried.
+ */
+export class ForbiddenTaskInputError extends StepmrError {
+  override readonly name = 'ForbiddenTaskInputError';
+}

@@ -1,3 +1,4 @@
+import { keptSchema, mapTaskResultSchema, parsePersisted } from '../contract/persisted.js';
 import type { Split } from '../job/types.js';
 import type { Store } from '../store/Store.js';
 import { deleteUnder, readJsonIfAny } from '../store/transfer.js';
@@ -5,6 +6,7 @@ import { TaskInputError } from './errors.js';
 import { type MapRunResults, readMapRunResults } from './mapRunResults.js';
 import type { JobPlan, JobRef, MapTaskResult, ResultWriterDetails } from './payloads.js';
 import { workKeys } from './payloads.js';
+import { checkWorkKey, checkWorkPrefix, type TaskScope } from './scope.js';
 
 /**
  * `kept.json`: what a job that committed with tolerated map failures keeps under its work
@@ -22,20 +24,43 @@ export interface KeptResults {
   readonly prefixes: readonly string[];
 }
 
-/** Reads the `kept.json` of a job; undefined when it is gone. */
+/**
+ * Reads the `kept.json` of a job; undefined when it is gone. It is checked like everything read
+ * back: its schema, its job, and that every prefix and key it names is a job's working prefix
+ * (the objects under them are deleted once the redrive commits).
+ */
 export async function readKept(
   work: Store,
-  ref: { readonly prefix: string },
+  ref: { readonly jobId: string; readonly prefix: string },
+  scope: TaskScope,
 ): Promise<KeptResults | undefined> {
-  return readJsonIfAny<KeptResults>(work, workKeys.kept(ref));
+  const raw = await readJsonIfAny<unknown>(work, workKeys.kept(ref));
+  if (raw === undefined) return undefined;
+  const where = `${work.url}${workKeys.kept(ref)}`;
+  const parsed = parsePersisted(keptSchema, raw);
+  if (!parsed.ok) throw new TaskInputError(`${where} is not a stepmr kept.json: ${parsed.error}`);
+  const kept = parsed.value as KeptResults;
+  if (kept.jobId !== ref.jobId || kept.prefixes[0] !== ref.prefix) {
+    throw new TaskInputError(`${where} belongs to job ${kept.jobId}, not ${ref.jobId}`);
+  }
+  for (const prefix of kept.prefixes) checkWorkPrefix(scope, prefix);
+  for (const result of kept.succeeded) checkResultKeys(scope, result, kept.prefixes);
+  return kept;
+}
+
+/** Checks that the objects a map task's result names lie under the working prefixes `prefixes`. */
+function checkResultKeys(scope: TaskScope, result: MapTaskResult, prefixes: readonly string[]): void {
+  if (result.shuffle) checkWorkKey(scope, result.shuffle.key, prefixes);
+  if (result.part) checkWorkKey(scope, result.part.key, prefixes);
 }
 
 /** Reads the `kept.json` of a job; a clear error when it is gone. */
 export async function requireKept(
   work: Store,
   ref: { readonly jobId: string; readonly prefix: string },
+  scope: TaskScope,
 ): Promise<KeptResults> {
-  const kept = await readKept(work, ref);
+  const kept = await readKept(work, ref, scope);
   if (kept) return kept;
   throw new TaskInputError(
     `job ${ref.jobId} kept no map results at ${work.url}${workKeys.kept(ref)}: they are removed once its failed splits are redriven, by --overwrite of its output, or when work/ expires`,
@@ -48,15 +73,22 @@ export async function requireKept(
  *
  * @example
  * ```ts
- * const maps = await mapResults(work, earlier, event.map);
+ * const maps = await mapResults(work, ref, scope, earlier, event.map);
  * ```
  */
 export async function mapResults(
   work: Store,
+  ref: JobRef,
+  scope: TaskScope,
   earlier: KeptResults | undefined,
   details: ResultWriterDetails,
 ): Promise<MapRunResults<MapTaskResult>> {
-  const own = await readMapRunResults<MapTaskResult>(work, details);
+  const own = (await readMapRunResults(work, details, {
+    scope,
+    prefix: ref.prefix,
+    schema: mapTaskResultSchema,
+  })) as MapRunResults<MapTaskResult>;
+  for (const result of own.succeeded) checkResultKeys(scope, result, [ref.prefix]);
   if (!earlier) return own;
   const succeeded = [...earlier.succeeded, ...own.succeeded].sort(
     (a, b) => (a.splits[0] ?? 0) - (b.splits[0] ?? 0),

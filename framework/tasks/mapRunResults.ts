@@ -1,6 +1,9 @@
+import type { z } from 'zod';
+import { parsePersisted } from '../contract/persisted.js';
 import type { Store } from '../store/Store.js';
 import { TaskInputError } from './errors.js';
 import type { ResultWriterDetails } from './payloads.js';
+import { checkWorkKey, type TaskScope } from './scope.js';
 
 /** One child execution that failed, as Distributed Map's ResultWriter records it. */
 export interface FailedItem {
@@ -44,33 +47,58 @@ async function readJson<T>(store: Store, key: string): Promise<T> {
   }
 }
 
+/** Where a Map Run's results must lie, and what each child's output must be. */
+export interface MapRunResultsCheck<S extends z.ZodType> {
+  readonly scope: TaskScope;
+  /** The job's working prefix: the ResultWriter writes only under it. */
+  readonly prefix: string;
+  /** Each succeeded child's output. */
+  readonly schema: S;
+}
+
 /**
  * Reads what a Distributed Map's ResultWriter wrote (`manifest.json`, `SUCCEEDED_n.json`,
  * `FAILED_n.json`) and returns the parsed outputs of the succeeded children and the failures.
+ * Nothing in them is trusted: the manifest and the files it names must lie under the job's
+ * working prefix in the scope's bucket, and every output must match `check.schema`.
  *
  * @example
  * ```ts
- * const { succeeded, failed } = await readMapRunResults<MapTaskResult>(store, state.map);
+ * const { succeeded, failed } = await readMapRunResults(store, state.map, { scope, prefix, schema });
  * ```
  */
-export async function readMapRunResults<T>(
+export async function readMapRunResults<S extends z.ZodType>(
   store: Store,
   details: ResultWriterDetails,
-): Promise<MapRunResults<T>> {
+  check: MapRunResultsCheck<S>,
+): Promise<MapRunResults<z.infer<S>>> {
+  if (details.Bucket !== check.scope.bucket) {
+    throw new TaskInputError(
+      `map run results in bucket ${JSON.stringify(details.Bucket)} refused: jobs work only in ${check.scope.bucket}`,
+    );
+  }
+  checkWorkKey(check.scope, details.Key, [check.prefix]);
   const manifest = await readJson<ResultManifest>(store, details.Key);
-  const succeeded: T[] = [];
+  const succeeded: z.infer<S>[] = [];
   const failed: FailedItem[] = [];
   let startedAt = Number.POSITIVE_INFINITY;
   let stoppedAt = 0;
   const files = manifest.ResultFiles ?? {};
   for (const [status, list] of Object.entries(files)) {
     for (const file of list) {
+      checkWorkKey(check.scope, file.Key, [check.prefix]);
       const entries = await readJson<ResultEntry[]>(store, file.Key);
-      for (const entry of entries) {
+      for (const [i, entry] of entries.entries()) {
         if (entry.StartDate) startedAt = Math.min(startedAt, Date.parse(entry.StartDate));
         if (entry.StopDate) stoppedAt = Math.max(stoppedAt, Date.parse(entry.StopDate));
         if (status === 'SUCCEEDED') {
-          succeeded.push(JSON.parse(entry.Output ?? 'null') as T);
+          const parsed = parsePersisted(check.schema, JSON.parse(entry.Output ?? 'null'));
+          if (!parsed.ok) {
+            throw new TaskInputError(
+              `map run result ${i} in ${store.url}${file.Key} is not a task's result: ${parsed.error}`,
+            );
+          }
+          succeeded.push(parsed.value);
         } else {
           failed.push({
             input: entry.Input ? JSON.parse(entry.Input) : undefined,

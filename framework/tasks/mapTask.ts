@@ -7,9 +7,10 @@ import type { Key, Split } from '../job/types.js';
 import { InvalidKeyError, keyLabel, MapOutputBuffer } from '../shuffle/index.js';
 import type { TaskDeps } from './deps.js';
 import { BadRecordLimitError, UserCodeError } from './errors.js';
+import { loadPlannedJob, openJobWork } from './jobWork.js';
 import type { BadRecordSample, BadRecords, JobPlan, MapTaskEvent, MapTaskResult } from './payloads.js';
 import { workKeys } from './payloads.js';
-import { readPlan } from './plan.js';
+import { checkInput } from './scope.js';
 
 type Sink = (key: Key, value: unknown) => void;
 
@@ -31,9 +32,11 @@ const SMALL_OBJECT = 8 * 1024 * 1024;
 export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapTaskResult> {
   const started = deps.now();
   const ref = event.BatchInput;
-  const work = deps.bucket(ref.bucket);
-  const plan = await readPlan(work, ref);
-  const job = await deps.loadJob(plan.job.module);
+  const opened = await openJobWork(ref, deps);
+  const { store: work, plan } = opened;
+  // Every split is checked before any is read: its URI comes from splits.jsonl, read back.
+  for (const split of event.Items) checkInput(deps.scope, split.uri);
+  const job = await loadPlannedJob(opened, deps);
   const first = event.Items[0]?.id ?? 0;
   const splits = event.Items.map((s) => s.id);
   let recordsOut = 0;

@@ -1,17 +1,21 @@
+import { jobPlanSchema, parsePersisted } from '../contract/persisted.js';
 import type { Store } from '../store/Store.js';
 import { TaskInputError } from './errors.js';
 import { type JobPlan, type JobRef, workKeys } from './payloads.js';
 
 const cache = new Map<string, JobPlan>();
 
-/** Reads a job's `job.json` once per process (tasks of one job share a warm worker). */
+/**
+ * Reads a job's `job.json` once per process (tasks of one job share a warm worker), checked
+ * against its schema: a corrupt or foreign plan fails naming the object and the field.
+ */
 export async function readPlan(store: Store, ref: JobRef): Promise<JobPlan> {
   const key = `${store.url}${workKeys.plan(ref)}`;
   const cached = cache.get(key);
   if (cached) return cached;
-  let plan: JobPlan;
+  let raw: unknown;
   try {
-    plan = JSON.parse((await store.get(workKeys.plan(ref))).toString('utf8')) as JobPlan;
+    raw = JSON.parse((await store.get(workKeys.plan(ref))).toString('utf8'));
   } catch (cause) {
     throw new TaskInputError(
       `cannot read the plan of job ${ref.jobId} at ${key}: ${(cause as Error).message}`,
@@ -20,6 +24,11 @@ export async function readPlan(store: Store, ref: JobRef): Promise<JobPlan> {
       },
     );
   }
+  const parsed = parsePersisted(jobPlanSchema, raw);
+  if (!parsed.ok)
+    throw new TaskInputError(`the plan of job ${ref.jobId} at ${key} is not a stepmr plan: ${parsed.error}`);
+  // The schema mirrors JobPlan; zod infers optional fields as `T | undefined`.
+  const plan = parsed.value as JobPlan;
   if (plan.jobId !== ref.jobId) {
     throw new TaskInputError(`plan at ${key} belongs to job ${plan.jobId}, not ${ref.jobId}`);
   }

@@ -4,9 +4,10 @@ import type { Key } from '../job/types.js';
 import { keyLabel, mergeRuns, type RunSource } from '../shuffle/index.js';
 import type { TaskDeps } from './deps.js';
 import { TaskInputError, UserCodeError } from './errors.js';
+import { loadPlannedJob, openJobWork } from './jobWork.js';
 import type { ReduceTaskEvent, ReduceTaskResult, StagedPart } from './payloads.js';
 import { workKeys } from './payloads.js';
-import { readPlan } from './plan.js';
+import { checkAnyWorkKey } from './scope.js';
 import { readPartitionRuns } from './shuffleIndex.js';
 
 /**
@@ -21,9 +22,9 @@ import { readPartitionRuns } from './shuffleIndex.js';
 export async function reduceTask(event: ReduceTaskEvent, deps: TaskDeps): Promise<ReduceTaskResult> {
   const started = deps.now();
   const ref = event.BatchInput;
-  const work = deps.bucket(ref.bucket);
-  const plan = await readPlan(work, ref);
-  const job = await deps.loadJob(plan.job.module);
+  const opened = await openJobWork(ref, deps);
+  const { store: work, plan } = opened;
+  const job = await loadPlannedJob(opened, deps);
   const reduce = job.reduce;
   if (!reduce) throw new TaskInputError(`job ${plan.job.name} has no reduce function, but a reduce task ran`);
   const parts: StagedPart[] = [];
@@ -39,6 +40,7 @@ export async function reduceTask(event: ReduceTaskEvent, deps: TaskDeps): Promis
     const sources: RunSource[] = [];
     for (const { key, run } of await readPartitionRuns(work, ref, partition)) {
       if (run.length === 0) continue;
+      checkAnyWorkKey(deps.scope, key);
       bytesIn += run.length;
       runs.push(work.read(key, { start: run.offset, end: run.offset + run.length }));
       sources.push({ name: `${work.url}${key}`, offset: run.offset, check: run });

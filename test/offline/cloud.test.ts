@@ -1,6 +1,14 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DescribeExecutionCommand,
+  ListStateMachinesCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEmbedded, type SuccessManifest } from '../../framework/index.js';
 import {
@@ -382,5 +390,120 @@ describe('the structured logs example through stepmr submit', () => {
         .sort(),
     ).toEqual(['ABORTED', 'FAILED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
     expect(executions.find((e) => e.name === 'wordcount-nightly-20260102T030000')?.status).toBe('SUCCEEDED');
+  });
+});
+
+describe('attacks on the deployed functions, through the real SDK', () => {
+  const clientConfig = () => ({
+    region: 'us-east-1',
+    credentials: {
+      accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'S3RVER',
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'S3RVER',
+    },
+  });
+  const s3 = () =>
+    new S3Client({
+      ...clientConfig(),
+      endpoint: env.AWS_ENDPOINT_URL_S3,
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  const sfn = () => new SFNClient({ ...clientConfig(), endpoint: env.AWS_ENDPOINT_URL_SFN });
+
+  /** Every key under a prefix of the bucket, with its ETag. */
+  async function objects(prefix: string): Promise<Record<string, string>> {
+    const listed = await s3().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+    return Object.fromEntries((listed.Contents ?? []).map((o) => [o.Key ?? '', o.ETag ?? '']));
+  }
+
+  /** Starts an execution of the stack's state machine with `input` and waits for its end. */
+  async function execute(name: string, input: object): Promise<{ status: string; cause: string }> {
+    const machines = await sfn().send(new ListStateMachinesCommand({}));
+    const stateMachineArn = machines.stateMachines?.find(
+      (m) => m.name === 'stepmr-dev-jobs',
+    )?.stateMachineArn;
+    const { executionArn } = await sfn().send(
+      new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
+    );
+    for (;;) {
+      const run = await sfn().send(new DescribeExecutionCommand({ executionArn }));
+      if (run.status !== 'RUNNING') return { status: run.status ?? '', cause: run.cause ?? '' };
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  const run = {
+    reduce: true,
+    splitsPerTask: 1,
+    partitionsPerTask: 1,
+    toleratedFailurePercentage: 0,
+    toleratedFailureCount: 0,
+  };
+
+  it('an execution whose prefix is out/ or work/ deletes nothing (its Abort refuses)', async () => {
+    const before = { out: await objects('out/'), work: await objects('work/') };
+    expect(Object.keys(before.out).length).toBeGreaterThan(0);
+    for (const [name, prefix] of [
+      ['evil-out', 'out/'],
+      ['evil-work', 'work/'],
+    ] as const) {
+      const ended = await execute(name, { jobId: name, bucket, prefix, run });
+      expect(ended.status).toBe('FAILED');
+    }
+    expect(await objects('out/')).toEqual(before.out);
+    expect(await objects('work/')).toEqual(before.work);
+  });
+
+  it('a job.json written under work/ naming a module path or a local file runs and reads neither', async () => {
+    const marker = join(tmp.dir, 'evil-module-ran');
+    const module = join(tmp.dir, 'evil.mjs');
+    writeFileSync(
+      module,
+      `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\n`,
+    );
+    const secret = join(tmp.dir, 'credentials');
+    writeFileSync(secret, 'aws_secret_access_key = wJalrXUtnFEMI-offline-canary\n');
+    const cases = [
+      { jobId: 'evil-module', module, split: `s3://${bucket}/in/logs/access-1.log` },
+      { jobId: 'evil-file', module: 'job:wordcount', split: pathToFileURL(secret).href },
+    ];
+    for (const c of cases) {
+      const prefix = `work/${c.jobId}/`;
+      const plan = {
+        version: 1,
+        jobId: c.jobId,
+        createdAt: new Date().toISOString(),
+        job: { name: 'wordcount', module: c.module },
+        inputs: [c.split],
+        output: `s3://${bucket}/out/${c.jobId}/`,
+        input: { kind: 'lines' },
+        outputFormat: { kind: 'jsonl' },
+        reducers: 1,
+        splits: 1,
+        splitSize: 1 << 20,
+        inputBytes: 60,
+        memoryBudget: 1 << 20,
+        maxRecordBytes: 1 << 20,
+        badRecords: { policy: 'fail', max: 0 },
+        overwrite: false,
+      };
+      const split = { id: 0, uri: c.split, start: 0, end: 60, size: 60 };
+      await s3().send(
+        new PutObjectCommand({ Bucket: bucket, Key: `${prefix}job.json`, Body: JSON.stringify(plan) }),
+      );
+      await s3().send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: `${prefix}splits.jsonl`,
+          Body: `${JSON.stringify(split)}\n`,
+        }),
+      );
+      const ended = await execute(c.jobId, { jobId: c.jobId, bucket, prefix, run });
+      expect(ended.status, c.jobId).toBe('FAILED');
+      expect(ended.cause, c.jobId).toContain('refused');
+      expect(await objects(`out/${c.jobId}/`), c.jobId).toEqual({});
+    }
+    expect(existsSync(marker)).toBe(false);
   });
 });

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import aslValidator from 'asl-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scheduledEvent } from '../../framework/contract/events.js';
 import { BUCKET_LAYOUT } from '../../framework/deploy/layout.js';
 import { buildDefinition } from '../../framework/statemachine/buildDefinition.js';
-import { scheduledEvent } from '../../functions/events.js';
 import config from '../../stepmr.config.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -646,10 +646,12 @@ describe('serverless package: the functions', () => {
     expect(roles.has('StateMachineRole')).toBe(false);
   });
 
-  it('tells the plan function where the bucket and the state machine are', () => {
-    const env = template.Resources.PlanLambdaFunction.Properties.Environment.Variables;
-    expect(env.STEPMR_DATA_BUCKET).toEqual({ Ref: 'DataBucket' });
-    expect(env.STEPMR_STATE_MACHINE_ARN).toEqual({ Ref: 'JobsStateMachine' });
+  it('tells every function its stack’s bucket (the only one it may use), and the plan function the state machine', () => {
+    for (const fn of ['Map', 'Reduce', 'Collect', 'Plan']) {
+      const env = template.Resources[`${fn}LambdaFunction`].Properties.Environment.Variables;
+      expect(env.STEPMR_DATA_BUCKET, fn).toEqual({ Ref: 'DataBucket' });
+      expect(env.STEPMR_STATE_MACHINE_ARN, fn).toEqual(fn === 'Plan' ? { Ref: 'JobsStateMachine' } : undefined);
+    }
   });
 });
 

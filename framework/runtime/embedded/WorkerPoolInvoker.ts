@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { InvokeOptions, InvokeResult, Invoker } from '../../engine/Invoker.js';
-import { HANDLER_FILES, type WorkerRequest, type WorkerResponse } from './runHandler.js';
+import { HANDLER_NAMES, type HandlerName, type WorkerRequest, type WorkerResponse } from './runHandler.js';
 
 /** Options of the embedded Lambda pool. */
 export interface WorkerPoolOptions {
@@ -16,10 +16,10 @@ export interface WorkerPoolOptions {
 }
 
 /** Resolves a Lambda ARN or name to one of the deployed handlers (`…-map`, `…-reduce`, `…-collect`). */
-export function handlerOf(functionArn: string): keyof typeof HANDLER_FILES | undefined {
+export function handlerOf(functionArn: string): HandlerName | undefined {
   const name = functionArn.split(':').pop() ?? '';
   const short = name.split('-').pop() ?? '';
-  return Object.hasOwn(HANDLER_FILES, short) ? (short as keyof typeof HANDLER_FILES) : undefined;
+  return (HANDLER_NAMES as readonly string[]).includes(short) ? (short as HandlerName) : undefined;
 }
 
 class LambdaServiceError extends Error {
@@ -33,7 +33,7 @@ class LambdaServiceError extends Error {
 
 /**
  * The embedded runtime's Lambda: a piscina pool of worker threads, each loading the same
- * functions/ handlers that are deployed. A function past its timeout has its worker
+ * handlers that are deployed. A function past its timeout has its worker
  * terminated and fails with `Sandbox.Timedout`; a worker that runs out of its memory fails the
  * invocation with `Runtime.OutOfMemory`, one that dies otherwise with `Runtime.ExitError`; the
  * pool replaces lost workers.

@@ -17,7 +17,7 @@ import { JobCancelledError, JobFailedError, OutputExistsError } from '../errors.
 import { JobObserver } from '../JobObserver.js';
 import { loadJobModule, resolveJobModule } from '../loadJob.js';
 import { defaultSplitsPerTask } from '../splitsPerTask.js';
-import { LOCAL_BUCKETS_ENV } from '../taskDeps.js';
+import { LOCAL_BUCKETS_ENV } from './embeddedDeps.js';
 import { WorkerPoolInvoker } from './WorkerPoolInvoker.js';
 
 /** The bucket name of a job's working objects in the embedded runtime. */
@@ -98,7 +98,7 @@ async function prepareOutput(output: string, overwrite: boolean): Promise<boolea
 
 /**
  * Runs a job on this machine: plans it, builds its state machine, and executes that definition
- * in the embedded engine with the functions/ handlers on a worker pool. Resolves with the
+ * in the embedded engine with the deployed handlers on a worker pool. Resolves with the
  * committed manifest; rejects with `JobFailedError` (nothing published) on failure.
  *
  * @example

@@ -2,16 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Context } from 'aws-lambda';
 
-/** The handlers a worker can run, by the function's short name: the very files that are deployed. */
-export const HANDLER_FILES = {
-  map: '../../../functions/map.ts',
-  reduce: '../../../functions/reduce.ts',
-  collect: '../../../functions/collect.ts',
-} as const;
+/** The handlers a worker can run, by the function's short name: those the deployed functions run. */
+export const HANDLER_NAMES = ['map', 'reduce', 'collect'] as const;
+
+/** The short name of a handler a worker can run. */
+export type HandlerName = (typeof HANDLER_NAMES)[number];
 
 /** One invocation sent to a worker. */
 export interface WorkerRequest {
-  readonly handler: keyof typeof HANDLER_FILES;
+  readonly handler: HandlerName;
   readonly functionName: string;
   readonly payload: unknown;
   readonly timeoutMs: number;
@@ -29,16 +28,10 @@ export type WorkerResponse =
     };
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
-const handlers = new Map<string, Promise<Handler>>();
 
-function load(name: keyof typeof HANDLER_FILES): Promise<Handler> {
-  let handler = handlers.get(name);
-  if (!handler) {
-    const url = new URL(HANDLER_FILES[name], import.meta.url);
-    handler = import(url.href).then((m: { handler: Handler }) => m.handler);
-    handlers.set(name, handler);
-  }
-  return handler;
+async function load(name: HandlerName): Promise<Handler> {
+  const { handlers } = await import('./embeddedHandlers.js');
+  return handlers[name] as Handler;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { scheduledEvent } from '../../../framework/contract/events.js';
 import type { ScheduleConfig, StepmrConfig } from '../../../framework/deploy/config.js';
 import {
   FUNCTIONS,
@@ -12,7 +13,6 @@ import {
 } from '../../../framework/deploy/stack.js';
 import { defineJob, lines } from '../../../framework/index.js';
 import { buildDefinition } from '../../../framework/statemachine/buildDefinition.js';
-import { scheduledEvent } from '../../../functions/events.js';
 
 /** serverless's own naming of CloudFormation resources (osls). */
 const naming = createRequire(import.meta.url)('osls/lib/plugins/aws/lib/naming.js') as {

@@ -1,16 +1,11 @@
 import type { Context } from 'aws-lambda';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { collectEvent, mapEvent, reduceEvent, scheduledEvent } from '../../../framework/contract/events.js';
+import { parseEvent } from '../../../framework/handlers/parseEvent.js';
 import { makeSplits } from '../../../framework/plan/makeSplits.js';
 import { buildDefinition } from '../../../framework/statemachine/buildDefinition.js';
 import { executionInput } from '../../../framework/statemachine/executionInput.js';
 import { TaskInputError } from '../../../framework/tasks/errors.js';
-import {
-  collectEvent,
-  mapEvent,
-  parseEvent,
-  reduceEvent,
-  scheduledEvent,
-} from '../../../functions/events.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the test reads generated ASL and builds payloads
 type J = any;
@@ -185,7 +180,7 @@ describe('parseEvent', () => {
 
   it('reaches Lambda with its name as the errorType, not renamed to a retryable one', async () => {
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-    const { taskHandler } = await import('../../../functions/middleware.js');
+    const { taskHandler } = await import('../../../framework/handlers/middleware.js');
     let ran = false;
     const handler = taskHandler('map', mapEvent, async () => {
       ran = true;

@@ -1,13 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { planJob } from '../../../framework/plan/planJob.js';
 import { loadJobModule } from '../../../framework/runtime/loadJob.js';
-import { LOCAL_BUCKETS_ENV } from '../../../framework/runtime/taskDeps.js';
 import { FileStore } from '../../../framework/store/FileStore.js';
-import { toUri } from '../../../framework/store/uri.js';
 
 /**
  * What the deployed functions log, at the most verbose level, when a task fails on a bad
@@ -21,7 +19,6 @@ const SECRET_RECORD = 'password=hunter2-correct-horse';
 const saved = { ...process.env };
 
 beforeAll(() => {
-  process.env[LOCAL_BUCKETS_ENV] = JSON.stringify({ work: join(dir, 'work') });
   process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
   // The logger then writes through the global console, which the test can watch.
   process.env.POWERTOOLS_DEV = 'true';
@@ -47,17 +44,20 @@ const context = {
 
 describe('the functions’ logs', () => {
   it('name a failed task’s error and position, never the record or the credentials', async () => {
-    const module = resolve(import.meta.dirname, '../../fixtures/jobs/sales.ts');
-    const input = join(dir, 'sales.jsonl');
-    writeFileSync(input, `{"region":"eu","amount":3}\n{"region":"us","note":"${SECRET_RECORD}",\n`);
+    // The stack's bucket, as a local folder behind the deployed functions' own checks.
+    const bucket = new FileStore(join(dir, 'bucket'));
+    const job = await loadJobModule(resolve(import.meta.dirname, '../../fixtures/jobs/sales.ts'));
+    const body = `{"region":"eu","amount":3}\n{"region":"us","note":"${SECRET_RECORD}",\n`;
+    await bucket.put('in/sales.jsonl', body);
     const { ref, splits } = await planJob({
-      job: await loadJobModule(module),
+      job,
       name: 'sales',
-      module,
-      inputs: [input],
-      output: toUri(join(dir, 'out')),
+      module: 'job:sales',
+      inputs: ['s3://data/in/sales.jsonl'],
+      files: [{ uri: 's3://data/in/sales.jsonl', size: Buffer.byteLength(body) }],
+      output: 's3://data/out/sales/',
       outputFormat: { kind: 'jsonl' },
-      work: { store: new FileStore(join(dir, 'work')), bucket: 'work' },
+      work: { store: bucket, bucket: 'data', prefix: 'work/' },
       reducers: 1,
       splitSize: 1 << 20,
       memoryBudget: 1 << 20,
@@ -70,9 +70,11 @@ describe('the functions’ logs', () => {
       }),
     );
     try {
-      const { handler } = await import('../../../functions/map.js');
+      // Imported here: the functions' logger reads its settings from the environment set above.
+      const { createHandlers } = await import('../../../framework/handlers/createHandlers.js');
+      const { map } = createHandlers({ jobs: { sales: job } }, { bucket: 'data', bucketStore: () => bucket });
       const event = { BatchInput: ref, Items: splits };
-      await expect(handler(event, context)).rejects.toMatchObject({ name: 'BadRecordError' });
+      await expect(map(event, context)).rejects.toMatchObject({ name: 'BadRecordError' });
     } finally {
       for (const spy of spies) spy.mockRestore();
     }

@@ -19,6 +19,7 @@ import type {
   ResultWriterDetails,
 } from '../../../framework/tasks/payloads.js';
 import { reduceTask } from '../../../framework/tasks/reduceTask.js';
+import { embeddedScope } from '../../../framework/tasks/scope.js';
 
 export const BUCKET = 'work-bucket';
 
@@ -63,6 +64,7 @@ export async function taskEnv(
   const open = options.open;
   let clock = Date.UTC(2026, 0, 2, 3, 4, 5);
   const deps: TaskDeps = {
+    scope: embeddedScope(BUCKET),
     bucket: (name) => {
       if (name !== BUCKET) throw new Error(`unknown bucket ${name}`);
       return work;
@@ -206,6 +208,7 @@ export async function writeMapRunResults(
   prefix: string,
   succeeded: readonly { input: unknown; output: unknown }[],
   failed: readonly { input: unknown; error: string; cause: string }[] = [],
+  bucket = BUCKET,
 ): Promise<ResultWriterDetails> {
   const run = `${prefix}0a1b2c3d-1111-2222-3333-444455556666/`;
   const arn = 'arn:aws:states:us-east-1:123456789012:execution:job/Map:run';
@@ -246,12 +249,12 @@ export async function writeMapRunResults(
   await store.put(
     manifestKey,
     JSON.stringify({
-      DestinationBucket: BUCKET,
+      DestinationBucket: bucket,
       MapRunArn: 'arn:aws:states:us-east-1:123456789012:mapRun:job/Map:run',
       ResultFiles: resultFiles,
     }),
   );
-  return { Bucket: BUCKET, Key: manifestKey };
+  return { Bucket: bucket, Key: manifestKey };
 }
 
 /** Keys under a prefix of a store. */

@@ -3,13 +3,18 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { parseEvent } from './events.js';
+import { TRANSIENT_ERROR_TYPE } from '../contract/names.js';
+import { parseEvent } from './parseEvent.js';
 
-/** The structured JSON logger of every stepmr function (level from POWERTOOLS_LOG_LEVEL). */
+/**
+ * The structured JSON logger of every stepmr function (level from POWERTOOLS_LOG_LEVEL).
+ *
+ * @example
+ * ```ts
+ * logger.info('scheduled run started', { jobId });
+ * ```
+ */
 export const logger = new Logger({ serviceName: 'stepmr' });
-
-/** The error type Step Functions retries: a task error marked retryable is reported as this. */
-export const TRANSIENT_ERROR_TYPE = 'Stepmr.TransientError';
 
 class TransientError extends Error {
   override readonly name = TRANSIENT_ERROR_TYPE;

@@ -1,0 +1,64 @@
+import { scheduledEvent } from '../contract/events.js';
+import type { ScheduledEvent } from '../runtime/aws/scheduledRun.js';
+import type { TaskDeps } from '../tasks/deps.js';
+import {
+  type ConfigSource,
+  configOf,
+  type DeployedOptions,
+  deployedDeps,
+  stackBucket,
+} from './deployedDeps.js';
+import { logger, taskHandler } from './middleware.js';
+import { taskHandlers } from './taskHandlers.js';
+
+/** The stack's state machine, from the plan function's environment. */
+function stateMachineArn(): string {
+  const arn = process.env.STEPMR_STATE_MACHINE_ARN;
+  if (!arn) throw new Error('STEPMR_STATE_MACHINE_ARN is not set: serverless.yml sets it');
+  return arn;
+}
+
+/**
+ * The Lambda handlers of a stepmr stack, for a project's `functions/`: `map`, `reduce` and
+ * `collect` (the state machine's tasks) and `plan` (the driver of scheduled runs). They run only
+ * the jobs registered in `config`, in the stack's data bucket (`STEPMR_DATA_BUCKET`), and
+ * check every event, plan and object they read back against it.
+ *
+ * @example
+ * ```ts
+ * // functions/handlers.ts
+ * import { createHandlers } from 'stepmr';
+ * import config from '../stepmr.config.js';
+ *
+ * export const { map, reduce, collect, plan } = createHandlers(config);
+ * ```
+ */
+export function createHandlers(config: ConfigSource, options: DeployedOptions = {}) {
+  const load = configOf(config);
+  let deps: Promise<TaskDeps> | undefined;
+  const tasks = taskHandlers(() => {
+    deps ??= deployedDeps(load, options);
+    // A failed build (a missing variable) is not kept: the next invocation tries again.
+    deps.catch(() => {
+      deps = undefined;
+    });
+    return deps;
+  });
+  const plan = taskHandler('plan', scheduledEvent, async (event: ScheduledEvent) => {
+    const [{ sfnClient }, { useS3 }, { runSchedule }] = await Promise.all([
+      import('../runtime/aws/clients.js'),
+      import('../runtime/aws/s3.js'),
+      import('../runtime/aws/scheduledRun.js'),
+    ]);
+    useS3();
+    const stack = { bucket: stackBucket(options), stateMachineArn: stateMachineArn() };
+    const started = await runSchedule(await load(), event, stack, sfnClient());
+    if (!started) {
+      logger.info('duplicate schedule event: the run already exists', { schedule: event.schedule });
+      return { started: false };
+    }
+    logger.info('scheduled run started', { ...started });
+    return { started: true, ...started };
+  });
+  return { ...tasks, plan };
+}

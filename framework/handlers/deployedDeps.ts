@@ -1,0 +1,112 @@
+import { tmpdir } from 'node:os';
+import { REGISTRY_REF } from '../contract/names.js';
+import type { StepmrConfig } from '../deploy/config.js';
+import { StepmrError } from '../errors.js';
+import type { Job } from '../job/defineJob.js';
+import { JobModuleError } from '../runtime/errors.js';
+import type { Store } from '../store/Store.js';
+import { parseUri } from '../store/uri.js';
+import type { TaskDeps } from '../tasks/deps.js';
+import { ForbiddenTaskInputError } from '../tasks/errors.js';
+import { deployedScope } from '../tasks/scope.js';
+
+/** A project's `stepmr.config.ts`, as its default export or a loader of it. */
+export type ConfigSource = StepmrConfig | (() => Promise<StepmrConfig>);
+
+/** What the deployed functions take from their environment and, in tests, injected parts. */
+export interface DeployedOptions {
+  /** The stack's data bucket. @default process.env.STEPMR_DATA_BUCKET */
+  readonly bucket?: string;
+  /** Makes the Store of the stack's bucket. @default an S3Store with the standard AWS configuration */
+  readonly bucketStore?: (bucket: string) => Store;
+  /** A local directory for spills and staging. @default process.env.STEPMR_TMP_DIR, else the OS's */
+  readonly tmpDir?: string;
+}
+
+/** Thrown when a deployed function lacks what serverless.yml sets in its environment. */
+export class DeploymentError extends StepmrError {
+  override readonly name = 'DeploymentError';
+}
+
+/** The stack's data bucket, from the options or the function's environment. */
+export function stackBucket(options: DeployedOptions): string {
+  const bucket = options.bucket ?? process.env.STEPMR_DATA_BUCKET;
+  if (!bucket) {
+    throw new DeploymentError(
+      'STEPMR_DATA_BUCKET is not set: serverless.yml sets it to the stack’s data bucket',
+    );
+  }
+  return bucket;
+}
+
+/** The config of a source, loaded once. */
+export function configOf(source: ConfigSource): () => Promise<StepmrConfig> {
+  let loaded: Promise<StepmrConfig> | undefined;
+  return () => {
+    loaded ??= typeof source === 'function' ? source() : Promise.resolve(source);
+    return loaded;
+  };
+}
+
+async function registered(reference: string, config: () => Promise<StepmrConfig>): Promise<Job> {
+  if (!reference.startsWith(REGISTRY_REF)) {
+    throw new ForbiddenTaskInputError(
+      `job ${JSON.stringify(reference)} refused: the deployed functions run only jobs registered in stepmr.config.ts (job:<name>)`,
+    );
+  }
+  const name = reference.slice(REGISTRY_REF.length);
+  const { jobs } = await config();
+  const job = Object.hasOwn(jobs, name) ? jobs[name] : undefined;
+  if (!job) {
+    throw new JobModuleError(
+      `job ${JSON.stringify(name)} is not in this deployment's stepmr.config.ts (it has ${Object.keys(jobs).join(', ') || 'no jobs'}); register it there and deploy again`,
+    );
+  }
+  return job;
+}
+
+/**
+ * The task dependencies of a deployed function: the stack's one data bucket (an S3Store), only
+ * `s3://` URIs of that bucket, only jobs of the bundled registry, and the deployed scope
+ * (working objects under `work/<job id>/`, results under `out/`). Nothing else is reachable:
+ * no local file, no module path, no other bucket.
+ *
+ * @example
+ * ```ts
+ * const deps = await deployedDeps(config);
+ * ```
+ */
+export async function deployedDeps(config: ConfigSource, options: DeployedOptions = {}): Promise<TaskDeps> {
+  const bucket = stackBucket(options);
+  let makeStore = options.bucketStore;
+  if (!makeStore) {
+    const s3 = await import('../runtime/aws/s3.js');
+    makeStore = s3.bucketStore;
+  }
+  const store = makeStore(bucket);
+  const load = configOf(config);
+  const only = (name: string, what: string): Store => {
+    if (name !== bucket) {
+      throw new ForbiddenTaskInputError(
+        `${what} refused: this stack's functions use only the bucket ${bucket}`,
+      );
+    }
+    return store;
+  };
+  return {
+    scope: deployedScope(bucket),
+    bucket: (name) => only(name, `bucket ${JSON.stringify(name)}`),
+    open(uri) {
+      const parsed = uri.startsWith('s3://') ? parseUri(uri) : undefined;
+      if (parsed?.scheme !== 's3') {
+        throw new ForbiddenTaskInputError(
+          `${uri} refused: this stack's functions read and write only s3://${bucket}/`,
+        );
+      }
+      return { store: only(parsed.bucket, uri), key: parsed.key };
+    },
+    loadJob: (reference) => registered(reference, load),
+    tmpDir: options.tmpDir ?? process.env.STEPMR_TMP_DIR ?? tmpdir(),
+    now: Date.now,
+  };
+}
