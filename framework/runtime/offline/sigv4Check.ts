@@ -117,6 +117,12 @@ export async function checkSignature(
   const query = queryOf(search);
   const header = request.headers.authorization;
   const presigned = query['X-Amz-Algorithm'] !== undefined || query['X-Amz-Credential'] !== undefined;
+  if (header?.startsWith('AWS ') || (!presigned && query.AWSAccessKeyId !== undefined)) {
+    return refuse(
+      'malformed',
+      'Signature Version 2 is not taken, only Version 4 (for presigned URLs of the AWS CLI v1: set s3.signature_version = s3v4 in its config)',
+    );
+  }
   if (header === undefined && !presigned) return refuse('missing', 'the request is not signed');
   if (header !== undefined && presigned) {
     return refuse('malformed', 'the request is signed twice: in its Authorization header and its query');
