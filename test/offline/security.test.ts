@@ -63,15 +63,15 @@ const base = { region, maxAttempts: 1 };
 const s3 = (extra: object = {}) =>
   new S3Client({
     ...base,
-    endpoint: env.AWS_ENDPOINT_URL_S3,
+    endpoint: env.AWS_ENDPOINT_URL_S3 ?? '',
     forcePathStyle: true,
     credentials: keys(),
     ...extra,
   });
 const sfn = (extra: object = {}) =>
-  new SFNClient({ ...base, endpoint: env.AWS_ENDPOINT_URL_SFN, credentials: keys(), ...extra });
+  new SFNClient({ ...base, endpoint: env.AWS_ENDPOINT_URL_SFN ?? '', credentials: keys(), ...extra });
 const lambda = (extra: object = {}) =>
-  new LambdaClient({ ...base, endpoint: env.AWS_ENDPOINT_URL_LAMBDA, credentials: keys(), ...extra });
+  new LambdaClient({ ...base, endpoint: env.AWS_ENDPOINT_URL_LAMBDA ?? '', credentials: keys(), ...extra });
 
 /** The error a promise rejects with: its name and HTTP status. */
 async function refusal(promise: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
