@@ -90,7 +90,7 @@ export function addOfflineCommand(program: Command): void {
           `  Lambda (serverless-offline)      ${cloud.endpoints.lambda}`,
           `  Step Functions, CloudFormation   ${cloud.endpoints.stepFunctions}`,
           `  state machine                    ${cloud.stateMachineArn}`,
-          `Every API takes only requests from 127.0.0.1 signed with this run's key ${cloud.credentials.accessKeyId} (new each run).`,
+          `Every API takes only requests addressed to 127.0.0.1 or localhost and signed with this run's key ${cloud.credentials.accessKeyId} (new each run).`,
           'In another shell, point the AWS SDK at it with the key (these lines are on stdout; keep them private), then use stepmr as on AWS:',
           '  for example: stepmr submit wordcount -i s3://BUCKET/in/corpus/ -o s3://BUCKET/out/wc --wait'.replaceAll(
             'BUCKET',
