@@ -57,7 +57,7 @@ export function addOfflineCommand(program: Command): void {
       'Step Functions and CloudFormation API port, 0 for any (default: 4584)',
       port('--port'),
     )
-    .option('--s3-port <port>', 's3rver port, 0 for any (default: 4569)', port('--s3-port'))
+    .option('--s3-port <port>', 'S3 API (s3rver) port, 0 for any (default: 4569)', port('--s3-port'))
     .option(
       '--lambda-port <port>',
       'serverless-offline’s Lambda API port, 0 for any (default: 3002)',
@@ -90,7 +90,8 @@ export function addOfflineCommand(program: Command): void {
           `  Lambda (serverless-offline)      ${cloud.endpoints.lambda}`,
           `  Step Functions, CloudFormation   ${cloud.endpoints.stepFunctions}`,
           `  state machine                    ${cloud.stateMachineArn}`,
-          'In another shell, point the AWS SDK at it (these lines are on stdout), then use stepmr as on AWS:',
+          `Every API takes only requests addressed to 127.0.0.1 or localhost and signed with this run's key ${cloud.credentials.accessKeyId} (new each run).`,
+          'In another shell, point the AWS SDK at it with the key (these lines are on stdout; keep them private), then use stepmr as on AWS:',
           '  for example: stepmr submit wordcount -i s3://BUCKET/in/corpus/ -o s3://BUCKET/out/wc --wait'.replaceAll(
             'BUCKET',
             cloud.bucket,

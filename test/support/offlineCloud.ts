@@ -20,6 +20,8 @@ export interface OfflineCloudChild {
   ok(...args: string[]): Promise<CommandRun>;
   /** Copies a committed output to `dir` with `stepmr cp`, and reads it, checked against its `_SUCCESS`. */
   download(uri: string, dir: string): Promise<Output>;
+  /** The process id of `stepmr offline`. */
+  readonly pid: number | undefined;
   /** What it has written on stderr so far. */
   stderr(): string;
   /** Ctrl-C: resolves with its exit code and whole stderr once it has stopped. */
@@ -67,7 +69,8 @@ function run(args: readonly string[], env: Readonly<Record<string, string>>): Pr
 
 /**
  * Starts `stepmr offline` on free ports with its data under `dataDir` (plus any further
- * options), and waits until it prints its `export` lines.
+ * options, and variables added to its environment), and waits until it prints its `export`
+ * lines, which hold the endpoints and the run's key.
  *
  * @example
  * ```ts
@@ -79,6 +82,7 @@ function run(args: readonly string[], env: Readonly<Record<string, string>>): Pr
 export async function startOfflineCloudChild(
   dataDir: string,
   options: readonly string[] = [],
+  env: Readonly<Record<string, string>> = {},
 ): Promise<OfflineCloudChild> {
   const child = spawn(
     process.execPath,
@@ -95,7 +99,7 @@ export async function startOfflineCloudChild(
       dataDir,
       ...options,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let err = '';
   child.stderr.on('data', (c: Buffer) => {
@@ -109,19 +113,20 @@ export async function startOfflineCloudChild(
     });
     child.once('exit', (code) => reject(new Error(`stepmr offline exited (${code}):\n${err}`)));
   });
-  const env = Object.fromEntries(
+  const printed = Object.fromEntries(
     [...out.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]),
   );
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const ok = async (...args: string[]) => {
-    const done = await run(args, env);
+    const done = await run(args, printed);
     if (done.code !== 0) throw new Error(`stepmr ${args.join(' ')} exited ${done.code}:\n${done.stderr}`);
     return done;
   };
   return {
-    env,
+    env: printed,
+    pid: child.pid,
     bucket: /bucket (\S+)/.exec(err)?.[1] ?? '',
-    stepmr: (...args) => run(args, env),
+    stepmr: (...args) => run(args, printed),
     ok,
     async download(uri, dir) {
       await ok('cp', '--quiet', uri, dir);

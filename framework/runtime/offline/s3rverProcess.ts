@@ -21,6 +21,12 @@ export interface S3rverProcessOptions {
   readonly port?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
+  /**
+   * The only access key id s3rver takes, instead of its well-known `S3RVER` (behind a front
+   * door that checks signatures: s3rver itself checks a Signature Version 4 key id, never the
+   * signature). @default 'S3RVER'
+   */
+  readonly accessKeyId?: string;
 }
 
 /**
@@ -30,6 +36,11 @@ export interface S3rverProcessOptions {
  */
 const CHILD = `
 const S3rver = require(process.env.S3RVER_MODULE);
+const { DUMMY_ACCOUNT } = require(process.env.S3RVER_ACCOUNT_MODULE);
+if (process.env.S3RVER_ACCESS_KEY_ID !== 'S3RVER') {
+  DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
+  DUMMY_ACCOUNT.createKeyPair(process.env.S3RVER_ACCESS_KEY_ID, 'unused: Signature Version 4 is not checked');
+}
 const server = new S3rver({
   address: process.env.S3RVER_HOST,
   port: Number(process.env.S3RVER_PORT),
@@ -66,11 +77,14 @@ process.on('disconnect', stop);
  */
 export async function startS3rverProcess(options: S3rverProcessOptions): Promise<S3rverProcess> {
   const host = options.host ?? '127.0.0.1';
+  const require = createRequire(import.meta.url);
   const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', CHILD], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: {
       ...process.env,
-      S3RVER_MODULE: createRequire(import.meta.url).resolve('s3rver'),
+      S3RVER_MODULE: require.resolve('s3rver'),
+      S3RVER_ACCOUNT_MODULE: require.resolve('s3rver/lib/models/account'),
+      S3RVER_ACCESS_KEY_ID: options.accessKeyId ?? S3RVER_CREDENTIALS.accessKeyId,
       S3RVER_DIRECTORY: options.directory,
       S3RVER_BUCKETS: JSON.stringify(options.buckets),
       S3RVER_HOST: host,

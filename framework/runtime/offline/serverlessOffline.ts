@@ -1,0 +1,128 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { connect, createServer } from 'node:net';
+import { serverlessBin } from './packagedStack.js';
+
+/**
+ * The variables of the user's environment that serverless-offline (and so every function it
+ * runs in process) still gets: what Node, the serverless CLI and tsx need to run, and the
+ * log-level knobs of serverless.yml. Nothing else: no credentials, tokens or profiles.
+ */
+const PASSED_ON = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'TZ', 'STEPMR_DEBUG'];
+
+/**
+ * The whole environment of serverless-offline: the few variables of `from` it needs (see
+ * `PASSED_ON`, and `POWERTOOLS_*`), then `functions` — the offline stack's endpoints, key and
+ * names. Everything serverless-offline has, its functions can read (it copies `AWS_*` into
+ * them and runs them in its own process), so the user's other variables stay out.
+ *
+ * @example
+ * ```ts
+ * functionsEnvironment(process.env, { AWS_REGION: 'us-east-1' }); // { PATH: '/usr/bin:…', HOME: '/home/me', AWS_REGION: 'us-east-1' }
+ * ```
+ */
+export function functionsEnvironment(
+  from: NodeJS.ProcessEnv,
+  functions: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(from)) {
+    if (value !== undefined && (PASSED_ON.includes(name) || name.startsWith('POWERTOOLS_')))
+      env[name] = value;
+  }
+  return { ...env, ...functions };
+}
+
+/** A free TCP port on the loopback interface. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+/** Resolves when something listens on the port; rejects if `child` exits first or after `ms`. */
+async function listening(port: number, child: ChildProcess, what: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${what} exited (code ${child.exitCode}) before listening on port ${port}`);
+    }
+    const up = await new Promise<boolean>((done) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        done(true);
+      });
+      socket.once('error', () => done(false));
+    });
+    if (up) return;
+    await new Promise((done) => setTimeout(done, 200));
+  }
+  throw new Error(`${what} did not listen on port ${port} within ${ms / 1000} s`);
+}
+
+/** serverless-offline running in a child process. */
+export interface ServerlessOffline {
+  readonly pid: number | undefined;
+  /** Resolves when it exits by itself, with why. */
+  readonly ended: Promise<string>;
+  /** Ctrl-C, then SIGKILL after 5 s; resolves when it has exited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `serverless offline start` for a stage (functions in process, the Lambda Invoke API on
+ * `lambdaPort` of 127.0.0.1, its HTTP, websocket and ALB servers on free ports) with exactly
+ * `env` as its environment, and resolves once the Lambda API listens.
+ *
+ * @example
+ * ```ts
+ * const offline = await startServerlessOffline({ projectDir: '.', stage: 'dev', lambdaPort: 3002, env });
+ * await offline.stop();
+ * ```
+ */
+export async function startServerlessOffline(options: {
+  readonly projectDir: string;
+  readonly stage: string;
+  readonly lambdaPort: number;
+  readonly env: Readonly<Record<string, string>>;
+  readonly detail?: (text: string) => void;
+}): Promise<ServerlessOffline> {
+  const [httpPort, websocketPort, albPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const ports = { lambdaPort: options.lambdaPort, httpPort, websocketPort, albPort };
+  const child = spawn(
+    process.execPath,
+    [
+      serverlessBin(options.projectDir),
+      ...['offline', 'start', '--stage', options.stage, '--useInProcess', '--noPrependStageInUrl'],
+      ...Object.entries(ports).flatMap(([flag, port]) => [`--${flag}`, String(port)]),
+    ],
+    { cwd: options.projectDir, env: { ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((done) => child.once('exit', done));
+    child.kill('SIGINT');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  let output = '';
+  const onOutput = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+    options.detail?.(chunk.toString());
+  };
+  child.stdout?.on('data', onOutput);
+  child.stderr?.on('data', onOutput);
+  const ended = new Promise<string>((done) => {
+    child.once('exit', (code) => done(`serverless offline exited (code ${code})`));
+  });
+  try {
+    await listening(options.lambdaPort, child, 'serverless offline', 120_000);
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n${output.split('\n').slice(-30).join('\n')}`);
+  }
+  return { pid: child.pid, ended, stop };
+}
