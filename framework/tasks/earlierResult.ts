@@ -41,7 +41,10 @@ function parseListing(text: string): OutputResult {
   }
   const parsed = listing.safeParse(json);
   if (!parsed.success) {
-    return { kind: 'foreign', reason: "its _SUCCESS is not a stepmr manifest (job id and parts' names)" };
+    return {
+      kind: 'foreign',
+      reason: "its _SUCCESS is not a stepmr manifest, with a job id and parts' names",
+    };
   }
   return { kind: 'stepmr', jobId: parsed.data.jobId, parts: parsed.data.parts.map((p) => p.name) };
 }
