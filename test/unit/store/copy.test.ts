@@ -126,7 +126,9 @@ describe('copy, downloading keys that name a path outside the destination', () =
       const { top, dest } = destination(prefix.slice(0, -1));
       const key = `s3://copy-test/${prefix}${name}`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       await expect(copy([`s3://copy-test/${prefix}`], dest)).rejects.toThrow(
-        new RegExp(`^object ${key} has a '\\${segment}' segment .*rename or remove that object.*nothing was copied`),
+        new RegExp(
+          `^object ${key} has a '\\${segment}' segment .*rename or remove that object.*nothing was copied`,
+        ),
       );
       expect(readdirSync(top)).toEqual(['a']);
       expect(readdirSync(join(top, 'a'))).toEqual(['dest']);
