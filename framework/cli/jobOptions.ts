@@ -71,7 +71,10 @@ export function jobOptions(command: Command, help: { input: string; output: stri
       'with --bad-records skip, the most records a job may skip before it fails (default: 1000)',
       nonNegativeInt('--max-bad-records'),
     )
-    .option('--overwrite', 'replace the result at the output (the old one stays until the new one commits)');
+    .option(
+      '--overwrite',
+      'replace the stepmr result at the output: only its parts and _SUCCESS, once the new one commits',
+    );
 }
 
 /**

@@ -55,3 +55,42 @@ export class EmptyInputError extends StepmrError {
 export class InvalidSizeError extends StepmrError {
   override readonly name = 'InvalidSizeError';
 }
+
+/**
+ * An output location that holds data a run may not replace: anything, without `--overwrite`;
+ * with it, anything but a stepmr result (a `_SUCCESS` manifest and its parts).
+ *
+ * @example
+ * ```ts
+ * await planJob({ ...request, output: toUri('.'), overwrite: true }); // rejects with OutputExistsError
+ * ```
+ */
+export class OutputExistsError extends StepmrError {
+  override readonly name = 'OutputExistsError';
+}
+
+/**
+ * An output location that is an input, holds one, or lies inside one: the job would read its
+ * own parts on the next run, and replacing its output would delete its input.
+ *
+ * @example
+ * ```ts
+ * await planJob({ ...request, inputs: ['data/'], output: toUri('data/result') }); // rejects with OutputOverlapsInputError
+ * ```
+ */
+export class OutputOverlapsInputError extends StepmrError {
+  override readonly name = 'OutputOverlapsInputError';
+}
+
+/**
+ * An `s3://` output that the stack's functions may not publish to: outside the data bucket's
+ * `out/`, or `out/` itself, whose every result a replacement would touch.
+ *
+ * @example
+ * ```ts
+ * await planJob({ ...request, output: 's3://data/out/' }); // rejects with InvalidOutputError
+ * ```
+ */
+export class InvalidOutputError extends StepmrError {
+  override readonly name = 'InvalidOutputError';
+}

@@ -4,6 +4,7 @@ import type { BadRecordPolicy } from '../job/options.js';
 import type { OutputFormat, Split } from '../job/types.js';
 import type { Store } from '../store/Store.js';
 import { type JobPlan, type JobRef, workKeys } from '../tasks/payloads.js';
+import { checkOutput } from './checkOutput.js';
 import { type InputFile, listInputs } from './listInputs.js';
 import { makeSplits } from './makeSplits.js';
 
@@ -28,7 +29,10 @@ export interface PlanRequest {
   readonly maxRecordBytes: number;
   /** @default fail on the first bad record */
   readonly badRecords?: BadRecordPolicy;
-  /** The commit replaces what the output location holds. @default false */
+  /**
+   * Replace the stepmr result the output location holds (only its parts and `_SUCCESS`); an
+   * output holding anything else is refused either way. @default false
+   */
   readonly overwrite?: boolean;
   readonly jobId?: string;
   readonly now?: () => number;
@@ -49,8 +53,10 @@ export function newJobId(name: string, now: number): string {
 }
 
 /**
- * The driver: lists the input, cuts it into splits, and writes `job.json` and `splits.jsonl`
- * under the job's prefix in the work store. Returns the `JobRef` to start the state machine with.
+ * The driver: checks the output (see {@link checkOutput}: not an input, not inside one, empty
+ * or a stepmr result to replace), lists the input, cuts it into splits, and writes `job.json`
+ * and `splits.jsonl` under the job's prefix in the work store. Every run, submit and schedule
+ * is planned here. Returns the `JobRef` to start the state machine with.
  *
  * @example
  * ```ts
@@ -62,6 +68,12 @@ export async function planJob(request: PlanRequest): Promise<PlannedJob> {
   const jobId = request.jobId ?? newJobId(request.name, now);
   const ref: JobRef = { jobId, bucket: request.work.bucket, prefix: `${request.work.prefix ?? ''}${jobId}/` };
   const files = request.files ?? (await listInputs(request.inputs));
+  const replacing = await checkOutput({
+    inputs: request.inputs,
+    output: request.output,
+    overwrite: request.overwrite ?? false,
+    bucket: request.work.bucket,
+  });
   const splits = makeSplits(files, request.splitSize);
   const plan: JobPlan = {
     version: 1,
@@ -79,7 +91,7 @@ export async function planJob(request: PlanRequest): Promise<PlannedJob> {
     memoryBudget: request.memoryBudget,
     maxRecordBytes: request.maxRecordBytes,
     badRecords: request.badRecords ?? { policy: 'fail', max: 0 },
-    overwrite: request.overwrite ?? false,
+    overwrite: replacing,
   };
   const store = request.work.store;
   await store.put(workKeys.plan(ref), `${JSON.stringify(plan, null, 2)}\n`);

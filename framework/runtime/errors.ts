@@ -5,10 +5,8 @@ export class JobModuleError extends StepmrError {
   override readonly name = 'JobModuleError';
 }
 
-/** The output location already holds data and `--overwrite` was not given. */
-export class OutputExistsError extends StepmrError {
-  override readonly name = 'OutputExistsError';
-}
+// Planning checks the output, whatever runs the job; the runtimes throw the same error.
+export { OutputExistsError } from '../plan/errors.js';
 
 /** An option has a value stepmr cannot use. */
 export class InvalidOptionError extends StepmrError {

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import path, { basename } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { StepmrError } from '../errors.js';
 import type { Store } from './Store.js';
 import { openUri, parseUri, toUri } from './uri.js';
@@ -45,6 +46,8 @@ async function find(source: string): Promise<{ found: Found[]; tree: boolean }> 
   const { store, key: prefix } = openUri(asDirectory(uri));
   const found: Found[] = [];
   for await (const object of store.list(prefix)) {
+    // A zero-byte key ending in '/' is a folder marker (what consoles make), not a file.
+    if (object.key.endsWith('/') && object.size === 0) continue;
     found.push({ store, key: object.key, relative: object.key.slice(prefix.length), size: object.size });
   }
   if (found.length === 0)
@@ -53,10 +56,33 @@ async function find(source: string): Promise<{ found: Found[]; tree: boolean }> 
 }
 
 /**
+ * The `file://` URI an object lands at under a local directory: its relative name taken
+ * literally, segment by segment (never parsed as a URL, where `%2e%2e` means `..`). A name with
+ * a `.`, `..` or empty segment, which S3 allows in keys, is refused: it would land elsewhere
+ * than it says, or outside the directory.
+ */
+function localTarget(directory: string, object: Found): string {
+  const segments = object.relative.split('/');
+  const bad = segments.find((segment) => segment === '' || segment === '.' || segment === '..');
+  const root = path.resolve(directory);
+  const landing = path.resolve(root, ...segments);
+  if (bad !== undefined || !landing.startsWith(`${root}${path.sep}`)) {
+    const what = bad === '' ? 'an empty segment (//)' : `a '${bad ?? '..'}' segment`;
+    throw new CopyError(
+      `object ${object.store.url}${object.key} has ${what} in its name ${JSON.stringify(object.relative)}, so it would not land at that name under ${root} (a '..' climbs out of it); rename or remove that object in the bucket, then copy again (nothing was copied)`,
+    );
+  }
+  return pathToFileURL(landing).href;
+}
+
+/**
  * Copies files and objects between local paths and `s3://` URIs, streaming each one (multipart
  * to S3 when large). A source is a file or object, or a directory or prefix copied whole with
  * its relative names. The destination is a directory or prefix when it ends in `/`, is an
  * existing directory, or receives more than one object; otherwise it is the one object's name.
+ * Objects land under a local directory at their names taken literally; a name with a `.`, `..`
+ * or empty segment is refused before anything is copied, and zero-byte folder markers (keys
+ * ending in `/`) are skipped.
  *
  * @example
  * ```ts
@@ -85,7 +111,11 @@ export async function copy(
   const intoDirectory = tree || all.length > 1 || destination.endsWith('/') || isDirectory === true;
   const plan = all.map((object) => ({
     object,
-    to: intoDirectory ? `${asDirectory(target)}${object.relative}` : target,
+    to: !intoDirectory
+      ? target
+      : targetPath.scheme === 'file'
+        ? localTarget(targetPath.path, object)
+        : `${asDirectory(target)}${object.relative}`,
   }));
   const names = new Set<string>();
   for (const { object, to } of plan) {

@@ -3,6 +3,7 @@ import type { OutputFormat } from '../job/types.js';
 import type { Store } from '../store/Store.js';
 import { deleteUnder, moveObject } from '../store/transfer.js';
 import type { TaskDeps } from './deps.js';
+import { replacedResult } from './earlierResult.js';
 import { BadRecordLimitError, CommitVerificationError, JobStoppedError } from './errors.js';
 import { loadPlannedJob, openJobWork, outputPrefix } from './jobWork.js';
 import { finishWork, lineage, mapResults, readKept, requireKept, writeKept } from './kept.js';
@@ -145,7 +146,7 @@ export async function collectTask(
       // Working objects inside the output location (the embedded runtime's) stay: this job's,
       // and those of the job it redrives, which its commit removes last.
       const working = [event.prefix, ...lineage(plan, earlier)].map((prefix) => `${work.url}${prefix}`);
-      await clearOutput(out.store, out.key, keep, working);
+      await clearOutput(out.store, out.key, keep, working, work, event);
     }
     for (const part of toMove) await moveObject(work, part.staged.key, out.store, part.key);
     // A stop while the parts moved (it removes the staged ones) is seen here at the latest.
@@ -171,21 +172,30 @@ function summary(manifest: SuccessManifest): CommitResult {
 }
 
 /**
- * Removes an earlier result from the output location, `_SUCCESS` first so that it never looks
- * complete meanwhile. Keeps `keep` (parts an earlier attempt of this commit published) and
- * anything under the working prefixes `working` (URLs) that lie inside the output location.
+ * Removes the earlier stepmr result the commit replaces, `_SUCCESS` first so that it never
+ * looks complete meanwhile: exactly the parts its `_SUCCESS` lists, and its job's working
+ * folder inside the output (`_temporary/<job id>/`, the embedded runtime's), never any other
+ * object. What `_SUCCESS` lists is recorded under this job's work prefix before it goes, so a
+ * commit retried after that still removes exactly those parts. Keeps `keep` (parts an earlier
+ * attempt of this commit published) and anything under the working prefixes `working` (URLs).
  */
 async function clearOutput(
   store: Store,
   prefix: string,
   keep: ReadonlySet<string>,
   working: readonly string[],
+  work: Store,
+  ref: JobRef,
 ): Promise<void> {
+  const earlier = await replacedResult(store, prefix, work, ref);
+  if (earlier === undefined) return;
   await store.delete([`${prefix}_SUCCESS`]);
+  const parts = earlier.parts.map((name) => `${prefix}${name}`).filter((key) => !keep.has(key));
+  if (parts.length > 0) await store.delete(parts);
   await deleteUnder(
     store,
-    prefix,
-    (key) => !keep.has(key) && !working.some((url) => `${store.url}${key}`.startsWith(url)),
+    `${prefix}_temporary/${earlier.jobId}/`,
+    (key) => !working.some((url) => `${store.url}${key}`.startsWith(url)),
   );
 }
 

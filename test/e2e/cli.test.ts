@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import aslValidator from 'asl-validator';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -34,7 +34,7 @@ describe('stepmr run', () => {
     expect(new Map(out.records.map((x) => [x.key as string, x.value as number]))).toEqual(expected);
   });
 
-  it('refuses an existing output unless --overwrite', () => {
+  it('refuses an existing output unless --overwrite, and one that is not a stepmr result even with it', () => {
     const output = join(tmp.dir, 'exists');
     mkdirSync(output);
     writeFileSync(join(output, 'keep.txt'), 'precious');
@@ -45,10 +45,12 @@ describe('stepmr run', () => {
     const badInput = stepmr('run', 'examples/wordcount', '-i', 'no/such/dir', '-o', output, '--overwrite');
     expect(badInput.code).toBe(1);
     expect(existsSync(join(output, 'keep.txt'))).toBe(true);
-    const replaced = wordcount(output, '--overwrite');
-    expect(replaced.code).toBe(0);
-    expect(existsSync(join(output, 'keep.txt'))).toBe(false);
-    expect(existsSync(join(output, '_SUCCESS'))).toBe(true);
+    // --overwrite replaces only a stepmr result: keep.txt is no part of one.
+    const notReplaced = wordcount(output, '--overwrite');
+    expect(notReplaced.code).toBe(1);
+    expect(notReplaced.stderr).toContain('choose another --output, or empty that one yourself');
+    expect(readdirSync(output)).toEqual(['keep.txt']);
+    expect(readFileSync(join(output, 'keep.txt'), 'utf8')).toBe('precious');
   });
 
   it('keeps an earlier result when an --overwrite run fails, and replaces it only at the commit', () => {

@@ -7,7 +7,7 @@ import { planJob } from '../../plan/planJob.js';
 import { planRedrive } from '../../plan/planRedrive.js';
 import { executionInput, type JobExecutionInput } from '../../statemachine/executionInput.js';
 import { parseUri } from '../../store/uri.js';
-import { InvalidOptionError, OutputExistsError } from '../errors.js';
+import { InvalidOptionError } from '../errors.js';
 import { defaultSplitsPerTask } from '../splitsPerTask.js';
 import { bucketStore } from './s3.js';
 
@@ -20,7 +20,10 @@ export interface CloudRun extends RunOptions {
   readonly inputs: readonly string[];
   /** The output prefix, an `s3://` URI under the data bucket's `out/`. */
   readonly output: string;
-  /** Replace a result already at the output (it stays until the commit). @default false */
+  /**
+   * Replace the stepmr result already at the output (it stays until the commit, which removes
+   * only its parts and `_SUCCESS`); an output holding other objects is refused. @default false
+   */
   readonly overwrite?: boolean;
   /** The stack's data bucket: the job's working objects go under its `work/`. */
   readonly bucket: string;
@@ -58,9 +61,11 @@ function outputPrefix(output: string, bucket: string): string {
 
 /**
  * Starts a job on the deployed stack, planning it from this process: lists the input in S3,
- * checks the output, writes `job.json` and `splits.jsonl` under the data bucket's `work/`,
- * and starts an execution of the state machine named after the job. An output that holds a
- * result is refused unless `overwrite` is set (the old result then stays until the commit).
+ * checks the output (in `planJob`: a folder of its own under `out/`, apart from the inputs,
+ * empty or a stepmr result to replace), writes `job.json` and `splits.jsonl` under the data
+ * bucket's `work/`, and starts an execution of the state machine named after the job. An
+ * output that holds a result is refused unless `overwrite` is set (the old result then stays
+ * until the commit).
  *
  * @example
  * ```ts
@@ -72,18 +77,6 @@ export async function startJob(run: CloudRun, sfn: SFNClient): Promise<StartedJo
   const output = outputPrefix(run.output, run.bucket);
   const options = resolveOptions(run.job, run);
   const files = await listInputs(run.inputs);
-  const parsed = parseUri(output);
-  const key = parsed.scheme === 's3' ? parsed.key : '';
-  let replacing = false;
-  for await (const _ of bucketStore(run.bucket).list(key)) {
-    replacing = true;
-    break;
-  }
-  if (replacing && !run.overwrite) {
-    throw new OutputExistsError(
-      `output ${output} already holds objects; choose another --output, or pass --overwrite to replace them`,
-    );
-  }
   const planned = await planJob({
     job: run.job,
     name: run.name,
@@ -93,7 +86,7 @@ export async function startJob(run: CloudRun, sfn: SFNClient): Promise<StartedJo
     output,
     ...options,
     work: { store: bucketStore(run.bucket), bucket: run.bucket, prefix: BUCKET_LAYOUT.work },
-    overwrite: replacing,
+    overwrite: run.overwrite ?? false,
     ...(run.jobId ? { jobId: run.jobId } : {}),
     ...(run.now ? { now: run.now } : {}),
   });

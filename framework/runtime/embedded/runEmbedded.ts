@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
+import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Engine, type EngineEvent } from '../../engine/index.js';
@@ -61,7 +61,10 @@ export interface EmbeddedRun extends RunOptions, EmbeddedExecution {
   readonly inputs: readonly string[];
   /** The output directory. */
   readonly output: string;
-  /** Replace an existing output directory. @default false */
+  /**
+   * Replace the stepmr result the output directory holds (its parts and `_SUCCESS`, nothing
+   * else); a directory holding anything else is refused either way. @default false
+   */
   readonly overwrite?: boolean;
   /** Splits per map task; small splits are grouped. @default so that a task reads about 16 MiB */
   readonly splitsPerTask?: number;
@@ -78,22 +81,16 @@ export interface RunSummary {
 }
 
 /**
- * Checks the output location. Returns true when it holds an earlier result to be replaced: that
- * result stays in place until the commit replaces it, so a failed run leaves it as it was.
+ * Checks that the output location is no file, and returns whether it exists already: a failed
+ * run removes only an output directory it made. What it may hold is checked by the planning
+ * (`checkOutput`), before anything is written there.
  */
-async function prepareOutput(output: string, overwrite: boolean): Promise<boolean> {
+async function outputExists(output: string): Promise<boolean> {
   const info = await stat(output).catch(() => undefined);
   if (info && !info.isDirectory()) {
     throw new OutputExistsError(`output ${output} is a file; choose a directory path for --output`);
   }
-  const replacing = info !== undefined && (await readdir(output)).length > 0;
-  if (replacing && !overwrite) {
-    throw new OutputExistsError(
-      `output ${output} already exists and is not empty; choose another --output, or pass --overwrite to replace it`,
-    );
-  }
-  await mkdir(output, { recursive: true });
-  return replacing;
+  return info !== undefined;
 }
 
 /**
@@ -116,8 +113,8 @@ export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
   const output = resolve(run.output);
   // Bad input is reported before an existing output is touched, even with --overwrite.
   const files = await listInputs(run.inputs);
-  const replacing = await prepareOutput(output, run.overwrite ?? false);
-  return execute(output, replacing, run, started, async (work) => {
+  const existed = await outputExists(output);
+  return execute(output, existed, run, started, async (work) => {
     const planned = await planJob({
       job,
       name,
@@ -127,7 +124,7 @@ export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
       output: toUri(output),
       ...options,
       work: { store: work, bucket: WORK_BUCKET },
-      overwrite: replacing,
+      overwrite: run.overwrite ?? false,
     });
     const input = executionInput(planned.ref, {
       reduce: job.reduce !== undefined,
@@ -181,12 +178,12 @@ export async function redriveEmbedded(run: EmbeddedRedrive): Promise<RunSummary>
 /**
  * Plans a job with `plan` (given the work store, `<output>/_temporary`), then executes its
  * state machine in the engine. A failed or cancelled run removes its working objects, and the
- * output too unless it held an earlier result (`replacing`). A job that succeeded with failed
- * splits keeps what a redrive needs.
+ * output directory too if the run made it (it did not exist before: `existed`). A job that
+ * succeeded with failed splits keeps what a redrive needs.
  */
 async function execute(
   output: string,
-  replacing: boolean,
+  existed: boolean,
   run: EmbeddedExecution,
   started: number,
   plan: (work: FileStore) => Promise<{ ref: JobRef; plan: JobPlan; input: JobExecutionInput }>,
@@ -261,8 +258,8 @@ async function execute(
     } else if (!manifest) {
       if (jobId) await rm(join(workDir, jobId), { recursive: true, force: true });
       await rmdir(workDir).catch(() => undefined);
-      // A failed run leaves no output it made; an earlier result it was to replace stays.
-      if (!replacing) await rm(output, { recursive: true, force: true });
+      // A failed run leaves no output directory it made; one that was there stays as it was.
+      if (!existed) await rm(output, { recursive: true, force: true });
     }
   }
 }

@@ -1,5 +1,6 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copy } from '../../../framework/store/copy.js';
 import { registerS3Opener } from '../../../framework/store/S3Store.js';
@@ -79,5 +80,70 @@ describe('copy', () => {
       copy([join(tmp.dir, 'twins', 'one'), join(tmp.dir, 'twins', 'two')], target),
     ).rejects.toThrow(/two sources hold an object named same\.txt/);
     expect(() => readdirSync(target)).toThrow();
+  });
+});
+
+describe('copy, downloading keys that name a path outside the destination', () => {
+  /** Objects with the given names under `prefix`; S3 (and s3rver) take any of these keys. */
+  async function putRaw(prefix: string, names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      const Body = name.endsWith('/') ? '' : `body of ${name}`;
+      await s3.client.send(new PutObjectCommand({ Bucket: 'copy-test', Key: `${prefix}${name}`, Body }));
+    }
+  }
+
+  /** A fresh `<tmp>/<case>/a/dest` (existing, empty): the attack aims at `<case>/` and `<case>/a/`. */
+  function destination(name: string): { top: string; dest: string } {
+    const top = join(tmp.dir, name);
+    const dest = join(top, 'a', 'dest');
+    mkdirSync(dest, { recursive: true });
+    return { top, dest };
+  }
+
+  // A file URL reads '%2e%2e' as '..': a key with it, joined to the destination's URL, climbed
+  // two levels out of it and wrote there.
+  it("writes a key holding '%2e%2e' under its literal name inside the destination, nothing outside", async () => {
+    const names = ['fine.txt', '%2e%2e/%2e%2e/escaped.txt', '%2E%2E/upper.txt', '%2e/dot.txt'];
+    await putRaw('encoded/', names);
+    const { top, dest } = destination('encoded');
+    await copy(['s3://copy-test/encoded/'], dest);
+    expect(existsSync(join(top, 'escaped.txt'))).toBe(false);
+    expect(existsSync(join(top, 'a', 'upper.txt'))).toBe(false);
+    expect(readdirSync(top)).toEqual(['a']);
+    expect(readdirSync(join(top, 'a'))).toEqual(['dest']);
+    expect(readTree(dest)).toEqual(new Map(names.map((n) => [n, Buffer.from(`body of ${n}`)])));
+  });
+
+  it.each([
+    ['..', 'deep/..'],
+    ['..', '..'],
+    ['.', 'deep/.'],
+  ])(
+    "refuses a key with a '%s' segment (%s), naming it and what to do, copying nothing",
+    async (segment, name) => {
+      const prefix = `dots-${segment.length}-${name.length}/`;
+      await putRaw(prefix, ['a-first.txt', name, 'z-last.txt']);
+      const { top, dest } = destination(prefix.slice(0, -1));
+      const key = `s3://copy-test/${prefix}${name}`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      await expect(copy([`s3://copy-test/${prefix}`], dest)).rejects.toThrow(
+        new RegExp(
+          `^object ${key} has a '\\${segment}' segment .*rename or remove that object.*nothing was copied`,
+        ),
+      );
+      expect(readdirSync(top)).toEqual(['a']);
+      expect(readdirSync(join(top, 'a'))).toEqual(['dest']);
+      expect(readdirSync(dest)).toEqual([]);
+    },
+  );
+
+  it('skips folder markers and writes names with characters URLs reserve as they are', async () => {
+    const names = ['100% sure #1?.txt', 'sub/', 'sub/x&y.txt'];
+    await putRaw('reserved/', names);
+    const { dest } = destination('reserved');
+    const done = await copy(['s3://copy-test/reserved/'], dest);
+    expect(done.objects).toBe(2);
+    expect(readTree(dest)).toEqual(
+      new Map(names.filter((n) => !n.endsWith('/')).map((n) => [n, Buffer.from(`body of ${n}`)])),
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import {
 } from '../../../framework/tasks/payloads.js';
 import { reduceTask } from '../../../framework/tasks/reduceTask.js';
 import {
+  type EnvOptions,
   listKeys,
   makeText,
   ownedLines,
@@ -44,7 +45,7 @@ class RecordingStore implements Store {
   readonly ops: string[] = [];
   constructor(
     private readonly inner: Store,
-    /** A key whose first `put` fails, as if the function died there. */
+    /** A key whose first `put` fails, or a `delete k1,k2` whose first try fails, as if the function died there. */
     private crashAt?: string,
     /** Runs before each `put`, as something else happening meanwhile. */
     private readonly beforePut: (key: string) => Promise<void> = async () => undefined,
@@ -74,7 +75,12 @@ class RecordingStore implements Store {
     return this.inner.list(prefix);
   }
   delete(keys: readonly string[]): Promise<void> {
-    this.ops.push(`delete ${keys.join(',')}`);
+    const op = `delete ${keys.join(',')}`;
+    if (op === this.crashAt) {
+      this.crashAt = undefined;
+      return Promise.reject(new Error(`the function died at ${op}`));
+    }
+    this.ops.push(op);
     return this.inner.delete(keys);
   }
   move(from: string, to: string): Promise<void> {
@@ -92,10 +98,12 @@ async function recordedEnv(
   reducers: number,
   crashAt?: string,
   beforePut?: (key: string) => Promise<void>,
+  setup: Pick<EnvOptions, 'output' | 'overwrite'> = {},
 ) {
   let recorder: RecordingStore | undefined;
   const opened: string[] = [];
   const e = await taskEnv(job, INPUTS, {
+    ...setup,
     reducers,
     splitSize: 2048,
     open: (uri, fallback) => {
@@ -312,6 +320,116 @@ describe('collectTask commit', () => {
       }
       return writeMapRunResults(e.work, `${e.ref.prefix}results/partial/`, results);
     }, /2 reduce parts staged, 3 expected/);
+  });
+});
+
+/** An earlier stepmr result of `parts` parts, as its commit wrote it: file name → text. */
+function earlierResult(jobId: string, parts: number): Record<string, string> {
+  const files: Record<string, string> = {};
+  const listed = [];
+  for (let part = 0; part < parts; part++) {
+    const name = partName(part, { kind: 'jsonl' });
+    const body = `{"key":"earlier-${part}","value":${part}}\n`;
+    files[name] = body;
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    listed.push({ name, records: 1, bytes: Buffer.byteLength(body), sha256 });
+  }
+  files._SUCCESS = `${JSON.stringify({ version: 1, jobId, job: 'test-job', format: 'jsonl', parts: listed }, null, 2)}\n`;
+  return files;
+}
+
+/** Every file under a directory, by relative name, with its text. */
+function tree(dir: string, under = ''): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const entry of readdirSync(join(dir, under), { withFileTypes: true })) {
+    const name = under ? `${under}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) for (const [k, v] of tree(dir, name)) files.set(k, v);
+    else files.set(name, readFileSync(join(dir, name), 'utf8'));
+  }
+  return files;
+}
+
+describe('collectTask commit replacing an earlier result (--overwrite)', () => {
+  const EARLIER = 'test-job-20251201T000000-abcdef';
+  /** What else the output holds: a user's files, a part name the earlier result does not list, stepmr's folders. */
+  const USERS = {
+    'notes.txt': 'my notes\n',
+    'src/main.ts': 'console.log(1);\n',
+    'part-00009.jsonl': '{"key":"mine","value":9}\n',
+    '_temporary/other-job-20251130T000000-000000/job.json': '{}\n',
+  };
+  const EARLIER_WORK = { [`_temporary/${EARLIER}/kept.json`]: '{}\n' };
+
+  /** Runs the stages of a 3-reducer job planned over an output holding a 5-part result and `USERS`. */
+  async function replacing(crashAt?: string) {
+    const output = { ...earlierResult(EARLIER, 5), ...USERS, ...EARLIER_WORK };
+    const recorded = await recordedEnv(wordcount, 3, crashAt, undefined, { output, overwrite: true });
+    const e = recorded.env;
+    expect(e.plan.overwrite).toBe(true);
+    const maps = await runMapStage(e, 3);
+    await collectTask({ action: 'prepareReduce', ...e.ref, map: maps.details }, e.deps);
+    const reduces = await runReduceStage(e, 2);
+    const staged = await stagedBytes(
+      e,
+      reduces.results.flatMap((r) => r.parts),
+    );
+    const event = { action: 'commit' as const, ...e.ref, map: maps.details, reduce: reduces.details };
+    return { ...recorded, e, event, staged };
+  }
+
+  /** The output after the replacement: the new parts and _SUCCESS, and every file of `USERS` as it was. */
+  function expectReplaced(e: TaskEnv, staged: readonly { part: StagedPart; body: Buffer }[]) {
+    const got = tree(e.outputDir);
+    const names = staged.map((s) => partName(s.part.part, { kind: 'jsonl' }));
+    expect([...got.keys()].sort()).toEqual([...names, '_SUCCESS', ...Object.keys(USERS)].sort());
+    for (const [name, body] of Object.entries(USERS)) expect(got.get(name), name).toBe(body);
+    for (const [i, { body }] of staged.entries()) {
+      expect(readFileSync(join(e.outputDir, names[i] as string)).equals(body)).toBe(true);
+    }
+    const manifest = JSON.parse(got.get('_SUCCESS') ?? '') as SuccessManifest;
+    expect(manifest.jobId).toBe(e.ref.jobId);
+    expect(manifest.parts.map((p) => p.name)).toEqual(names);
+  }
+
+  it("removes exactly the parts the earlier _SUCCESS lists and its job's working folder, _SUCCESS first", async () => {
+    const { e, event, staged, ops } = await replacing();
+    await collectTask(event, e.deps);
+    expectReplaced(e, staged);
+    const earlierParts = Object.keys(earlierResult(EARLIER, 5)).filter((n) => n !== '_SUCCESS');
+    const deletes = ops().filter((op) => op.startsWith('delete '));
+    expect(deletes).toEqual([
+      'delete _SUCCESS',
+      `delete ${earlierParts.join(',')}`,
+      `delete ${Object.keys(EARLIER_WORK).join(',')}`,
+    ]);
+    expect(ops()[0]).toBe('delete _SUCCESS');
+    expect(await listKeys(e.work, e.ref.prefix)).toEqual([workKeys.plan(e.ref)]);
+  });
+
+  // The Commit task is retried when the function dies: one that died after removing the earlier
+  // _SUCCESS must still remove exactly the parts it listed (here part-00003 and part-00004,
+  // which no new part replaces), and nothing else.
+  it('a commit retried after it removed the earlier _SUCCESS still removes exactly its parts', async () => {
+    const parts = Object.keys(earlierResult(EARLIER, 5)).filter((n) => n !== '_SUCCESS');
+    const { e, event, staged, ops } = await replacing(`delete ${parts.join(',')}`);
+    await expect(collectTask(event, e.deps)).rejects.toThrow(/died at delete part-00000/);
+    expect(existsSync(join(e.outputDir, '_SUCCESS'))).toBe(false);
+    expect(ops()).toEqual(['delete _SUCCESS']);
+
+    await collectTask(event, e.deps);
+    expectReplaced(e, staged);
+    expect(await listKeys(e.work, e.ref.prefix)).toEqual([workKeys.plan(e.ref)]);
+  });
+
+  it('replaces nothing when the output no longer holds a stepmr result at the commit', async () => {
+    const { e, event } = await replacing();
+    // Another tool's result, written there since the job was planned.
+    writeFileSync(join(e.outputDir, '_SUCCESS'), '{"jobId":"spark-1","files":["../notes.txt"]}\n');
+    const before = tree(e.outputDir);
+    await expect(collectTask(event, e.deps)).rejects.toThrow(
+      /no longer holds a stepmr result \(its _SUCCESS is not a stepmr manifest.*choose another output, or empty that one yourself/,
+    );
+    expect(tree(e.outputDir)).toEqual(before);
   });
 });
 

@@ -43,6 +43,10 @@ export interface EnvOptions {
   readonly memoryBudget?: number;
   /** Overrides `deps.open` (e.g. to record what happens to the output store). */
   readonly open?: (uri: string, fallback: TaskDeps['open']) => ReturnType<TaskDeps['open']>;
+  /** Files the output directory holds before the job is planned: relative name → text. */
+  readonly output?: Readonly<Record<string, string>>;
+  /** Plan the job to replace the stepmr result the output holds. @default false */
+  readonly overwrite?: boolean;
 }
 
 /** A fresh temp dir with the given input files, planned with `planJob` for `job`. */
@@ -60,6 +64,10 @@ export async function taskEnv(
     writeFileSync(join(inputDir, name), body);
     return join(inputDir, name);
   });
+  for (const [name, body] of Object.entries(options.output ?? {})) {
+    mkdirSync(join(outputDir, name, '..'), { recursive: true });
+    writeFileSync(join(outputDir, name), body);
+  }
   const work = new FileStore(join(dir, 'work'));
   const open = options.open;
   let clock = Date.UTC(2026, 0, 2, 3, 4, 5);
@@ -86,6 +94,7 @@ export async function taskEnv(
     splitSize: options.splitSize ?? 1 << 20,
     memoryBudget: options.memoryBudget ?? 1 << 20,
     maxRecordBytes: 1 << 20,
+    overwrite: options.overwrite ?? false,
   });
   return {
     dir,
