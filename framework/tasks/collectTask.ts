@@ -5,7 +5,7 @@ import { deleteUnder, moveObject } from '../store/transfer.js';
 import type { TaskDeps } from './deps.js';
 import { replacedResult } from './earlierResult.js';
 import { BadRecordLimitError, CommitVerificationError, JobStoppedError } from './errors.js';
-import { loadPlannedJob, openJobWork, outputPrefix } from './jobWork.js';
+import { openJobWork, outputPrefix } from './jobWork.js';
 import { finishWork, lineage, mapResults, readKept, requireKept, writeKept } from './kept.js';
 import { buildManifest, readSuccess, type SuccessManifest, totalBadRecords } from './manifest.js';
 import { type MapRunResults, readMapRunResults } from './mapRunResults.js';
@@ -19,7 +19,6 @@ import type {
   StagedPart,
 } from './payloads.js';
 import { pad, workKeys } from './payloads.js';
-import { readPlan } from './plan.js';
 import { checkJobRef, checkWorkKey } from './scope.js';
 import { writeShuffleIndex } from './shuffleIndex.js';
 
@@ -94,7 +93,7 @@ export async function collectTask(
     : undefined;
   // A staged part is moved to the output, so it must be one of this job's own objects.
   for (const part of reduces?.succeeded.flatMap((r) => r.parts) ?? []) {
-    checkWorkKey(scope, part.key, [event.prefix]);
+    checkWorkKey(part.key, [event.prefix]);
   }
   const staged: StagedPart[] = reduces
     ? reduces.succeeded.flatMap((r) => r.parts)
@@ -232,14 +231,18 @@ export async function stopJobWork(work: Store, ref: JobRef): Promise<number> {
 }
 
 /**
- * Removes a job's working objects (everything under its prefix). Returns how many there were.
+ * Removes a job's working objects (everything under its prefix). Returns how many it removed
+ * besides the plan. The plan goes first: a task of the job still running checks for it after each write, and
+ * removes what it wrote once the plan is gone (see removeIfEnded), so nothing written after the
+ * listing below is left behind.
  *
  * @example
  * ```ts
  * await removeJobWork(bucketStore(ref.bucket), ref);
  * ```
  */
-export function removeJobWork(work: Store, ref: JobRef): Promise<number> {
+export async function removeJobWork(work: Store, ref: JobRef): Promise<number> {
+  await work.delete([workKeys.plan(ref)]);
   return deleteUnder(work, ref.prefix);
 }
 

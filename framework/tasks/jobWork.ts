@@ -1,7 +1,8 @@
 import type { Job } from '../job/defineJob.js';
 import type { Store } from '../store/Store.js';
 import type { TaskDeps } from './deps.js';
-import type { JobPlan, JobRef } from './payloads.js';
+import { JobStoppedError } from './errors.js';
+import { type JobPlan, type JobRef, workKeys } from './payloads.js';
 import { readPlan } from './plan.js';
 import { checkInput, checkJob, checkJobRef, checkOutput, checkWorkPrefix, type TaskScope } from './scope.js';
 
@@ -56,4 +57,29 @@ export function outputPrefix(plan: JobPlan): string {
 export function loadPlannedJob(work: JobWork, deps: TaskDeps): Promise<Job> {
   checkJob(deps.scope, work.plan.job.module);
   return deps.loadJob(work.plan.job.module);
+}
+
+/**
+ * Called by a task after it wrote `keys`: a job can end while its task still runs (a failed
+ * Map Run's other tasks go on, on Lambda as here, while the Abort step cleans up; a stop). The
+ * Abort removes the plan before anything else, and `stepmr stop` marks the job, so a task that
+ * then finds the plan gone or the mark there removes what it wrote and fails; one that finds
+ * neither wrote before the cleanup listed the job's objects, which then removes them.
+ *
+ * @example
+ * ```ts
+ * await work.store.put(key, body);
+ * await removeIfEnded(work, [key]);
+ * ```
+ */
+export async function removeIfEnded(work: JobWork, keys: readonly string[]): Promise<void> {
+  const [plan, stopped] = await Promise.all([
+    work.store.head(workKeys.plan(work.ref)),
+    work.store.head(workKeys.stopped(work.ref)),
+  ]);
+  if (plan && !stopped) return;
+  await work.store.delete(keys);
+  throw new JobStoppedError(
+    `job ${work.ref.jobId} ended (aborted or stopped) while this task ran; the task removed what it wrote`,
+  );
 }

@@ -44,14 +44,14 @@ export async function readKept(
     throw new TaskInputError(`${where} belongs to job ${kept.jobId}, not ${ref.jobId}`);
   }
   for (const prefix of kept.prefixes) checkWorkPrefix(scope, prefix);
-  for (const result of kept.succeeded) checkResultKeys(scope, result, kept.prefixes);
+  for (const result of kept.succeeded) checkResultKeys(result, kept.prefixes);
   return kept;
 }
 
 /** Checks that the objects a map task's result names lie under the working prefixes `prefixes`. */
-function checkResultKeys(scope: TaskScope, result: MapTaskResult, prefixes: readonly string[]): void {
-  if (result.shuffle) checkWorkKey(scope, result.shuffle.key, prefixes);
-  if (result.part) checkWorkKey(scope, result.part.key, prefixes);
+function checkResultKeys(result: MapTaskResult, prefixes: readonly string[]): void {
+  if (result.shuffle) checkWorkKey(result.shuffle.key, prefixes);
+  if (result.part) checkWorkKey(result.part.key, prefixes);
 }
 
 /** Reads the `kept.json` of a job; a clear error when it is gone. */
@@ -88,7 +88,7 @@ export async function mapResults(
     prefix: ref.prefix,
     schema: mapTaskResultSchema,
   })) as MapRunResults<MapTaskResult>;
-  for (const result of own.succeeded) checkResultKeys(scope, result, [ref.prefix]);
+  for (const result of own.succeeded) checkResultKeys(result, [ref.prefix]);
   if (!earlier) return own;
   const succeeded = [...earlier.succeeded, ...own.succeeded].sort(
     (a, b) => (a.splits[0] ?? 0) - (b.splits[0] ?? 0),

@@ -77,7 +77,7 @@ export async function readMapRunResults<S extends z.ZodType>(
       `map run results in bucket ${JSON.stringify(details.Bucket)} refused: jobs work only in ${check.scope.bucket}`,
     );
   }
-  checkWorkKey(check.scope, details.Key, [check.prefix]);
+  checkWorkKey(details.Key, [check.prefix]);
   const manifest = await readJson<ResultManifest>(store, details.Key);
   const succeeded: z.infer<S>[] = [];
   const failed: FailedItem[] = [];
@@ -86,7 +86,7 @@ export async function readMapRunResults<S extends z.ZodType>(
   const files = manifest.ResultFiles ?? {};
   for (const [status, list] of Object.entries(files)) {
     for (const file of list) {
-      checkWorkKey(check.scope, file.Key, [check.prefix]);
+      checkWorkKey(file.Key, [check.prefix]);
       const entries = await readJson<ResultEntry[]>(store, file.Key);
       for (const [i, entry] of entries.entries()) {
         if (entry.StartDate) startedAt = Math.min(startedAt, Date.parse(entry.StartDate));

@@ -7,7 +7,7 @@ import type { Key, Split } from '../job/types.js';
 import { InvalidKeyError, keyLabel, MapOutputBuffer } from '../shuffle/index.js';
 import type { TaskDeps } from './deps.js';
 import { BadRecordLimitError, UserCodeError } from './errors.js';
-import { loadPlannedJob, openJobWork } from './jobWork.js';
+import { loadPlannedJob, openJobWork, removeIfEnded } from './jobWork.js';
 import type { BadRecordSample, BadRecords, JobPlan, MapTaskEvent, MapTaskResult } from './payloads.js';
 import { workKeys } from './payloads.js';
 import { checkInput } from './scope.js';
@@ -60,6 +60,7 @@ export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapT
       });
       const key = workKeys.shuffle(ref, first);
       await work.put(key, out.bytes <= SMALL_OBJECT ? await readFile(out.path) : createReadStream(out.path));
+      await removeIfEnded(opened, [key]);
       return {
         splits,
         shuffle: { key, bytes: out.bytes },
@@ -83,6 +84,7 @@ export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapT
   const body = writer.finish();
   const key = workKeys.part(ref, first);
   await work.put(key, body);
+  await removeIfEnded(opened, [key]);
   return {
     splits,
     part: { part: first, key, records: writer.records, bytes: writer.bytes, sha256: writer.sha256() },

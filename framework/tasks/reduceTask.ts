@@ -4,7 +4,7 @@ import type { Key } from '../job/types.js';
 import { keyLabel, mergeRuns, type RunSource } from '../shuffle/index.js';
 import type { TaskDeps } from './deps.js';
 import { TaskInputError, UserCodeError } from './errors.js';
-import { loadPlannedJob, openJobWork } from './jobWork.js';
+import { loadPlannedJob, openJobWork, removeIfEnded } from './jobWork.js';
 import type { ReduceTaskEvent, ReduceTaskResult, StagedPart } from './payloads.js';
 import { workKeys } from './payloads.js';
 import { checkAnyWorkKey } from './scope.js';
@@ -68,6 +68,7 @@ export async function reduceTask(event: ReduceTaskEvent, deps: TaskDeps): Promis
     }
     const key = workKeys.part(ref, partition);
     await work.put(key, writer.finish());
+    await removeIfEnded(opened, [key]);
     parts.push({
       part: partition,
       key,

@@ -132,10 +132,10 @@ export function checkWorkPrefix(scope: TaskScope, prefix: string, jobId?: string
  *
  * @example
  * ```ts
- * checkWorkKey(scope, 'work/wc-1/parts/part-00000', ['work/wc-1/']);
+ * checkWorkKey('work/wc-1/parts/part-00000', ['work/wc-1/']);
  * ```
  */
-export function checkWorkKey(scope: TaskScope, key: string, prefixes: readonly string[]): void {
+export function checkWorkKey(key: string, prefixes: readonly string[]): void {
   if (!prefixes.some((p) => key.startsWith(p) && key.length > p.length) || hasBadSegment(key)) {
     refuse(`key ${JSON.stringify(key)}`, `it is not under the job's working prefix ${prefixes[0] ?? ''}`);
   }

@@ -404,12 +404,12 @@ describe('attacks on the deployed functions, through the real SDK', () => {
   const s3 = () =>
     new S3Client({
       ...clientConfig(),
-      endpoint: env.AWS_ENDPOINT_URL_S3,
+      endpoint: String(env.AWS_ENDPOINT_URL_S3),
       forcePathStyle: true,
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
-  const sfn = () => new SFNClient({ ...clientConfig(), endpoint: env.AWS_ENDPOINT_URL_SFN });
+  const sfn = () => new SFNClient({ ...clientConfig(), endpoint: String(env.AWS_ENDPOINT_URL_SFN) });
 
   /** Every key under a prefix of the bucket, with its ETag. */
   async function objects(prefix: string): Promise<Record<string, string>> {
@@ -464,9 +464,13 @@ describe('attacks on the deployed functions, through the real SDK', () => {
     );
     const secret = join(tmp.dir, 'credentials');
     writeFileSync(secret, 'aws_secret_access_key = wJalrXUtnFEMI-offline-canary\n');
+    // The control: the same hand-made plan, naming a registered job and an object of the
+    // bucket, runs; so the attacks below fail for what they name, not for their shape.
+    const split = `s3://${bucket}/in/logs/access-1.log`;
     const cases = [
-      { jobId: 'evil-module', module, split: `s3://${bucket}/in/logs/access-1.log` },
-      { jobId: 'evil-file', module: 'job:wordcount', split: pathToFileURL(secret).href },
+      { jobId: 'forged-control', module: 'job:wordcount', split, status: 'SUCCEEDED' },
+      { jobId: 'evil-module', module, split, status: 'FAILED' },
+      { jobId: 'evil-file', module: 'job:wordcount', split: pathToFileURL(secret).href, status: 'FAILED' },
     ];
     for (const c of cases) {
       const prefix = `work/${c.jobId}/`;
@@ -488,7 +492,7 @@ describe('attacks on the deployed functions, through the real SDK', () => {
         badRecords: { policy: 'fail', max: 0 },
         overwrite: false,
       };
-      const split = { id: 0, uri: c.split, start: 0, end: 60, size: 60 };
+      const item = { id: 0, uri: c.split, start: 0, end: 60, size: 60 };
       await s3().send(
         new PutObjectCommand({ Bucket: bucket, Key: `${prefix}job.json`, Body: JSON.stringify(plan) }),
       );
@@ -496,13 +500,13 @@ describe('attacks on the deployed functions, through the real SDK', () => {
         new PutObjectCommand({
           Bucket: bucket,
           Key: `${prefix}splits.jsonl`,
-          Body: `${JSON.stringify(split)}\n`,
+          Body: `${JSON.stringify(item)}\n`,
         }),
       );
       const ended = await execute(c.jobId, { jobId: c.jobId, bucket, prefix, run });
-      expect(ended.status, c.jobId).toBe('FAILED');
-      expect(ended.cause, c.jobId).toContain('refused');
-      expect(await objects(`out/${c.jobId}/`), c.jobId).toEqual({});
+      expect(ended.status, `${c.jobId}: ${ended.cause}`).toBe(c.status);
+      const published = Object.keys(await objects(`out/${c.jobId}/`));
+      expect(published.length > 0, c.jobId).toBe(c.status === 'SUCCEEDED');
     }
     expect(existsSync(marker)).toBe(false);
   });

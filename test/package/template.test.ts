@@ -650,7 +650,9 @@ describe('serverless package: the functions', () => {
     for (const fn of ['Map', 'Reduce', 'Collect', 'Plan']) {
       const env = template.Resources[`${fn}LambdaFunction`].Properties.Environment.Variables;
       expect(env.STEPMR_DATA_BUCKET, fn).toEqual({ Ref: 'DataBucket' });
-      expect(env.STEPMR_STATE_MACHINE_ARN, fn).toEqual(fn === 'Plan' ? { Ref: 'JobsStateMachine' } : undefined);
+      expect(env.STEPMR_STATE_MACHINE_ARN, fn).toEqual(
+        fn === 'Plan' ? { Ref: 'JobsStateMachine' } : undefined,
+      );
     }
   });
 });
