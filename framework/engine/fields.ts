@@ -73,14 +73,21 @@ const UNSUPPORTED: Readonly<Record<string, string>> = {
 
 /**
  * Refuses any field of `obj` outside `allowed`: a JSONata-only field, one this engine does not
- * run, or one the language does not define for `what`, each with its own message.
+ * run, or one the language does not define for `what`, each with its own message; `shown`
+ * describes the allowed fields in that last message.
  *
  * @example
  * ```ts
  * checkFields({ Retry: [], Rerty: [] }, ['Retry'], 'a Task state', fail); // fails: unknown field "Rerty"
  * ```
  */
-export function checkFields(obj: Obj, allowed: readonly string[], what: string, fail: Fail): void {
+export function checkFields(
+  obj: Obj,
+  allowed: readonly string[],
+  what: string,
+  fail: Fail,
+  shown: string = allowed.join(', '),
+): void {
   for (const key of Object.keys(obj)) {
     if (allowed.includes(key)) continue;
     const instead = JSONATA_ONLY[key];
@@ -92,7 +99,7 @@ export function checkFields(obj: Obj, allowed: readonly string[], what: string, 
     const why = UNSUPPORTED[key];
     if (why) fail(`field "${key}" is not supported by the embedded engine: ${why}`);
     fail(
-      `unknown field "${key}": the Amazon States Language defines no such field for ${what} (its fields are ${allowed.join(', ')}); remove it or correct its name`,
+      `unknown field "${key}": the Amazon States Language defines no such field for ${what} (its fields are ${shown}); remove it or correct its name`,
     );
   }
 }

@@ -36,7 +36,7 @@ function notAPath(expr: unknown): DefinitionError {
   if (variable) {
     const rest = (expr as string).slice(variable[0].length);
     return new DefinitionError(
-      `"${text}" reads the workflow variable "$${variable[1]}", and workflow variables (Assign) are not supported by the embedded engine; carry the value in the state input and read it with "$.${variable[1]}${rest}"`,
+      `"${text}" refers to the workflow variable "$${variable[1]}", and workflow variables (Assign) are not supported by the embedded engine; carry the value in the state input and read it with "$.${variable[1]}${rest}"`,
     );
   }
   return new DefinitionError(

@@ -60,7 +60,8 @@ export function checkRule(
   const allowed = ['Variable', 'Comment', ...BOOLEAN, ...OPERATORS.keys(), ...(top ? ['Next'] : [])];
   const where = top ? 'a Choice rule' : 'a nested Choice rule (under And, Or or Not)';
   if (!top && 'Next' in rule) fail(`${where} cannot have "Next"; only the rules in "Choices" can`);
-  checkFields(rule, allowed, where, fail);
+  const shown = `Variable, ${top ? 'Next, ' : ''}Comment, And, Or, Not and the comparison operators (StringEquals, NumericLessThanPath, IsPresent, ...)`;
+  checkFields(rule, allowed, where, fail, shown);
   if (top && (typeof rule.Next !== 'string' || !names.has(rule.Next))) {
     fail(`a Choice rule has Next "${String(rule.Next)}", which is not a state in this scope`);
   }

@@ -77,7 +77,7 @@ describe('paths start with exactly $ or $$, then ".", "[" or the end', () => {
     const message = refusal(definition);
     const state = Object.keys(definition.States)[0];
     expect(message).toContain(`state "${state}": field "${field}": `);
-    expect(message).toContain(`reads the workflow variable "${variable}"`);
+    expect(message).toContain(`refers to the workflow variable "${variable}"`);
     expect(message).toContain('not supported by the embedded engine');
   });
 
@@ -240,6 +240,18 @@ const cases: [string, object, RegExp, boolean | undefined][] = [
     choice({ Variable: '$.b', BooleanLessThan: true }),
     /state "C": unknown field "BooleanLessThan"/,
     false,
+  ],
+  [
+    'Condition in a JSONPath Choice rule',
+    choice({ Condition: '{% $states.input.n > 1 %}' }),
+    /state "C": field "Condition" belongs to JSONata states.*use "Variable" with a comparison operator/,
+    false,
+  ],
+  [
+    'Next in a nested Choice rule',
+    choice({ Not: { Variable: '$.n', IsNull: true, Next: 'D' } }),
+    /state "C": a nested Choice rule .* cannot have "Next"/,
+    undefined,
   ],
   [
     'TimeoutSeconds with TimeoutSecondsPath',
