@@ -3,7 +3,7 @@ import type { OutputFormat } from '../job/types.js';
 import type { Store } from '../store/Store.js';
 import { deleteUnder, moveObject } from '../store/transfer.js';
 import type { TaskDeps } from './deps.js';
-import { replacedResult } from './earlierResult.js';
+import { readOutputResult, replacedResult } from './earlierResult.js';
 import { BadRecordLimitError, CommitVerificationError, JobStoppedError } from './errors.js';
 import { openJobWork, outputPrefix } from './jobWork.js';
 import { finishWork, lineage, mapResults, readKept, requireKept, writeKept } from './kept.js';
@@ -70,8 +70,14 @@ export async function collectTask(
   // A commit run again after it wrote _SUCCESS only cleans up: one that died while cleaning
   // up, or a duplicate (Step Functions retries the task when Lambda's answer is lost), which
   // finds the job's results gone but its plan kept for this.
-  const committed = await readSuccess(out.store, `${out.key}_SUCCESS`);
-  if (committed?.jobId === event.jobId) {
+  // Only a _SUCCESS of this very job is read whole; an earlier result's is the commit's to
+  // replace, whatever else it holds.
+  const held = await readOutputResult(out.store, out.key);
+  const committed =
+    held.kind === 'stepmr' && held.jobId === event.jobId
+      ? await readSuccess(out.store, `${out.key}_SUCCESS`)
+      : undefined;
+  if (committed) {
     const earlier = plan.redrive ? await readKept(work, plan.redrive, scope) : undefined;
     await finishWork(work, event, committed.failedSplits.length > 0, lineage(plan, earlier));
     return summary(committed);
