@@ -4,6 +4,11 @@ import { JOB_ID } from './names.js';
 const count = z.number().int().nonnegative();
 const jobId = z.string().regex(JOB_ID, 'must be a job id');
 
+const badRecords = z.object({
+  count,
+  samples: z.array(z.object({ uri: z.string(), offset: count, line: count.optional(), reason: z.string() })),
+});
+
 /**
  * A split of `splits.jsonl` and of a map task's batch.
  *
@@ -77,14 +82,7 @@ export const mapTaskResultSchema = z.object({
   recordsOut: count,
   bytesIn: count,
   spills: count,
-  badRecords: z
-    .object({
-      count,
-      samples: z.array(
-        z.object({ uri: z.string(), offset: count, line: count.optional(), reason: z.string() }),
-      ),
-    })
-    .optional(),
+  badRecords: badRecords.optional(),
   ms: z.number().nonnegative(),
 });
 
@@ -119,6 +117,88 @@ export const keptSchema = z.object({
   failed: z.array(z.array(splitSchema)),
   prefixes: z.array(z.string()).min(1),
 });
+
+const stageStats = z.object({
+  tasks: count,
+  failedTasks: count,
+  recordsIn: count,
+  recordsOut: count,
+  bytesIn: count,
+  spills: count,
+  taskMs: z.number().nonnegative(),
+  wallMs: z.number().nonnegative(),
+});
+
+/**
+ * A part name as the commit makes them, in one of the output formats: `part-00003.jsonl`.
+ *
+ * @example
+ * ```ts
+ * PART_NAME.test('part-00003.csv'); // true
+ * ```
+ */
+export const PART_NAME = /^part-\d{5,}\.(?:jsonl|csv|txt)$/;
+
+/**
+ * `_SUCCESS`, version 1: written last by the commit, it lists exactly the committed parts.
+ *
+ * @example
+ * ```ts
+ * const manifest = successSchema.parse(JSON.parse(text));
+ * ```
+ */
+export const successSchema = z.object({
+  version: z.literal(1),
+  jobId,
+  job: z.string(),
+  committedAt: z.string(),
+  inputs: z.array(z.string()),
+  output: z.string(),
+  format: z.string(),
+  parts: z.array(
+    z.object({ name: z.string().regex(PART_NAME), records: count, bytes: count, sha256: z.string() }),
+  ),
+  records: z.object({ in: count, out: count }),
+  bytes: z.object({ in: count, out: count }),
+  splits: count,
+  reducers: count,
+  stages: z.object({ map: stageStats, reduce: stageStats.optional() }),
+  redriveOf: jobId.optional(),
+  failedSplits: z.array(
+    z.object({
+      splits: z.array(z.object({ id: count, uri: z.string(), start: count, end: count })),
+      error: z.string(),
+      message: z.string(),
+    }),
+  ),
+  badRecords,
+});
+
+/**
+ * What of a `_SUCCESS` says which objects its result is: its job and its parts' names (also
+ * the record a commit keeps of the result it replaces).
+ *
+ * @example
+ * ```ts
+ * const listing = successListingSchema.parse(JSON.parse(text));
+ * ```
+ */
+export const successListingSchema = z.object({
+  version: z.literal(1),
+  jobId,
+  parts: z.array(z.object({ name: z.string().regex(PART_NAME) })),
+});
+
+/**
+ * The shuffle index's list of shuffle objects (`shuffle-maps.json`): their keys, in the order
+ * of the index matrix's columns, and the number of partitions.
+ *
+ * @example
+ * ```ts
+ * const maps = shuffleMapsSchema.parse(JSON.parse(text));
+ * ```
+ */
+export const shuffleMapsSchema = z.object({ keys: z.array(z.string().min(1)), partitions: count });
 
 /**
  * Parses an object read back from storage with `schema`; `describe` names the object in the

@@ -1,7 +1,9 @@
+import { parsePersisted, successSchema } from '../contract/persisted.js';
 import type { Split } from '../job/types.js';
 import type { Store } from '../store/Store.js';
 import { readJsonIfAny } from '../store/transfer.js';
 import { openUri } from '../store/uri.js';
+import { TaskInputError } from './errors.js';
 import type { FailedItem, MapRunResults } from './mapRunResults.js';
 import type { BadRecords, JobPlan, MapTaskResult, ReduceTaskResult } from './payloads.js';
 
@@ -172,7 +174,25 @@ export function buildManifest(
  */
 export function readSuccess(output: string): Promise<SuccessManifest | undefined>;
 export function readSuccess(store: Store, key: string): Promise<SuccessManifest | undefined>;
-export function readSuccess(at: string | Store, key?: string): Promise<SuccessManifest | undefined> {
+export async function readSuccess(at: string | Store, key?: string): Promise<SuccessManifest | undefined> {
   const where = typeof at === 'string' ? openUri(`${at}_SUCCESS`) : { store: at, key: key ?? '' };
-  return readJsonIfAny<SuccessManifest>(where.store, where.key);
+  const name = `${where.store.url}${where.key}`;
+  let raw: unknown;
+  try {
+    raw = await readJsonIfAny<unknown>(where.store, where.key);
+  } catch (cause) {
+    throw new TaskInputError(
+      `${name} is not a stepmr _SUCCESS manifest (${(cause as Error).message}); move it away or choose another output`,
+      { cause },
+    );
+  }
+  if (raw === undefined) return undefined;
+  const parsed = parsePersisted(successSchema, raw);
+  if (!parsed.ok) {
+    throw new TaskInputError(
+      `${name} is not a stepmr _SUCCESS manifest (${parsed.error}); move it away or choose another output`,
+    );
+  }
+  // The schema mirrors SuccessManifest; zod infers optional fields as `T | undefined`.
+  return parsed.value as SuccessManifest;
 }
