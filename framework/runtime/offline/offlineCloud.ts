@@ -8,6 +8,7 @@ import { Engine } from '../../engine/Engine.js';
 import { type ApiServer, startStepFunctionsServer } from '../../engine/http/stepFunctionsApi.js';
 import { S3Store } from '../../store/S3Store.js';
 import { LambdaInvoker } from '../aws/LambdaInvoker.js';
+import { startConditionalWriteProxy } from './conditionalWrites.js';
 import {
   type Fault,
   type FaultProxy,
@@ -36,7 +37,7 @@ export interface OfflineCloudOptions {
   readonly dataDir?: string;
   /** Port of the Step Functions and CloudFormation APIs. @default 4584 (0: any free port) */
   readonly port?: number;
-  /** Port of s3rver. @default 4569 (0: any free port) */
+  /** Port of the S3 API (s3rver, behind the proxy that enforces conditional writes). @default 4569 (0: any free port) */
   readonly s3Port?: number;
   /** Port of serverless-offline's Lambda Invoke API. @default 3002 (0: any free port) */
   readonly lambdaPort?: number;
@@ -163,9 +164,12 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
     const template = await packageStack({ projectDir, stage, outDir: join(dataDir, 'package') });
     const machine = readStateMachine(template, { region: REGION, accountId: ACCOUNT });
 
-    const s3 = await startS3rverProcess({ directory: join(dataDir, 's3'), buckets: [bucket], port: s3Port });
+    const s3 = await startS3rverProcess({ directory: join(dataDir, 's3'), buckets: [bucket] });
     cleanups.push(() => s3.stop());
     detail(`s3rver: ${s3.endpoint}, bucket ${bucket} (objects in ${join(dataDir, 's3', bucket)})\n`);
+    // s3rver ignores If-None-Match and If-Match: this proxy, on the S3 port, enforces them.
+    const guarded = await startConditionalWriteProxy({ target: s3.endpoint, port: s3Port });
+    cleanups.push(() => guarded.close());
     const proxies: { s3?: FaultProxy; lambda?: FaultProxy } = {};
     const faulty = async (
       service: 's3' | 'lambda',
@@ -182,7 +186,7 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
       );
       return proxy.endpoint;
     };
-    const s3Endpoint = await faulty('s3', s3.endpoint, options.faults?.s3Every, S3_SLOW_DOWN);
+    const s3Endpoint = await faulty('s3', guarded.endpoint, options.faults?.s3Every, S3_SLOW_DOWN);
 
     const functionsEnv: Record<string, string> = {
       ...S3RVER_CLIENT_ENV,
