@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KeyedLock } from './keyedLock.js';
+import { KeyedLock, type Release } from './keyedLock.js';
 
 /** Sends a request on to the S3 server and its answer back, as the calling proxy does it. */
 export type Forward = (req: IncomingMessage, res: ServerResponse) => void;
@@ -37,9 +37,17 @@ export function conditionalWrites(options: { readonly target: string }): Conditi
     const url = new URL(req.url ?? '/', 'http://s3');
     const access = objectAccess(req.method ?? 'GET', url);
     if (access === undefined) return forward(req, res);
+    // Held until the answer is sent or the client goes away, even while still waiting for it.
+    let release: Release | undefined;
+    let closed = false;
+    res.once('close', () => {
+      closed = true;
+      release?.();
+    });
     const taken = access.write ? locks.write(access.key) : locks.read(access.key);
-    void taken.then(async (release) => {
-      res.once('close', release);
+    void taken.then(async (granted) => {
+      release = granted;
+      if (closed) return granted();
       if (!access.write) return forward(req, res);
       try {
         const refusal = await evaluate(req, url.pathname, target);
