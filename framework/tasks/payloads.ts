@@ -1,5 +1,5 @@
+import type { CollectEventData, MapEvent, ReduceEvent } from '../contract/events.js';
 import type { JobPlanData, MapTaskResultData, ReduceTaskResultData } from '../contract/persisted.js';
-import type { Split } from '../job/types.js';
 
 /**
  * Where one job's working objects live: `bucket` is a Store name (an S3 bucket on AWS) and
@@ -21,10 +21,7 @@ export type BadRecordSample = BadRecords['samples'][number];
 export type BadRecords = NonNullable<MapTaskResultData['badRecords']>;
 
 /** The event of a map task: one batch of splits, as Distributed Map's ItemBatcher makes it. */
-export interface MapTaskEvent {
-  readonly BatchInput: JobRef;
-  readonly Items: readonly Split[];
-}
+export type MapTaskEvent = MapEvent;
 
 /** A part file staged by a task, before the commit. */
 export type StagedPart = ReduceTaskResultData['parts'][number];
@@ -42,10 +39,7 @@ export interface RunIndex {
 export type MapTaskResult = MapTaskResultData;
 
 /** The event of a reduce task: one batch of partitions. */
-export interface ReduceTaskEvent {
-  readonly BatchInput: JobRef;
-  readonly Items: readonly { readonly partition: number }[];
-}
+export type ReduceTaskEvent = ReduceEvent;
 
 /** What a reduce task returns. */
 export type ReduceTaskResult = ReduceTaskResultData;
@@ -57,18 +51,7 @@ export interface ResultWriterDetails {
 }
 
 /** The collect function's events: plan the reduce stage, commit, or abort. */
-export type CollectEvent =
-  | (JobRef & { readonly action: 'prepareReduce'; readonly map: ResultWriterDetails })
-  | (JobRef & {
-      readonly action: 'commit';
-      readonly map: ResultWriterDetails;
-      /** The reduce stage's results; null or absent for map-only jobs. */
-      readonly reduce?: ResultWriterDetails | null;
-    })
-  | (JobRef & {
-      readonly action: 'abort';
-      readonly error?: { readonly Error?: string; readonly Cause?: string };
-    });
+export type CollectEvent = CollectEventData;
 
 /** What `prepareReduce` returns. */
 export interface PrepareReduceResult {
