@@ -8,9 +8,9 @@ import { BadRecordLimitError, CommitVerificationError, JobStoppedError } from '.
 import { openJobWork, openOutput } from './jobWork.js';
 import { finishWork, lineage, mapResults, readKept, requireKept, writeKept } from './kept.js';
 import { buildManifest, readSuccess, type SuccessManifest, totalBadRecords } from './manifest.js';
-import { type MapRunResults, readMapRunResults } from './mapRunResults.js';
+import { readMapRunResults } from './mapRunResults.js';
 import { partName } from './partName.js';
-import type { CollectEvent, CommitResult, JobRef, ReduceTaskResult, StagedPart } from './payloads.js';
+import type { CollectEvent, CommitResult, JobRef, StagedPart } from './payloads.js';
 import { workKeys } from './payloads.js';
 import { checkWorkKey } from './scope.js';
 
@@ -54,11 +54,11 @@ export async function commitJob(
   const earlier = plan.redrive ? await requireKept(work, plan.redrive, scope) : undefined;
   const maps = await mapResults(work, event, scope, earlier, event.map);
   const reduces = event.reduce
-    ? ((await readMapRunResults(work, event.reduce, {
+    ? await readMapRunResults(work, event.reduce, {
         scope,
         prefix: event.prefix,
         schema: reduceTaskResultSchema,
-      })) as MapRunResults<ReduceTaskResult>)
+      })
     : undefined;
   // A staged part is moved to the output, so it must be one of this job's own objects.
   for (const part of reduces?.succeeded.flatMap((r) => r.parts) ?? []) {

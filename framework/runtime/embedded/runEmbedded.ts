@@ -11,7 +11,7 @@ import { buildDefinition } from '../../statemachine/buildDefinition.js';
 import { executionInput, type JobExecutionInput } from '../../statemachine/executionInput.js';
 import { FileStore } from '../../store/FileStore.js';
 import { toUri } from '../../store/uri.js';
-import type { SuccessManifest } from '../../tasks/manifest.js';
+import { readSuccess, type SuccessManifest } from '../../tasks/manifest.js';
 import type { JobPlan, JobRef } from '../../tasks/payloads.js';
 import { JobCancelledError, JobFailedError, OutputExistsError } from '../errors.js';
 import { JobObserver } from '../JobObserver.js';
@@ -240,7 +240,9 @@ async function execute(
         `job ${jobId} failed, nothing was published: ${observer.failureReason(result)}`,
       );
     }
-    manifest = JSON.parse((await new FileStore(output).get('_SUCCESS')).toString('utf8')) as SuccessManifest;
+    manifest = await readSuccess(new FileStore(output), '_SUCCESS');
+    if (!manifest)
+      throw new JobFailedError(`job ${jobId} succeeded, but its output ${output} has no _SUCCESS`);
     return {
       jobId,
       output,
