@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-// The stepmr command: TypeScript support for jobs and the framework, then the CLI.
-import { register } from 'tsx/esm/api';
-
-register();
-const { main } = await import('../framework/cli/main.ts');
-process.exitCode = await main(process.argv);
+// The stepmr command: the compiled CLI. TypeScript support is loaded only for your own files
+// (jobs, stepmr.config.ts), when the first of them is imported.
+const CLI = new URL('../dist/cli/main.js', import.meta.url);
+let cli;
+try {
+  cli = await import(CLI.href);
+} catch (error) {
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes(CLI.pathname)) throw error;
+  process.stderr.write(`stepmr: ${CLI.pathname} is missing: in a clone of stepmr, run npm run build first\n`);
+  process.exit(1);
+}
+process.exitCode = await cli.main(process.argv);
