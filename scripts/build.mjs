@@ -6,7 +6,7 @@
 //   node scripts/build.mjs --types    and the .d.ts files (what `npm pack` ships)
 //   node scripts/build.mjs --if-stale JavaScript only, and only when a source is newer than dist/
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -37,10 +37,13 @@ function readStamp() {
 if (flags.has('--if-stale') && !stale()) process.exit(0);
 
 const started = performance.now();
-rmSync(DIST, { recursive: true, force: true });
+// Built beside dist/ and swapped in, so a process running from dist/ meanwhile (a test's
+// command, another build) never sees a half-written tree.
+const next = `${DIST}.${process.pid}`;
+rmSync(next, { recursive: true, force: true });
 await build({
   entryPoints: sources,
-  outdir: DIST,
+  outdir: next,
   outbase: SOURCE,
   format: 'esm',
   platform: 'node',
@@ -48,16 +51,29 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
-writeFileSync(STAMP, readdirSync(SOURCE, { recursive: true }).join('\n'));
 let what = `${sources.length} modules`;
 if (flags.has('--types')) {
   const tsc = spawnSync(
     process.execPath,
-    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
+    [
+      join(ROOT, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      join(ROOT, 'tsconfig.build.json'),
+      '--outDir',
+      next,
+    ],
     { stdio: 'inherit' },
   );
-  if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+  if (tsc.status !== 0) {
+    rmSync(next, { recursive: true, force: true });
+    process.exit(tsc.status ?? 1);
+  }
   what += ' and their declarations';
 }
+writeFileSync(join(next, '.built'), readdirSync(SOURCE, { recursive: true }).join('\n'));
+const old = `${DIST}.old.${process.pid}`;
+if (existsSync(DIST)) renameSync(DIST, old);
+renameSync(next, DIST);
+rmSync(old, { recursive: true, force: true });
 const ms = Math.round(performance.now() - started);
 process.stderr.write(`built ${what} into ${relative(process.cwd(), DIST) || '.'}/ in ${ms} ms\n`);
