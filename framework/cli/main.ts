@@ -4,6 +4,7 @@ import { JobCancelledError } from '../runtime/errors.js';
 import { addStatusCommands } from './cloudCommands.js';
 import { addCopyCommand } from './copyCommand.js';
 import { addDefinitionCommand } from './definitionCommand.js';
+import { addInitCommand } from './initCommand.js';
 import { addOfflineCommand } from './offlineCommand.js';
 import { addRedriveCommand } from './redriveCommand.js';
 import { addRunCommand } from './runCommand.js';
@@ -30,6 +31,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   addStatusCommands(program);
   addOfflineCommand(program);
   addCopyCommand(program);
+  addInitCommand(program);
   try {
     await program.parseAsync([...argv]);
     return 0;
