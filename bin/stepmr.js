@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // The stepmr command: the compiled CLI. TypeScript support is loaded only for your own files
 // (jobs, stepmr.config.ts), when the first of them is imported.
+import module from 'node:module';
+
+// V8's code cache of the modules, kept by Node (in the OS's temporary folder): starts faster.
+module.enableCompileCache?.();
 const CLI = new URL('../dist/cli/main.js', import.meta.url);
 let cli;
 try {

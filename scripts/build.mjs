@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -51,6 +51,25 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+// The top-level help's list of commands, read from the built commands, so that `stepmr --help`
+// loads none of them.
+const catalogue = spawnSync(
+  process.execPath,
+  [
+    '--input-type=module',
+    '-e',
+    `const { Command } = await import('commander');
+     const { describeCommands } = await import(${JSON.stringify(pathToFileURL(join(next, 'cli', 'commands.js')).href)});
+     process.stdout.write(JSON.stringify(await describeCommands(new Command('stepmr')), null, 2));`,
+  ],
+  { cwd: ROOT, encoding: 'utf8' },
+);
+if (catalogue.status !== 0) {
+  process.stderr.write(catalogue.stderr);
+  rmSync(next, { recursive: true, force: true });
+  process.exit(1);
+}
+writeFileSync(join(next, 'cli', 'commands.json'), `${catalogue.stdout}\n`);
 let what = `${sources.length} modules`;
 if (flags.has('--types')) {
   const tsc = spawnSync(
