@@ -10,13 +10,17 @@ const TEMPLATE = fileURLToPath(new URL('../../templates/project/', import.meta.u
 /** This package's package.json: its version, and the versions of the deployment tools it is tested with. */
 const OWN_PACKAGE = fileURLToPath(new URL('../../package.json', import.meta.url));
 
-/** What a new project needs to package and deploy its stack, and to type-check, beside stepmr. */
+/**
+ * What a new project needs beside stepmr to package and deploy its stack, to run it with
+ * `stepmr offline` (s3rver, serverless-offline), and to type-check.
+ */
 const PROJECT_DEV_TOOLS = [
   '@types/aws-lambda',
   '@types/node',
   'esbuild',
   'node',
   'osls',
+  's3rver',
   'serverless-esbuild',
   'serverless-offline',
   'serverless-step-functions',

@@ -45,6 +45,7 @@ const VERSION = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as
 const SOURCES = ['package.json', 'README.md', 'bin', 'framework', 'scripts', 'templates', 'types'];
 const TOOLS = [
   'osls',
+  's3rver',
   'serverless-esbuild',
   'serverless-step-functions',
   'serverless-offline',
@@ -145,6 +146,10 @@ describe('stepmr init', () => {
     const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8'));
     expect(manifest.dependencies).toEqual({ stepmr: `file:${tarball}` });
     expect(manifest.type).toBe('module');
+    // The tools to package, deploy, run offline and type-check, at this repository's versions.
+    const own = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+    expect(Object.keys(manifest.devDependencies).sort()).toEqual([...TOOLS].sort());
+    for (const tool of TOOLS) expect(manifest.devDependencies[tool], tool).toBe(own.devDependencies[tool]);
     // A user's project deploys with the very files this repository deploys with.
     for (const file of ['serverless.yml', 'serverless.stepmr.cjs', 'functions/handlers.ts']) {
       expect(readFileSync(join(project, file), 'utf8'), file).toBe(readFileSync(join(REPO, file), 'utf8'));
