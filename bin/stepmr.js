@@ -1,7 +1,17 @@
 #!/usr/bin/env node
-// The stepmr command: TypeScript support for jobs and the framework, then the CLI.
-import { register } from 'tsx/esm/api';
+// The stepmr command: the compiled CLI. TypeScript support is loaded only for your own files
+// (jobs, stepmr.config.ts), when the first of them is imported.
+import module from 'node:module';
 
-register();
-const { main } = await import('../framework/cli/main.ts');
-process.exitCode = await main(process.argv);
+// V8's code cache of the modules, kept by Node (in the OS's temporary folder): starts faster.
+module.enableCompileCache?.();
+const CLI = new URL('../dist/cli/main.js', import.meta.url);
+let cli;
+try {
+  cli = await import(CLI.href);
+} catch (error) {
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes(CLI.pathname)) throw error;
+  process.stderr.write(`stepmr: ${CLI.pathname} is missing: in a clone of stepmr, run npm run build first\n`);
+  process.exit(1);
+}
+process.exitCode = await cli.main(process.argv);

@@ -1,13 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { StepmrError } from '../errors.js';
 import { JobCancelledError } from '../runtime/errors.js';
-import { addStatusCommands } from './cloudCommands.js';
-import { addCopyCommand } from './copyCommand.js';
-import { addDefinitionCommand } from './definitionCommand.js';
-import { addOfflineCommand } from './offlineCommand.js';
-import { addRedriveCommand } from './redriveCommand.js';
-import { addRunCommand } from './runCommand.js';
-import { addSubmitCommand, addTriggerCommand } from './submitCommand.js';
+import { addCommands } from './commands.js';
 
 /**
  * The `stepmr` command. Returns the exit code: 0 on success, 1 when a job fails, 2 for bad usage, 130 when cancelled.
@@ -22,15 +16,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('Serverless MapReduce for TypeScript on AWS Step Functions')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
-  addRunCommand(program);
-  addDefinitionCommand(program);
-  addSubmitCommand(program);
-  addTriggerCommand(program);
-  addRedriveCommand(program);
-  addStatusCommands(program);
-  addOfflineCommand(program);
-  addCopyCommand(program);
   try {
+    await addCommands(program, argv);
     await program.parseAsync([...argv]);
     return 0;
   } catch (error) {

@@ -1,9 +1,6 @@
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import { type Command, InvalidArgumentError } from 'commander';
-import { ConfigError, registeredName, type StepmrConfig } from '../deploy/config.js';
+import { registeredName, type StepmrConfig } from '../deploy/config.js';
 import type { Job } from '../job/defineJob.js';
 import { StackNotFoundError } from '../runtime/aws/errors.js';
 import { type ExecutionReport, watchExecution } from '../runtime/aws/executions.js';
@@ -12,6 +9,7 @@ import { useS3 } from '../runtime/aws/s3.js';
 import { type StartedJob, startJob } from '../runtime/aws/startJob.js';
 import { JobFailedError, JobModuleError } from '../runtime/errors.js';
 import { describeFailure } from '../runtime/JobObserver.js';
+import { loadConfig } from '../runtime/loadConfig.js';
 import { loadJobModule, resolveJobModule } from '../runtime/loadJob.js';
 import { readSuccess } from '../tasks/manifest.js';
 import {
@@ -31,21 +29,6 @@ interface SubmitFlags extends JobFlags, StackFlags {
   readonly wait?: boolean;
   readonly interval?: number;
   readonly json?: boolean;
-}
-
-/** Imports the project's `stepmr.config.ts` (the registry the deployed functions load jobs from). */
-async function loadConfig(path: string): Promise<StepmrConfig> {
-  const file = resolve(path);
-  if (!(await stat(file).catch(() => undefined))?.isFile()) {
-    throw new ConfigError(
-      `${file} does not exist: stepmr submit runs the jobs registered in the deployed stepmr.config.ts; run it from the project folder, or pass --config <file>`,
-    );
-  }
-  const module = (await import(pathToFileURL(file).href)) as { default?: StepmrConfig };
-  if (!module.default || typeof module.default.jobs !== 'object') {
-    throw new ConfigError(`${file} must export default defineConfig({ jobs: { … } })`);
-  }
-  return module.default;
 }
 
 /** The job to submit: a name in the registry, or a job module that the registry holds. */

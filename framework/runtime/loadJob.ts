@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { isJob, type Job } from '../job/defineJob.js';
 import { JobModuleError } from './errors.js';
+import { importUserModule } from './userModules.js';
 
 const loaded = new Map<string, Promise<Job>>();
 
@@ -52,7 +52,7 @@ export function loadJobModule(path: string): Promise<Job> {
 async function importJob(path: string): Promise<Job> {
   let module: { default?: unknown };
   try {
-    module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    module = (await importUserModule(path)) as { default?: unknown };
   } catch (cause) {
     throw new JobModuleError(`cannot load job module ${path}: ${(cause as Error).message}`, { cause });
   }

@@ -163,6 +163,21 @@ describe('stepmr run', () => {
   });
 });
 
+describe('stepmr --help', () => {
+  it('lists every command as the commands describe themselves, without loading them', () => {
+    // `stepmr --help` reads the build's catalogue; `stepmr help` loads every command module.
+    expect(existsSync('dist/cli/commands.json')).toBe(true);
+    const fast = stepmr('--help');
+    const full = stepmr('help');
+    expect(fast.code).toBe(0);
+    expect(full.code).toBe(0);
+    expect(fast.stdout).toBe(full.stdout);
+    for (const command of ['run', 'definition', 'submit', 'redrive', 'status', 'offline', 'cp', 'init']) {
+      expect(fast.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    }
+  });
+});
+
 describe('stepmr run, worker settings', () => {
   it('stops a task past --task-timeout and retries it: the job ends with the exact count', () => {
     const state = join(tmp.dir, 'attempts');

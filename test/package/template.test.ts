@@ -1,9 +1,7 @@
 // `serverless package` of the real serverless.yml, checked against independent readings of what
 // it is built from: the state machine definition against buildDefinition, the functions against
 // serverless.yml, the schedules against stepmr.config.ts, and IAM by evaluating the policies.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import aslValidator from 'asl-validator';
@@ -13,6 +11,19 @@ import { BUCKET_LAYOUT } from '../../framework/deploy/layout.js';
 import { validateDefinition } from '../../framework/engine/index.js';
 import { buildDefinition } from '../../framework/statemachine/buildDefinition.js';
 import config from '../../stepmr.config.js';
+import {
+  DESIGN,
+  expectRoleAsDesigned,
+  glob,
+  type J,
+  list,
+  packageTemplate,
+  readTemplate,
+  S3_ACTIONS,
+  type Statement,
+  type TemplateReader,
+  withDefaultQueryLanguage,
+} from './templateChecks.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const STAGE = 'test';
@@ -22,157 +33,32 @@ const ACCOUNT = '123456789012';
 const BUCKET = 'stepmr-test-databucket-1a2b3c4d5e6f';
 const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
 
-// biome-ignore lint/suspicious/noExplicitAny: the test walks generated CloudFormation JSON
-type J = any;
-
 let dir = '';
 let template: J;
+let read: TemplateReader;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'stepmr-package-'));
-  const r = spawnSync(
-    process.execPath,
-    [
-      join(ROOT, 'node_modules/osls/bin/serverless.js'),
-      'package',
-      '--stage',
-      STAGE,
-      '--region',
-      REGION,
-      '--package',
-      dir,
-    ],
-    { cwd: ROOT, encoding: 'utf8', timeout: 110_000 },
-  );
-  if (r.status !== 0) {
-    throw new Error(`serverless package failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
-  }
-  template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
-}, 120_000);
+  ({ template, dir } = packageTemplate({
+    cwd: ROOT,
+    command: [process.execPath, join(ROOT, 'node_modules/osls/bin/serverless.js')],
+    stage: STAGE,
+    region: REGION,
+  }));
+  read = readTemplate(template, { region: REGION, account: ACCOUNT, bucket: BUCKET });
+}, 180_000);
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const list = <T>(x: T | readonly T[] | undefined): T[] =>
-  x === undefined ? [] : Array.isArray(x) ? [...x] : [x as T];
-const resources = (type: string): [string, J][] =>
-  Object.entries(template.Resources as Record<string, J>).filter(([, r]) => r.Type === type);
-
-/** What `Fn::GetAtt [<id>, Arn]` is once deployed: the ARN of the function named in the template. */
-function functionArn(logicalId: string): string {
-  const fn = template.Resources[logicalId];
-  if (fn?.Type !== 'AWS::Lambda::Function') throw new Error(`${logicalId} is not a function`);
-  return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${fn.Properties.FunctionName}`;
-}
-
-/** The deployed value of a reference (`AWS::Region`, `DataBucket`, `MapLambdaFunction.Arn`). */
-function reference(name: string): string {
-  const pseudo: Record<string, string> = {
-    'AWS::Partition': 'aws',
-    'AWS::Region': REGION,
-    'AWS::AccountId': ACCOUNT,
-    DataBucket: BUCKET,
-    'DataBucket.Arn': BUCKET_ARN,
-  };
-  const found = pseudo[name];
-  if (found !== undefined) return found;
-  const fn = /^(\w+LambdaFunction)\.Arn$/.exec(name);
-  if (fn?.[1]) return functionArn(fn[1]);
-  throw new Error(`the test cannot resolve \${${name}}`);
-}
-
-/** The deployed string of a policy value: a literal, `Fn::Sub`, `Fn::GetAtt` or `Ref`. */
-function resolve(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const v = value as J;
-  if (typeof v?.['Fn::Sub'] === 'string') {
-    return v['Fn::Sub'].replace(/\$\{([^}]+)\}/g, (_: string, name: string) => reference(name));
-  }
-  if (Array.isArray(v?.['Fn::GetAtt'])) return reference(v['Fn::GetAtt'].join('.'));
-  if (typeof v?.Ref === 'string') return reference(v.Ref);
-  throw new Error(`the test cannot resolve ${JSON.stringify(value)}`);
-}
-
-/** An IAM wildcard pattern (`*`, `?`) as a regular expression. */
-const glob = (pattern: string, flags = '') =>
-  new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\/]/g, '\\$&')
-      .replaceAll('*', '.*')
-      .replaceAll('?', '.')}$`,
-    flags,
-  );
-
-interface Statement {
-  readonly Effect: 'Allow' | 'Deny';
-  readonly Action: string | string[];
-  readonly Resource: unknown;
-  readonly Condition?: Record<string, Record<string, string | string[]>>;
-  readonly Principal?: unknown;
-}
-
-const roleStatements = (roleId: string): Statement[] =>
-  list(template.Resources[roleId]?.Properties.Policies as J[]).flatMap((p) =>
-    list(p.PolicyDocument.Statement as Statement[]),
-  );
-
-/** IAM's StringLike, StringEquals and ArnLike (every key must match one of its values). */
-function conditionHolds(condition: Statement['Condition'], context: Record<string, string>): boolean {
-  return Object.entries(condition ?? {}).every(([operator, keys]) => {
-    const like = operator === 'StringLike' || operator === 'ArnLike';
-    if (!like && operator !== 'StringEquals') throw new Error(`the test does not evaluate ${operator}`);
-    return Object.entries(keys).every(([key, values]) => {
-      const value = context[key];
-      const patterns = list(values as unknown).map(resolve);
-      return value !== undefined && patterns.some((p) => (like ? glob(p).test(value) : p === value));
-    });
-  });
-}
-
-/** Whether the role's policies allow `action` on `resource` (a plain reading of IAM's rules). */
-function allowed(roleId: string, action: string, resource: string, context: Record<string, string> = {}) {
-  const statements = roleStatements(roleId);
-  const matches = (s: Statement) =>
-    list(s.Action).some((a) => glob(a, 'i').test(action)) &&
-    list(s.Resource).some((r) => glob(resolve(r)).test(resource)) &&
-    conditionHolds(s.Condition, context);
-  return (
-    statements.some((s) => s.Effect === 'Allow' && matches(s)) &&
-    !statements.some((s) => s.Effect === 'Deny' && matches(s))
-  );
-}
-
-/** `Fn::Sub [text, vars]` with each var that is `Fn::GetAtt [<function>, Arn]` replaced by its ARN. */
-function resolveDefinition(): { definition: J; text: string } {
-  const sub = template.Resources.JobsStateMachine.Properties.DefinitionString['Fn::Sub'];
-  const [text, vars] = sub as [string, Record<string, { 'Fn::GetAtt': [string, string] }>];
-  let resolved = text;
-  for (const [name, value] of Object.entries(vars)) {
-    const [id, attribute] = value['Fn::GetAtt'];
-    expect(attribute).toBe('Arn');
-    resolved = resolved.replaceAll(`\${${name}}`, functionArn(id));
-  }
-  return { definition: JSON.parse(resolved), text: resolved };
-}
-
-/**
- * A definition as serverless-step-functions deploys it with `validate: true`: its asl-validator
- * (3.x) sets every state's `QueryLanguage` to the default, JSONPath, in place. Same semantics.
- */
-function withDefaultQueryLanguage(definition: J): J {
-  const copy = structuredClone(definition);
-  const visit = (states: Record<string, J>) => {
-    for (const state of Object.values(states)) {
-      state.QueryLanguage ??= 'JSONPath';
-      if (state.ItemProcessor) visit(state.ItemProcessor.States);
-      if (state.Iterator) visit(state.Iterator.States);
-      for (const branch of state.Branches ?? []) visit(branch.States);
-    }
-  };
-  visit(copy.States);
-  return copy;
-}
+const resources = (type: string) => read.resources(type);
+const functionArn = (logicalId: string) => read.functionArn(logicalId);
+const resolve = (value: unknown) => read.resolve(value);
+const roleStatements = (roleId: string) => read.roleStatements(roleId);
+const allowed = (...args: Parameters<TemplateReader['allowed']>) => read.allowed(...args);
+const resolveDefinition = () => read.resolveDefinition();
+const conditionHolds = (...args: Parameters<TemplateReader['conditionHolds']>) =>
+  read.conditionHolds(...args);
 
 describe('serverless package: the state machine', () => {
   it('deploys exactly the definition buildDefinition makes for the stack functions', () => {
@@ -208,38 +94,6 @@ describe('serverless package: the state machine', () => {
     for (const fn of called) expect(allowed('StateMachineRole', 'lambda:InvokeFunction', fn)).toBe(true);
   });
 });
-
-/** What each role may do in the data bucket, by design: the prefixes (`''`: anywhere) per action. */
-const W = BUCKET_LAYOUT.work;
-const O = BUCKET_LAYOUT.output;
-const ANYWHERE = '';
-const DESIGN: Record<string, Record<string, string[]>> = {
-  MapRole: { GetObject: [ANYWHERE], PutObject: [W], DeleteObject: [], ListBucket: [W] },
-  ReduceRole: { GetObject: [W], PutObject: [W], DeleteObject: [], ListBucket: [W] },
-  CollectRole: { GetObject: [W, O], PutObject: [W, O], DeleteObject: [W, O], ListBucket: [W, O] },
-  PlanRole: { GetObject: [ANYWHERE], PutObject: [W], DeleteObject: [], ListBucket: [ANYWHERE] },
-  StateMachineRole: { GetObject: [W], PutObject: [W], DeleteObject: [], ListBucket: [W] },
-};
-const S3_ACTIONS = [
-  's3:GetObject',
-  's3:PutObject',
-  's3:DeleteObject',
-  's3:ListBucket',
-  's3:AbortMultipartUpload',
-  's3:ListMultipartUploadParts',
-];
-const KEYS = [
-  '',
-  'work/',
-  'work/job-1/job.json',
-  'work/job-1/shuffle/map-00001.bin',
-  'out/',
-  'out/wordcount/2026-12-01/part-00000.jsonl',
-  'in/corpus/a.txt',
-  'workshop/notes.txt',
-  'output/x',
-  'job.json',
-];
 
 describe('serverless package: IAM', () => {
   const allStatements = (): [string, Statement][] => [
@@ -378,24 +232,7 @@ describe('serverless package: IAM', () => {
   });
 
   it.each(Object.keys(DESIGN))('%s reaches the data bucket exactly where the design says', (role) => {
-    const design = DESIGN[role] ?? {};
-    const under = (prefixes: string[] | undefined, key: string) =>
-      (prefixes ?? []).some((p) => key.startsWith(p));
-    for (const key of KEYS) {
-      const object = `${BUCKET_ARN}/${key}`;
-      for (const action of ['GetObject', 'PutObject', 'DeleteObject']) {
-        expect(allowed(role, `s3:${action}`, object), `${action} ${key}`).toBe(under(design[action], key));
-      }
-      // A multipart upload needs its abort and part listing wherever the role may put objects.
-      for (const action of ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts']) {
-        expect(allowed(role, action, object), `${action} ${key}`).toBe(under(design.PutObject, key));
-      }
-      expect(
-        allowed(role, 's3:ListBucket', BUCKET_ARN, { 's3:prefix': key }),
-        `ListBucket prefix=${JSON.stringify(key)}`,
-      ).toBe(under(design.ListBucket, key));
-      expect(allowed(role, 's3:GetObject', `arn:aws:s3:::another-bucket/${key}`), key).toBe(false);
-    }
+    expectRoleAsDesigned(read, role);
   });
 
   it('lets each function write logs to its own log group only', () => {

@@ -3,6 +3,15 @@ import { Piscina } from 'piscina';
 import type { InvokeOptions, InvokeResult, Invoker } from '../../engine/Invoker.js';
 import { HANDLER_NAMES, type HandlerName, type WorkerRequest, type WorkerResponse } from './runHandler.js';
 
+/**
+ * A worker's module, exporting `runHandler`. Built, it is the compiled runHandler.js itself; from
+ * the sources (tests, the bench), a launcher that first gives the thread TypeScript support.
+ */
+const WORKER = new URL(
+  import.meta.url.endsWith('.ts') ? './lambdaWorker.mjs' : './runHandler.js',
+  import.meta.url,
+).href;
+
 /** Options of the embedded Lambda pool. */
 export interface WorkerPoolOptions {
   /** Worker threads. @default os.availableParallelism() */
@@ -55,7 +64,8 @@ export class WorkerPoolInvoker implements Invoker {
     this.#memoryMb = options.memoryMb ?? 3008;
     const threads = options.threads ?? availableParallelism();
     this.#pool = new Piscina({
-      filename: new URL('./lambdaWorker.mjs', import.meta.url).href,
+      filename: WORKER,
+      name: 'runHandler',
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: 60_000,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
 
 /** The handlers a worker can run, by the function's short name: those the deployed functions run. */
@@ -29,8 +30,19 @@ export type WorkerResponse =
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
+type Handlers = typeof import('./embeddedHandlers.js');
+
+// A pool worker loads the handlers as soon as it starts, while the job is being planned, rather
+// than at its first task.
+let handlersModule: Promise<Handlers> | undefined = isMainThread
+  ? undefined
+  : import('./embeddedHandlers.js');
+// A failure to load is reported by the first task instead.
+handlersModule?.catch(() => undefined);
+
 async function load(name: HandlerName): Promise<Handler> {
-  const { handlers } = await import('./embeddedHandlers.js');
+  handlersModule ??= import('./embeddedHandlers.js');
+  const { handlers } = await handlersModule;
   return handlers[name] as Handler;
 }
 
