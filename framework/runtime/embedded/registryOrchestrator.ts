@@ -38,7 +38,7 @@ function alive(pid: number): boolean {
  * The in-process orchestrator of a run, recording each answer that makes up the job's report
  * in the record of the job it starts (whose result goes to `output`), so that another process
  * sees the run as this one does; at each look at the job it also honours a stop request.
- * `flush()` waits for the last write.
+ * `flush()` waits for the last write; `close()` too, then drops a stop request left over.
  *
  * @example
  * ```ts
@@ -49,7 +49,7 @@ export function recordingOrchestrator(
   inner: Orchestrator,
   registry: JobRegistry,
   output: string,
-): Orchestrator & { flush(): Promise<void> } {
+): Orchestrator & { flush(): Promise<void>; close(): Promise<void> } {
   const calls: Record<string, unknown> = {};
   let job: { readonly jobId: string; readonly executionArn: string } | undefined;
   let writes = Promise.resolve();
@@ -91,7 +91,8 @@ export function recordingOrchestrator(
     listMapRuns: recorded('listMapRuns', inner.listMapRuns),
     describeMapRun: recorded('describeMapRun', inner.describeMapRun),
     listExecutions: recorded('listExecutions', inner.listExecutions),
-    flush: async () => {
+    flush: () => writes,
+    close: async () => {
       await writes;
       if (job) await registry.clearStop(job.jobId);
     },

@@ -216,7 +216,7 @@ async function execute(
     });
     return { ...summary, output };
   } finally {
-    await recording?.flush();
+    await recording?.close();
     await close();
     const manifest = summary?.manifest;
     if (manifest && manifest.failedSplits.length === 0) {
