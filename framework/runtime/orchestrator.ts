@@ -6,60 +6,47 @@
  * machine, seen from another process (`runtime/embedded/registryOrchestrator.ts`).
  */
 
-/** `DescribeExecution`'s answer. */
-export interface ExecutionDescription {
-  readonly executionArn?: string | undefined;
-  readonly stateMachineArn?: string | undefined;
-  readonly name?: string | undefined;
-  readonly status?: string | undefined;
-  readonly startDate?: Date | undefined;
-  readonly stopDate?: Date | undefined;
-  /** The execution input, JSON text. */
-  readonly input?: string | undefined;
-  /** The execution output, JSON text. */
-  readonly output?: string | undefined;
-  readonly error?: string | undefined;
-  readonly cause?: string | undefined;
-}
+/** An answer of the API: every field may be absent, as the SDK types them. */
+type Answer<T> = { readonly [K in keyof T]?: T[K] | undefined };
+
+/** `DescribeExecution`'s answer; `input` and `output` are JSON text. */
+export type ExecutionDescription = Answer<{
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  status: string;
+  startDate: Date;
+  stopDate: Date;
+  input: string;
+  output: string;
+  error: string;
+  cause: string;
+}>;
 
 /** One entry of `ListExecutions`. */
-export interface ExecutionEntry {
-  readonly executionArn?: string | undefined;
-  readonly name?: string | undefined;
-  readonly status?: string | undefined;
-  readonly startDate?: Date | undefined;
-  readonly stopDate?: Date | undefined;
-}
+export type ExecutionEntry = Pick<
+  ExecutionDescription,
+  'executionArn' | 'name' | 'status' | 'startDate' | 'stopDate'
+>;
 
 /** One entry of `ListMapRuns`. */
-export interface MapRunEntry {
-  readonly mapRunArn?: string | undefined;
-  readonly startDate?: Date | undefined;
-}
+export type MapRunEntry = Answer<{ mapRunArn: string; startDate: Date }>;
 
 /** `DescribeMapRun`'s answer. */
-export interface MapRunDescription {
-  readonly status?: string | undefined;
-  readonly itemCounts?:
-    | {
-        readonly total?: number | undefined;
-        readonly succeeded?: number | undefined;
-        readonly failed?: number | undefined;
-        readonly timedOut?: number | undefined;
-        readonly aborted?: number | undefined;
-        readonly running?: number | undefined;
-        readonly pending?: number | undefined;
-      }
-    | undefined;
-}
+export type MapRunDescription = Answer<{
+  status: string;
+  itemCounts: Answer<
+    Record<'total' | 'succeeded' | 'failed' | 'timedOut' | 'aborted' | 'running' | 'pending', number>
+  >;
+}>;
 
 /** One event of `GetExecutionHistory`. */
-export interface HistoryEntry {
-  readonly timestamp?: Date | undefined;
-  readonly type?: string | undefined;
-  readonly stateEnteredEventDetails?: { readonly name?: string | undefined } | undefined;
-  readonly stateExitedEventDetails?: { readonly name?: string | undefined } | undefined;
-}
+export type HistoryEntry = Answer<{
+  timestamp: Date;
+  type: string;
+  stateEnteredEventDetails: Answer<{ name: string }>;
+  stateExitedEventDetails: Answer<{ name: string }>;
+}>;
 
 /** A page of a list operation. */
 type Paged = { readonly maxResults?: number; readonly nextToken?: string | undefined };

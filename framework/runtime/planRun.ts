@@ -1,7 +1,6 @@
-import type { Job } from '../job/defineJob.js';
 import { type RunOptions, resolveOptions, type Tolerance } from '../job/options.js';
-import { type InputFile, listInputs } from '../plan/listInputs.js';
-import { planJob } from '../plan/planJob.js';
+import { listInputs } from '../plan/listInputs.js';
+import { type PlanRequest, planJob } from '../plan/planJob.js';
 import { planRedrive } from '../plan/planRedrive.js';
 import { executionInput, type JobExecutionInput } from '../statemachine/executionInput.js';
 import type { Store } from '../store/Store.js';
@@ -23,20 +22,11 @@ interface RequestBase {
   readonly now?: () => number;
 }
 
-/** One run of a job. */
-export interface JobRequest extends RunOptions, RequestBase {
-  readonly job: Job;
-  /** The job's name: in the job id, and, on AWS, its name in the registry of `stepmr.config.ts`. */
-  readonly name: string;
-  /** How tasks load the job: a module path (embedded) or `job:<name>` (AWS). */
-  readonly module: string;
-  readonly inputs: readonly string[];
-  /** The inputs, already listed by the caller; listed here when absent. */
-  readonly files?: readonly InputFile[];
-  /** The output location URI. */
-  readonly output: string;
-  /** Replace the stepmr result at the output (only its parts and `_SUCCESS`). @default false */
-  readonly overwrite?: boolean;
+/** One run of a job: what planning takes (see `PlanRequest`), with the run's own options. */
+export interface JobRequest
+  extends RunOptions,
+    RequestBase,
+    Pick<PlanRequest, 'job' | 'name' | 'module' | 'inputs' | 'files' | 'output' | 'overwrite'> {
   /** Splits per map task. @default about 16 MiB of input per task */
   readonly splitsPerTask?: number;
 }

@@ -53,6 +53,15 @@ async function recordedRun(name: string, items: Item[], machine = 'job') {
   return { api, block, registry, inProcess, recording, executionArn };
 }
 
+/** A job held running by its task, recorded once, as a running process's first poll does. */
+async function heldRun(name: string) {
+  const run = await recordedRun(name, [{ n: 1 }], 'block');
+  await waitFor(() => run.block.waiting === 1);
+  await getExecutionStatus(run.recording, run.executionArn);
+  await run.recording.flush();
+  return run;
+}
+
 describe('the registry of jobs run on this machine', () => {
   it('reports a finished job from another process as the running one saw it', async () => {
     const run = await recordedRun('five', [{ n: 0 }, { n: 1, fail: true }, { n: 2 }, { n: 3 }, { n: 4 }]);
@@ -84,10 +93,7 @@ describe('the registry of jobs run on this machine', () => {
   });
 
   it('stops a running job by a request that the running process carries out at its next look', async () => {
-    const run = await recordedRun('held', [{ n: 1 }], 'block');
-    await waitFor(() => run.block.waiting === 1);
-    await getExecutionStatus(run.recording, run.executionArn);
-    await run.recording.flush();
+    const run = await heldRun('held');
     const elsewhere = registryOrchestrator(run.registry);
     const stop = await stopJobExecution(elsewhere, run.executionArn, { cause: 'not needed' });
     expect(stop).toMatchObject({ stopped: true, status: 'ABORTED' });
@@ -102,10 +108,7 @@ describe('the registry of jobs run on this machine', () => {
   });
 
   it('reports a job whose process died while it ran as FAILED', async () => {
-    const run = await recordedRun('orphan', [{ n: 1 }], 'block');
-    await waitFor(() => run.block.waiting === 1);
-    await getExecutionStatus(run.recording, run.executionArn);
-    await run.recording.flush();
+    const run = await heldRun('orphan');
     const record = await run.registry.read('orphan');
     const gone = spawnSync(process.execPath, ['-e', '']).pid;
     await run.registry.write({ ...(record as NonNullable<typeof record>), pid: gone });
