@@ -19,8 +19,14 @@ export { redriveEmbedded, runEmbedded } from './runtime/embedded/runEmbedded.js'
 export { keyLabel } from './shuffle/keyLabel.js';
 export type { DefinitionOptions, JobFunctions } from './statemachine/buildDefinition.js';
 export { buildDefinition } from './statemachine/buildDefinition.js';
-export { ObjectNotFoundError, StoreRequestError } from './store/errors.js';
+export {
+  ConditionalRequestConflictError,
+  ObjectNotFoundError,
+  PreconditionFailedError,
+  StoreLockError,
+  StoreRequestError,
+} from './store/errors.js';
 export { FileStore } from './store/FileStore.js';
 export { registerS3Opener, S3Store } from './store/S3Store.js';
-export type { ByteRange, ObjectInfo, Store } from './store/Store.js';
+export type { ByteRange, ObjectInfo, Store, VersionedObject } from './store/Store.js';
 export type { SuccessManifest } from './tasks/manifest.js';

@@ -24,7 +24,7 @@ const count = z.number().int().nonnegative();
  */
 export const mapEvent = z.object({
   BatchInput: z.object(jobRef),
-  Items: z.array(splitSchema).min(1),
+  Items: z.array(splitSchema).min(1).readonly(),
 });
 
 /**
@@ -37,7 +37,10 @@ export const mapEvent = z.object({
  */
 export const reduceEvent = z.object({
   BatchInput: z.object(jobRef),
-  Items: z.array(z.object({ partition: count })).min(1),
+  Items: z
+    .array(z.object({ partition: count }))
+    .min(1)
+    .readonly(),
 });
 
 /**
@@ -54,12 +57,12 @@ export const collectEvent = z.discriminatedUnion('action', [
     action: z.literal('commit'),
     ...jobRef,
     map: resultWriterDetails,
-    reduce: resultWriterDetails.nullish(),
+    reduce: resultWriterDetails.nullable().exactOptional(),
   }),
   z.object({
     action: z.literal('abort'),
     ...jobRef,
-    error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+    error: z.object({ Error: z.string().exactOptional(), Cause: z.string().exactOptional() }).exactOptional(),
   }),
 ]);
 
@@ -73,5 +76,14 @@ export const collectEvent = z.discriminatedUnion('action', [
  */
 export const scheduledEvent = z.object({
   schedule: z.string().min(1),
-  time: z.string().optional(),
+  time: z.string().exactOptional(),
 });
+
+/** A map task's event, as parsed. */
+export type MapEvent = z.infer<typeof mapEvent>;
+/** A reduce task's event, as parsed. */
+export type ReduceEvent = z.infer<typeof reduceEvent>;
+/** The collect function's event, as parsed. */
+export type CollectEventData = z.infer<typeof collectEvent>;
+/** The plan function's event, as parsed. */
+export type ScheduledEventData = z.infer<typeof scheduledEvent>;

@@ -4,6 +4,13 @@ import { JOB_ID } from './names.js';
 const count = z.number().int().nonnegative();
 const jobId = z.string().regex(JOB_ID, 'must be a job id');
 
+const badRecords = z.object({
+  count,
+  samples: z
+    .array(z.object({ uri: z.string(), offset: count, line: count.optional(), reason: z.string() }))
+    .readonly(),
+});
+
 /**
  * A split of `splits.jsonl` and of a map task's batch.
  *
@@ -18,7 +25,7 @@ export const splitSchema = z.object({
   start: count,
   end: count,
   size: count,
-  compression: z.literal('gzip').optional(),
+  compression: z.literal('gzip').exactOptional(),
 });
 
 /**
@@ -35,13 +42,13 @@ export const jobPlanSchema = z.object({
   jobId,
   createdAt: z.string(),
   job: z.object({ name: z.string().min(1), module: z.string().min(1) }),
-  inputs: z.array(z.string()),
+  inputs: z.array(z.string()).readonly(),
   output: z.string().regex(/^(file|s3):\/\//, 'must be a file:// or s3:// URI'),
   input: z.object({
     kind: z.enum(['lines', 'jsonl', 'csv']),
-    delimiter: z.string().optional(),
+    delimiter: z.string().exactOptional(),
   }),
-  outputFormat: z.object({ kind: z.enum(['jsonl', 'csv', 'text']), delimiter: z.string().optional() }),
+  outputFormat: z.object({ kind: z.enum(['jsonl', 'csv', 'text']), delimiter: z.string().exactOptional() }),
   reducers: count,
   splits: count,
   splitSize: z.number().int().positive(),
@@ -50,7 +57,7 @@ export const jobPlanSchema = z.object({
   maxRecordBytes: z.number().int().positive(),
   badRecords: z.object({ policy: z.enum(['fail', 'skip']), max: count }),
   overwrite: z.boolean(),
-  redrive: z.object({ jobId, prefix: z.string() }).optional(),
+  redrive: z.object({ jobId, prefix: z.string() }).exactOptional(),
 });
 
 const stagedPart = z.object({
@@ -70,21 +77,14 @@ const stagedPart = z.object({
  * ```
  */
 export const mapTaskResultSchema = z.object({
-  splits: z.array(count),
-  shuffle: z.object({ key: z.string().min(1), bytes: count }).optional(),
-  part: stagedPart.optional(),
+  splits: z.array(count).readonly(),
+  shuffle: z.object({ key: z.string().min(1), bytes: count }).exactOptional(),
+  part: stagedPart.exactOptional(),
   recordsIn: count,
   recordsOut: count,
   bytesIn: count,
   spills: count,
-  badRecords: z
-    .object({
-      count,
-      samples: z.array(
-        z.object({ uri: z.string(), offset: count, line: count.optional(), reason: z.string() }),
-      ),
-    })
-    .optional(),
+  badRecords: badRecords.exactOptional(),
   ms: z.number().nonnegative(),
 });
 
@@ -97,7 +97,7 @@ export const mapTaskResultSchema = z.object({
  * ```
  */
 export const reduceTaskResultSchema = z.object({
-  parts: z.array(stagedPart),
+  parts: z.array(stagedPart).readonly(),
   recordsIn: count,
   bytesIn: count,
   ms: z.number().nonnegative(),
@@ -115,10 +115,105 @@ export const reduceTaskResultSchema = z.object({
 export const keptSchema = z.object({
   version: z.literal(1),
   jobId,
-  succeeded: z.array(mapTaskResultSchema),
-  failed: z.array(z.array(splitSchema)),
-  prefixes: z.array(z.string()).min(1),
+  succeeded: z.array(mapTaskResultSchema).readonly(),
+  failed: z.array(z.array(splitSchema)).readonly(),
+  prefixes: z.array(z.string()).min(1).readonly(),
 });
+
+const stageStats = z.object({
+  tasks: count,
+  failedTasks: count,
+  recordsIn: count,
+  recordsOut: count,
+  bytesIn: count,
+  spills: count,
+  taskMs: z.number().nonnegative(),
+  wallMs: z.number().nonnegative(),
+});
+
+/**
+ * A part name as the commit makes them, in one of the output formats: `part-00003.jsonl`.
+ *
+ * @example
+ * ```ts
+ * PART_NAME.test('part-00003.csv'); // true
+ * ```
+ */
+export const PART_NAME = /^part-\d{5,}\.(?:jsonl|csv|txt)$/;
+
+/**
+ * `_SUCCESS`, version 1: written last by the commit, it lists exactly the committed parts.
+ *
+ * @example
+ * ```ts
+ * const manifest = successSchema.parse(JSON.parse(text));
+ * ```
+ */
+export const successSchema = z.object({
+  version: z.literal(1),
+  jobId,
+  job: z.string(),
+  committedAt: z.string(),
+  inputs: z.array(z.string()).readonly(),
+  output: z.string(),
+  format: z.string(),
+  parts: z
+    .array(z.object({ name: z.string().regex(PART_NAME), records: count, bytes: count, sha256: z.string() }))
+    .readonly(),
+  records: z.object({ in: count, out: count }),
+  bytes: z.object({ in: count, out: count }),
+  splits: count,
+  reducers: count,
+  stages: z.object({ map: stageStats, reduce: stageStats.exactOptional() }),
+  redriveOf: jobId.exactOptional(),
+  failedSplits: z
+    .array(
+      z.object({
+        splits: z.array(z.object({ id: count, uri: z.string(), start: count, end: count })),
+        error: z.string(),
+        message: z.string(),
+      }),
+    )
+    .readonly(),
+  badRecords,
+});
+
+/**
+ * What of a `_SUCCESS` says which objects its result is: its job and its parts' names (also
+ * the record a commit keeps of the result it replaces).
+ *
+ * @example
+ * ```ts
+ * const listing = successListingSchema.parse(JSON.parse(text));
+ * ```
+ */
+export const successListingSchema = z.object({
+  version: z.literal(1),
+  jobId,
+  parts: z.array(z.object({ name: z.string().regex(PART_NAME) })).readonly(),
+});
+
+/**
+ * The shuffle index's list of shuffle objects (`shuffle-maps.json`): their keys, in the order
+ * of the index matrix's columns, and the number of partitions.
+ *
+ * @example
+ * ```ts
+ * const maps = shuffleMapsSchema.parse(JSON.parse(text));
+ * ```
+ */
+export const shuffleMapsSchema = z.object({ keys: z.array(z.string().min(1)).readonly(), partitions: count });
+
+/** `job.json`, as parsed. */
+export type JobPlanData = z.infer<typeof jobPlanSchema>;
+/** A map task's result, as parsed. */
+export type MapTaskResultData = z.infer<typeof mapTaskResultSchema>;
+/** A reduce task's result, as parsed. */
+export type ReduceTaskResultData = z.infer<typeof reduceTaskResultSchema>;
+/** `kept.json`, as parsed. */
+export type KeptData = z.infer<typeof keptSchema>;
+/** `_SUCCESS`, as parsed. */
+export type SuccessData = z.infer<typeof successSchema>;
 
 /**
  * Parses an object read back from storage with `schema`; `describe` names the object in the

@@ -14,6 +14,8 @@ export interface StackNames {
 export const FUNCTIONS = ['map', 'reduce', 'collect', 'plan'] as const;
 export type FunctionKey = (typeof FUNCTIONS)[number];
 
+import type { StateMachineDefinition } from '../engine/asl.js';
+
 type Json = Record<string, unknown>;
 
 /** `map` → `MapLambdaFunction`, the logical id serverless gives a function. */
@@ -56,7 +58,7 @@ const listUnder = (...prefixes: string[]) =>
  * const definition = templateDefinition(); // Parameters.FunctionName: { 'Fn::GetAtt': ['MapLambdaFunction', 'Arn'] }
  * ```
  */
-export function templateDefinition(): Json {
+export function templateDefinition(): StateMachineDefinition {
   const ref = (key: FunctionKey) => ({ 'Fn::GetAtt': [functionLogicalId(key), 'Arn'] });
   return buildDefinition({ functions: { map: ref('map'), reduce: ref('reduce'), collect: ref('collect') } });
 }

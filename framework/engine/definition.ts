@@ -1,5 +1,6 @@
 import type { StateDefinition, StateMachineDefinition } from './asl.js';
 import { DefinitionError } from './errors.js';
+import { checkFields, checkQueryLanguage } from './fields.js';
 import { validateState } from './validate.js';
 
 /**
@@ -18,13 +19,19 @@ export interface Machine {
   readonly timeoutSeconds: number | undefined;
 }
 
+const TOP_FIELDS = ['StartAt', 'States', 'Comment', 'Version', 'TimeoutSeconds', 'QueryLanguage'];
+/** A Parallel branch (a Map's processor is checked, less its ProcessorConfig, by checkMap). */
+const NESTED_FIELDS = ['StartAt', 'States', 'Comment'];
+
 const machines = new WeakMap<object, Machine>();
 const parsed = new Map<string, Machine>();
 
 /**
  * Checks a state machine definition: `StartAt`, every `Next`, `Default` and Catch target,
  * field shapes, paths, payload templates and intrinsic calls, recursively into Map processors
- * and Parallel branches. Throws a {@link DefinitionError} naming the state and the field.
+ * and Parallel branches. A field the language does not define, a JSONata-only field, or one
+ * the engine does not run (`Assign`, `Credentials`, `QueryLanguage: JSONata`) is refused, not
+ * ignored. Throws a {@link DefinitionError} naming the state and the field.
  *
  * @example
  * ```ts
@@ -40,7 +47,15 @@ export function validateMachine(definition: unknown, where: string): void {
     fail('the definition must be a JSON object');
   }
   const def = definition as Record<string, unknown>;
-  if (def.QueryLanguage === 'JSONata') fail('JSONata is not supported by the embedded engine; use JSONPath');
+  const top = where === '';
+  checkFields(def, top ? TOP_FIELDS : NESTED_FIELDS, top ? 'a state machine' : 'a Parallel branch', fail);
+  checkQueryLanguage(def.QueryLanguage, fail);
+  const timeout = def.TimeoutSeconds;
+  if (timeout !== undefined && !(Number.isInteger(timeout) && (timeout as number) > 0)) {
+    fail(`"TimeoutSeconds" must be a positive integer, not ${JSON.stringify(timeout)}`);
+  }
+  if (def.Version !== undefined && typeof def.Version !== 'string')
+    fail('"Version" must be a string such as "1.0"');
   const states = def.States;
   if (
     states === null ||

@@ -25,22 +25,40 @@ interface CompiledPath {
 
 const cache = new Map<string, CompiledPath>();
 const INDEFINITE = /^(\*|\.\.)$|^[?(]|[:,]/;
+/** `$` (the state's data) or `$$` (the context object), then `.`, `[` or the end. */
+const ROOT = /^\$\$?(?=[.[]|$)/;
+/** `$name…`: a workflow variable reference, as AWS reads it. */
+const VARIABLE = /^\$([A-Za-z_][\w]*)/;
+
+function notAPath(expr: unknown): DefinitionError {
+  const text = typeof expr === 'string' ? expr : JSON.stringify(expr);
+  const variable = typeof expr === 'string' ? VARIABLE.exec(expr) : null;
+  if (variable) {
+    const rest = (expr as string).slice(variable[0].length);
+    return new DefinitionError(
+      `"${text}" refers to the workflow variable "$${variable[1]}", and workflow variables (Assign) are not supported by the embedded engine; carry the value in the state input and read it with "$.${variable[1]}${rest}"`,
+    );
+  }
+  return new DefinitionError(
+    `"${text}" is not a JSONPath: a path starts with "$" (the state's data) or "$$" (the context object), followed by ".", "[" or nothing`,
+  );
+}
 
 /**
- * Parses (with jsonpath-plus) and caches a JSONPath. Throws {@link DefinitionError} when the
- * expression does not start with `$`.
+ * Parses (with jsonpath-plus) and caches a JSONPath. Throws {@link DefinitionError} unless
+ * the expression starts with exactly `$` or `$$` followed by `.`, `[` or its end: `$name`
+ * (a workflow variable on AWS) is refused rather than read as `$`.
  *
  * @example
  * ```ts
  * compilePath('$.a.b[0]').segments; // ['a', 'b', '0']
+ * compilePath('$myVar.b'); // throws DefinitionError: workflow variables are not supported
  * ```
  */
 export function compilePath(expr: string): CompiledPath {
   const hit = cache.get(expr);
   if (hit) return hit;
-  if (typeof expr !== 'string' || !expr.startsWith('$')) {
-    throw new DefinitionError(`"${String(expr)}" is not a JSONPath: a path starts with "$" or "$$".`);
-  }
+  if (typeof expr !== 'string' || !ROOT.test(expr)) throw notAPath(expr);
   const context = expr.startsWith('$$');
   const jsonPath = context ? expr.slice(1) : expr;
   let parts: string[];

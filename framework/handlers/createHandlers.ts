@@ -1,5 +1,4 @@
 import { scheduledEvent } from '../contract/events.js';
-import type { ScheduledEvent } from '../runtime/aws/scheduledRun.js';
 import type { TaskDeps } from '../tasks/deps.js';
 import {
   type ConfigSource,
@@ -44,7 +43,7 @@ export function createHandlers(config: ConfigSource, options: DeployedOptions = 
     });
     return deps;
   });
-  const plan = taskHandler('plan', scheduledEvent, async (event: ScheduledEvent) => {
+  const plan = taskHandler('plan', scheduledEvent, async (event) => {
     const [{ sfnClient }, { useS3 }, { runSchedule }] = await Promise.all([
       import('../runtime/aws/clients.js'),
       import('../runtime/aws/s3.js'),

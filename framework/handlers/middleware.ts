@@ -31,10 +31,10 @@ class TransientError extends Error {
  * export const handler = taskHandler('map', mapEvent, (event) => mapTask(event, deps()));
  * ```
  */
-export function taskHandler<E, R>(
+export function taskHandler<S extends z.ZodType, R>(
   task: string,
-  schema: z.ZodType,
-  run: (event: E, context: Context) => Promise<R>,
+  schema: S,
+  run: (event: z.infer<S>, context: Context) => Promise<R>,
 ) {
   return middy<unknown, R>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -48,5 +48,5 @@ export function taskHandler<E, R>(
         }
       },
     })
-    .handler((event, context) => run(parseEvent<E>(task, schema, event), context));
+    .handler((event, context) => run(parseEvent(task, schema, event), context));
 }

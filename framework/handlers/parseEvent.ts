@@ -10,11 +10,9 @@ import { TaskInputError } from '../tasks/errors.js';
  * const event = parseEvent('map', mapEvent, raw);
  * ```
  */
-export function parseEvent<T>(task: string, schema: z.ZodType, event: unknown): T {
+export function parseEvent<S extends z.ZodType>(task: string, schema: S, event: unknown): z.infer<S> {
   const parsed = schema.safeParse(event);
-  // The schemas mirror the payload types of framework/tasks; optional fields are the only
-  // difference zod's inferred types show, so the parsed event is the task's event type.
-  if (parsed.success) return parsed.data as T;
+  if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const field = issue?.path.length ? issue.path.join('.') : 'the event';
   throw new TaskInputError(

@@ -2,7 +2,6 @@ import { collectEvent, mapEvent, reduceEvent } from '../contract/events.js';
 import { collectTask } from '../tasks/collectTask.js';
 import type { TaskDeps } from '../tasks/deps.js';
 import { mapTask } from '../tasks/mapTask.js';
-import type { CollectEvent, MapTaskEvent, ReduceTaskEvent } from '../tasks/payloads.js';
 import { reduceTask } from '../tasks/reduceTask.js';
 import { taskHandler } from './middleware.js';
 
@@ -19,14 +18,10 @@ import { taskHandler } from './middleware.js';
 export function taskHandlers(deps: () => Promise<TaskDeps>) {
   return {
     /** One batch of splits → one shuffle object (or a staged part). */
-    map: taskHandler('map', mapEvent, async (event: MapTaskEvent) => mapTask(event, await deps())),
+    map: taskHandler('map', mapEvent, async (event) => mapTask(event, await deps())),
     /** One batch of partitions → one staged part each. */
-    reduce: taskHandler('reduce', reduceEvent, async (event: ReduceTaskEvent) =>
-      reduceTask(event, await deps()),
-    ),
+    reduce: taskHandler('reduce', reduceEvent, async (event) => reduceTask(event, await deps())),
     /** Plans the reduce stage, commits the result, or aborts a failed job. */
-    collect: taskHandler('collect', collectEvent, async (event: CollectEvent) =>
-      collectTask(event, await deps()),
-    ),
+    collect: taskHandler('collect', collectEvent, async (event) => collectTask(event, await deps())),
   };
 }

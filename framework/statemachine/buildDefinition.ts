@@ -1,3 +1,4 @@
+import type { Catcher, MapState, StateDefinition, StateMachineDefinition, TaskState } from '../engine/asl.js';
 import { taskRetry } from './retry.js';
 
 /**
@@ -23,13 +24,13 @@ export interface DefinitionOptions {
 }
 
 const ABORT = 'Abort';
-const catchAll = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: ABORT }];
+const catchAll: readonly Catcher[] = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: ABORT }];
 
 function lambdaTask(
   functionArn: FunctionRef,
   payload: Record<string, unknown>,
-  extra: Record<string, unknown>,
-) {
+  extra: Omit<TaskState, 'Type' | 'Resource' | 'Parameters' | 'Retry'>,
+): TaskState {
   return {
     Type: 'Task',
     Resource: 'arn:aws:states:::lambda:invoke',
@@ -46,8 +47,8 @@ function distributedMap(
   functionArn: FunctionRef,
   batchPath: string,
   options: DefinitionOptions,
-  tolerance: Record<string, string>,
-) {
+  tolerance: Pick<MapState, 'ToleratedFailurePercentagePath' | 'ToleratedFailureCountPath'>,
+): MapState {
   return {
     Type: 'Map',
     ItemReader: {
@@ -103,9 +104,9 @@ const resultWriterDetails = {
  * console.log(JSON.stringify(asl, null, 2));
  * ```
  */
-export function buildDefinition(options: DefinitionOptions): Record<string, unknown> {
+export function buildDefinition(options: DefinitionOptions): StateMachineDefinition {
   const { functions } = options;
-  const states: Record<string, unknown> = {
+  const states: Record<string, StateDefinition> = {
     Map: {
       ...distributedMap(
         'MapTask',

@@ -1,3 +1,4 @@
+import type { Retrier } from '../engine/asl.js';
 /** Errors of the Lambda service that Step Functions recommends retrying on every Lambda task. */
 export const LAMBDA_SERVICE_ERRORS = [
   'Lambda.ServiceException',
@@ -20,7 +21,7 @@ export const TRANSIENT_TASK_ERRORS = [
 ] as const;
 
 /** The Retry policy of every Lambda task in a job's state machine. */
-export function taskRetry(): object[] {
+export function taskRetry(): Retrier[] {
   return [
     {
       ErrorEquals: [...LAMBDA_SERVICE_ERRORS],

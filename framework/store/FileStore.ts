@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import {
   type FileHandle,
+  link,
   mkdir,
   open,
   readdir,
@@ -10,16 +10,20 @@ import {
   rm,
   stat,
   unlink,
-  writeFile,
 } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { InvalidKeyError, InvalidRangeError, ObjectNotFoundError } from './errors.js';
-import type { ByteRange, ObjectInfo, Store } from './Store.js';
+import {
+  InvalidKeyError,
+  InvalidRangeError,
+  ObjectNotFoundError,
+  PreconditionFailedError,
+} from './errors.js';
+import { type FileLockOptions, withFileLock } from './fileLock.js';
+import { etagOf, etagOfFile, lockPaths, TEMP_SUFFIX, writeTemp } from './fileWrites.js';
+import type { ByteRange, ObjectInfo, Store, VersionedObject } from './Store.js';
 
-/** Suffix of the temporary files `put` writes before renaming them into place. */
-const TEMP_SUFFIX = '.stepmr-tmp';
 /** Bytes per chunk of the streams `read` returns. */
 const READ_CHUNK = 1024 * 1024;
 /** Error codes that mean "there is no file at this path". */
@@ -36,12 +40,27 @@ const MISSING = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
 export interface FileStoreOptions {
   /** Flush each object to disk (fsync) before it becomes visible. @default false */
   readonly fsync?: boolean;
+  /** How long `compareAndSwap` waits for another writer's lock of the key. @default 30000 */
+  readonly lockWaitMs?: number;
+  /**
+   * A `compareAndSwap` lock older than this, or whose process has exited, is taken as
+   * abandoned (a writer that crashed). @default 10000
+   */
+  readonly lockStaleMs?: number;
 }
 
 /**
  * A {@link Store} over a local directory: each key is a file under the root. `put` writes a
  * temporary file next to the target and renames it, so readers see an object whole or not at
  * all; `list` walks the tree and orders keys by their UTF-8 bytes, as S3 does.
+ *
+ * Conditional writes, across the processes of one machine: `putIfAbsent` writes a temporary
+ * file and hard-links it to the key, which fails if a file is there (so it is atomic, and a
+ * reader never sees a partial file); `compareAndSwap` checks the etag (an MD5 of the bytes,
+ * as S3's) and renames its temporary file into place while holding the key's lock file
+ * (`.<name>.lock.stepmr-tmp`, see {@link withFileLock}). Plain `put`, `delete` and `move` take
+ * no lock: a writer that mixes them with conditional writes of the same key may be overwritten.
+ * The directory needs hard links (any local Linux or macOS file system).
  *
  * @example
  * ```ts
@@ -54,12 +73,17 @@ export class FileStore implements Store {
   readonly root: string;
   readonly url: string;
   readonly #fsync: boolean;
+  readonly #lock: FileLockOptions;
 
   constructor(rootDir: string, options: FileStoreOptions = {}) {
     this.root = path.resolve(rootDir);
     const href = pathToFileURL(this.root).href;
     this.url = href.endsWith('/') ? href : `${href}/`;
     this.#fsync = options.fsync ?? false;
+    this.#lock = {
+      ...(options.lockWaitMs === undefined ? {} : { waitMs: options.lockWaitMs }),
+      ...(options.lockStaleMs === undefined ? {} : { staleMs: options.lockStaleMs }),
+    };
   }
 
   async get(key: string): Promise<Buffer> {
@@ -103,16 +127,66 @@ export class FileStore implements Store {
   async put(key: string, body: Buffer | string | Readable): Promise<void> {
     const file = this.#path(key);
     await mkdir(path.dirname(file), { recursive: true });
-    const temp = path.join(
-      path.dirname(file),
-      `.${path.basename(file)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`,
-    );
+    const { temp } = await writeTemp(file, body, this.#fsync);
     try {
-      await writeFile(temp, body, { flag: 'wx', flush: this.#fsync });
       await rename(temp, file);
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
+    }
+  }
+
+  async getVersioned(key: string): Promise<VersionedObject> {
+    // Every write renames a new file into place, so one open file is one version.
+    const file = this.#path(key);
+    const handle = await openFile(file);
+    try {
+      const body = await handle.readFile();
+      return { body, etag: etagOf(body) };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async putIfAbsent(key: string, body: Buffer | string | Readable): Promise<string> {
+    const file = this.#path(key);
+    await mkdir(path.dirname(file), { recursive: true });
+    const { temp, etag } = await writeTemp(file, body, this.#fsync);
+    try {
+      await link(temp, file);
+      return etag;
+    } catch (error) {
+      if (codeOf(error) === 'EEXIST') throw new PreconditionFailedError(file, 'absent', { cause: error });
+      throw error;
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+
+  async compareAndSwap(key: string, etag: string, body: Buffer | string | Readable): Promise<string> {
+    const file = this.#path(key);
+    const mismatch = (found: string | undefined) =>
+      new PreconditionFailedError(file, 'match', { expected: etag, found: found ?? 'gone' });
+    // Fails fast, without the lock, when the object has already changed, or changes meanwhile.
+    const check = async () => {
+      const current = await etagOfFile(file);
+      if (current !== etag) throw mismatch(current);
+    };
+    await check();
+    const { temp, etag: next } = await writeTemp(file, body, this.#fsync);
+    try {
+      await withFileLock(
+        lockPaths(file),
+        async (lock) => {
+          await check();
+          await lock.check();
+          await rename(temp, file);
+        },
+        { ...this.#lock, whileWaiting: check },
+      );
+      return next;
+    } finally {
+      await rm(temp, { force: true });
     }
   }
 

@@ -10,8 +10,15 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { InvalidUriError, ObjectNotFoundError } from './errors.js';
-import type { ByteRange, ObjectInfo, Store } from './Store.js';
-import { codeOf, isRetryableS3Error, toStoreError } from './s3Errors.js';
+import type { ByteRange, ObjectInfo, Store, VersionedObject } from './Store.js';
+import {
+  type Conditions,
+  codeOf,
+  isRetryableConditionalPut,
+  isRetryableS3Error,
+  toConditionalError,
+  toStoreError,
+} from './s3Errors.js';
 import { checkKey, checkRange, copySource, rangeHeader } from './s3Keys.js';
 import {
   DEFAULT_RETRY_DEPS,
@@ -61,6 +68,13 @@ export interface S3StoreOptions {
  * the client with `maxAttempts: 1` so that the SDK's own retries do not multiply these. A
  * missing object rejects with `ObjectNotFoundError`, any other failure with
  * `StoreRequestError`, both naming the `s3://` URI.
+ *
+ * `putIfAbsent` and `compareAndSwap` send `If-None-Match: *` and `If-Match: <etag>` on the
+ * PutObject (or, for a stream past one part, on the CompleteMultipartUpload). S3's 412
+ * PreconditionFailed (and, for `If-Match`, its 404 for a missing object) rejects with
+ * `PreconditionFailedError`; its 409 ConditionalRequestConflict (another write under way) is
+ * retried like a 503 on a single PutObject, as AWS advises, and otherwise rejects with the
+ * retryable `ConditionalRequestConflictError`.
  *
  * @example
  * ```ts
@@ -115,15 +129,25 @@ export class S3Store implements Store {
   }
 
   async put(key: string, body: Buffer | string | Readable): Promise<void> {
+    await this.#put(key, body, {});
+  }
+
+  async getVersioned(key: string): Promise<VersionedObject> {
     const location = this.#location(key);
-    if (body instanceof Readable) {
-      const request = <T>(operation: string, call: () => Promise<T>) =>
-        this.#request(operation, location, call);
-      return uploadStream({ client: this.#client, ...this.#ref(key), body, location, request });
-    }
-    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-    const command = new PutObjectCommand({ ...this.#ref(key), Body: bytes, ContentLength: bytes.length });
-    await this.#request('PutObject', location, () => this.#client.send(command));
+    return this.#request('GetObject', location, async () => {
+      const output = await this.#client.send(new GetObjectCommand(this.#ref(key)));
+      const body = await collect(nodeStream(output.Body));
+      if (output.ETag === undefined) throw new TypeError(`GetObject of ${location} answered without an ETag`);
+      return { body, etag: output.ETag };
+    });
+  }
+
+  async putIfAbsent(key: string, body: Buffer | string | Readable): Promise<string> {
+    return this.#conditionalPut(key, body, { IfNoneMatch: '*' });
+  }
+
+  async compareAndSwap(key: string, etag: string, body: Buffer | string | Readable): Promise<string> {
+    return this.#conditionalPut(key, body, { IfMatch: etag });
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {
@@ -188,12 +212,67 @@ export class S3Store implements Store {
     );
   }
 
+  /**
+   * Writes with the given conditions: one PutObject for bytes, lib-storage for a stream (the
+   * conditions go on its PutObject or CompleteMultipartUpload). A single PutObject also retries
+   * 409 ConditionalRequestConflict, which AWS says to retry; a multipart upload cannot be sent
+   * again from a stream. Resolves with the new object's ETag.
+   */
+  async #put(
+    key: string,
+    body: Buffer | string | Readable,
+    conditions: Conditions,
+  ): Promise<string | undefined> {
+    const location = this.#location(key);
+    const conditional = conditions.IfMatch !== undefined || conditions.IfNoneMatch !== undefined;
+    const retryable = (operation: string) =>
+      conditional && operation === 'PutObject' ? isRetryableConditionalPut : isRetryableS3Error;
+    if (body instanceof Readable) {
+      const request = <T>(operation: string, call: () => Promise<T>) =>
+        this.#request(operation, location, call, retryable(operation));
+      return uploadStream({ client: this.#client, ...this.#ref(key), conditions, body, location, request });
+    }
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    const command = new PutObjectCommand({
+      ...this.#ref(key),
+      ...conditions,
+      Body: bytes,
+      ContentLength: bytes.length,
+    });
+    const output = await this.#request(
+      'PutObject',
+      location,
+      () => this.#client.send(command),
+      retryable('PutObject'),
+    );
+    return output.ETag;
+  }
+
+  /** {@link #put} with a condition, its failures mapped to the typed errors of the Store port. */
+  async #conditionalPut(
+    key: string,
+    body: Buffer | string | Readable,
+    conditions: Conditions,
+  ): Promise<string> {
+    const location = this.#location(key);
+    const etag = await this.#put(key, body, conditions).catch((error: unknown) => {
+      throw toConditionalError(error, location, conditions);
+    });
+    if (etag === undefined) throw new TypeError(`PutObject of ${location} answered without an ETag`);
+    return etag;
+  }
+
   /** Sends through `call` until it succeeds or the retry policy gives up; maps the error. */
-  #request<T>(operation: string, location: string, call: () => Promise<T>): Promise<T> {
+  #request<T>(
+    operation: string,
+    location: string,
+    call: () => Promise<T>,
+    isRetryable: (error: unknown) => boolean = isRetryableS3Error,
+  ): Promise<T> {
     return withRetry(call, {
       policy: this.#policy,
       deps: this.#deps,
-      isRetryable: isRetryableS3Error,
+      isRetryable,
       onRetry: (attempt, delayMs, error) => this.#onRetry?.({ operation, location, attempt, delayMs, error }),
       giveUp: (error, attempts) => toStoreError(error, operation, location, attempts),
     });
@@ -204,9 +283,7 @@ export class S3Store implements Store {
     const Range = range === undefined ? undefined : rangeHeader(range);
     try {
       const output = await this.#client.send(new GetObjectCommand({ ...this.#ref(key), Range }));
-      if (output.Body instanceof Readable) return output.Body;
-      if (output.Body === undefined) return Readable.from([]);
-      throw new TypeError('S3Store needs Node.js streams: the S3 client returned a web stream');
+      return nodeStream(output.Body);
     } catch (error) {
       if (range !== undefined && codeOf(error) === 'InvalidRange') return Readable.from([]);
       throw error;
@@ -284,6 +361,13 @@ class PartialDeleteError extends Error {
     super(`${failed.length} keys were not deleted: ${shown.join(', ')}${failed.length > 3 ? ', …' : ''}`);
     this.name = failed[0]?.Code ?? 'InternalError';
   }
+}
+
+/** A GetObject body as the Node.js stream it is in Node (empty when there is none). */
+function nodeStream(body: unknown): Readable {
+  if (body instanceof Readable) return body;
+  if (body === undefined) return Readable.from([]);
+  throw new TypeError('S3Store needs Node.js streams: the S3 client returned a web stream');
 }
 
 async function collect(body: AsyncIterable<Buffer>): Promise<Buffer> {

@@ -8,6 +8,13 @@ export interface ObjectInfo {
   readonly size: number;
 }
 
+/** An object's bytes with the etag of exactly those bytes, as {@link Store.getVersioned} reads them. */
+export interface VersionedObject {
+  readonly body: Buffer;
+  /** The object's version, to pass to {@link Store.compareAndSwap}. */
+  readonly etag: string;
+}
+
 /** A byte range `[start, end)` of an object. */
 export interface ByteRange {
   readonly start: number;
@@ -21,6 +28,14 @@ export interface ByteRange {
  * Contract: `put` is atomic (an object is visible whole or not at all, as on S3); `list` is
  * recursive and ordered by key; a missing object makes `get`, `getRange` and `read` reject with
  * `ObjectNotFoundError`.
+ *
+ * Conditional writes: `putIfAbsent` creates an object only if none is at its key, and
+ * `compareAndSwap` replaces one only if its etag is still the one the caller read with
+ * `getVersioned`; a failed condition rejects with `PreconditionFailedError` and writes nothing.
+ * Among writers that all use these two methods on a key, exactly one wins each round, as with
+ * S3's `If-None-Match: *` and `If-Match`. An etag is a quoted MD5 of the bytes, as S3 gives
+ * single-part objects: writing the very same bytes again keeps it, which is harmless to a
+ * read-modify-write (it computed its update from exactly those bytes).
  *
  * @example
  * ```ts
@@ -39,6 +54,19 @@ export interface Store {
   read(key: string, range?: ByteRange): Readable;
   /** Writes the whole object atomically. */
   put(key: string, body: Buffer | string | Readable): Promise<void>;
+  /** The object and its etag, read together (one GetObject on S3). */
+  getVersioned(key: string): Promise<VersionedObject>;
+  /**
+   * Writes the object only if no object is at `key`, atomically; resolves with its etag.
+   * Rejects with `PreconditionFailedError` if one is there (its bytes are left as they were).
+   */
+  putIfAbsent(key: string, body: Buffer | string | Readable): Promise<string>;
+  /**
+   * Replaces the object only if its etag is still `etag`, atomically; resolves with the new
+   * etag, so that a writer can chain swaps. Rejects with `PreconditionFailedError` if the object
+   * changed or is gone: read it again with `getVersioned`, recompute, and retry.
+   */
+  compareAndSwap(key: string, etag: string, body: Buffer | string | Readable): Promise<string>;
   head(key: string): Promise<ObjectInfo | undefined>;
   list(prefix: string): AsyncIterable<ObjectInfo>;
   /** Deletes the objects; missing ones are not an error. */

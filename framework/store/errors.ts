@@ -159,3 +159,92 @@ export class StoreRequestError extends StepmrError {
     this.attempts = failure.attempts;
   }
 }
+
+/**
+ * A conditional write whose condition did not hold, so nothing was written: `putIfAbsent`
+ * found an object at its key, or `compareAndSwap` found the object changed or gone. Another
+ * writer got there first; running the same write again fails the same way, so it is not
+ * retryable: read the object again and decide.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await store.putIfAbsent('log/00000007.json', entry);
+ * } catch (error) {
+ *   if (error instanceof PreconditionFailedError) return; // another writer made entry 7
+ *   throw error;
+ * }
+ * ```
+ */
+export class PreconditionFailedError extends StepmrError {
+  override readonly name = 'PreconditionFailedError';
+  /** The object's full location: a file path or `s3://bucket/key`. */
+  readonly location: string;
+  /** `'absent'` for `putIfAbsent`, `'match'` for `compareAndSwap`. */
+  readonly condition: 'absent' | 'match';
+
+  constructor(
+    location: string,
+    condition: 'absent' | 'match',
+    options: { readonly expected?: string; readonly found?: string; readonly cause?: unknown } = {},
+  ) {
+    const found = options.found === undefined ? 'it changed or is gone' : `it is now ${options.found}`;
+    super(
+      condition === 'absent'
+        ? `putIfAbsent of ${location} failed: an object is already there, so nothing was written. Another writer created it first; read it with getVersioned, or write under another key.`
+        : `compareAndSwap of ${location} failed: its etag is no longer ${options.expected ?? '(none given)'} (${found}), so nothing was written. Another writer changed it; read it again with getVersioned, apply your change to what you read, and swap with the new etag.`,
+      { cause: options.cause },
+    );
+    this.location = location;
+    this.condition = condition;
+  }
+}
+
+/**
+ * S3 answered a conditional write with `409 ConditionalRequestConflict`: another write of the
+ * same key was under way at that moment. AWS documents it as retryable (for a compare-and-swap:
+ * after reading the etag again); the store retries a single PutObject by itself, so this
+ * reaches a caller when the conflicts outlast its retries, or from a multipart upload (which S3
+ * says to start over).
+ *
+ * @example
+ * ```ts
+ * if (error instanceof ConditionalRequestConflictError && error.retryable) await tryAgain();
+ * ```
+ */
+export class ConditionalRequestConflictError extends StepmrError {
+  override readonly name = 'ConditionalRequestConflictError';
+  readonly location: string;
+
+  constructor(location: string, operation: string, attempts: number, options: { cause?: unknown } = {}) {
+    super(
+      `${operation} of ${location} failed with 409 ConditionalRequestConflict after ${attempts === 1 ? '1 attempt' : `${attempts} attempts`}: another write of this key was under way. Write again (for a compare-and-swap, read the object's etag again first).`,
+      { ...options, retryable: true },
+    );
+    this.location = location;
+  }
+}
+
+/**
+ * A `FileStore` compare-and-swap could not hold the key's lock file: it waited longer than
+ * its `lockWaitMs` for another writer, or held the lock so long (past `lockStaleMs`) that
+ * others may have taken it as abandoned. Nothing was written; writing again may succeed.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof StoreLockError) console.error(error.lockFile); // who holds it is in the message
+ * ```
+ */
+export class StoreLockError extends StepmrError {
+  override readonly name = 'StoreLockError';
+  /** The lock file, next to the object. */
+  readonly lockFile: string;
+
+  constructor(lockFile: string, reason: string) {
+    super(
+      `compareAndSwap could not hold the lock ${lockFile}: ${reason}. Nothing was written; write again. If no process is writing this key, remove the lock file.`,
+      { retryable: true },
+    );
+    this.lockFile = lockFile;
+  }
+}

@@ -1,5 +1,10 @@
 import { StepmrError } from '../errors.js';
-import { ObjectNotFoundError, StoreRequestError } from './errors.js';
+import {
+  ConditionalRequestConflictError,
+  ObjectNotFoundError,
+  PreconditionFailedError,
+  StoreRequestError,
+} from './errors.js';
 
 /** S3 error codes of throttling and transient faults (those the AWS SDKs retry, and a few more). */
 const RETRYABLE_CODES = new Set([
@@ -113,6 +118,53 @@ export function codeOf(error: unknown): string {
   if (!isObject(error)) return String(error);
   if (typeof error.code === 'string' && NETWORK_CODES.has(error.code)) return error.code;
   return String(error.name);
+}
+
+/**
+ * The conditional headers of a write: `If-None-Match: *` (put if absent) or `If-Match: <etag>`.
+ *
+ * @example
+ * ```ts
+ * const conditions: Conditions = { IfMatch: '"9a0364b9e99bb480dd25e1f0284c8555"' };
+ * ```
+ */
+export type Conditions = { readonly IfNoneMatch?: '*'; readonly IfMatch?: string };
+
+/**
+ * Whether to retry a failed conditional PutObject: as {@link isRetryableS3Error}, and on 409
+ * ConditionalRequestConflict (another write of the key under way), which AWS says to retry.
+ *
+ * @example
+ * ```ts
+ * isRetryableConditionalPut(conflict); // true; a 412 PreconditionFailed: false
+ * ```
+ */
+export function isRetryableConditionalPut(error: unknown): boolean {
+  return isRetryableS3Error(error) || codeOf(error) === 'ConditionalRequestConflict';
+}
+
+/**
+ * The Store port's error for a failed conditional write, from what {@link toStoreError} made
+ * of S3's answer: 412 PreconditionFailed (and, for `If-Match`, 404 NoSuchKey: the object is
+ * gone) become `PreconditionFailedError`, 409 ConditionalRequestConflict the retryable
+ * `ConditionalRequestConflictError`; anything else is returned unchanged.
+ *
+ * @example
+ * ```ts
+ * await store.put(key, body).catch((error) => { throw toConditionalError(error, location, { IfNoneMatch: '*' }); });
+ * ```
+ */
+export function toConditionalError(error: unknown, location: string, conditions: Conditions): unknown {
+  const condition = conditions.IfMatch === undefined ? 'absent' : 'match';
+  const expected = conditions.IfMatch === undefined ? {} : { expected: conditions.IfMatch };
+  const code = error instanceof StoreRequestError ? error.code : '';
+  if (code === 'PreconditionFailed')
+    return new PreconditionFailedError(location, condition, { ...expected, cause: error });
+  if (condition === 'match' && error instanceof ObjectNotFoundError)
+    return new PreconditionFailedError(location, condition, { ...expected, found: 'gone', cause: error });
+  if (code === 'ConditionalRequestConflict' && error instanceof StoreRequestError)
+    return new ConditionalRequestConflictError(location, error.operation, error.attempts, { cause: error });
+  return error;
 }
 
 function statusOf(error: Record<string, unknown>): number | undefined {

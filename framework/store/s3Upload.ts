@@ -28,7 +28,8 @@ const COMMANDS = [
  * Uploads a stream with lib-storage: one PutObject if it fits in a part, else a multipart
  * upload that becomes visible whole on completion and is aborted on any failure. Each request
  * goes through `request`, which retries it (parts are Buffers, so they can be sent again).
- * If the abort fails too, the failure that caused it is still what the caller sees.
+ * If the abort fails too, the failure that caused it is still what the caller sees. Resolves
+ * with the new object's ETag.
  *
  * @example
  * ```ts
@@ -39,11 +40,13 @@ export async function uploadStream(options: {
   readonly client: S3Client;
   readonly Bucket: string;
   readonly Key: string;
+  /** `If-None-Match` / `If-Match` for the PutObject or CompleteMultipartUpload. @default none */
+  readonly conditions?: { readonly IfNoneMatch?: string; readonly IfMatch?: string };
   readonly body: Readable;
   /** The object's `s3://` URI, for messages. */
   readonly location: string;
   readonly request: <T>(operation: string, call: () => Promise<T>) => Promise<T>;
-}): Promise<void> {
+}): Promise<string | undefined> {
   const { client, location, request } = options;
   let abortFailure: unknown;
   const send = async (command: object): Promise<unknown> => {
@@ -63,13 +66,14 @@ export async function uploadStream(options: {
   });
   const upload = new Upload({
     client: retrying,
-    params: { Bucket: options.Bucket, Key: options.Key, Body: options.body },
+    params: { Bucket: options.Bucket, Key: options.Key, Body: options.body, ...options.conditions },
     partSize: PART_SIZE,
     queueSize: QUEUE_SIZE,
     leavePartsOnError: false,
   });
   try {
-    await upload.done();
+    const output = await upload.done();
+    return 'ETag' in output ? output.ETag : undefined;
   } catch (error) {
     if (abortFailure === undefined) throw toStoreError(error, 'PutObject', location, 1);
     const message = error instanceof Error ? error.message : String(error);

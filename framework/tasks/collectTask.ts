@@ -1,33 +1,12 @@
-import { reduceTaskResultSchema } from '../contract/persisted.js';
-import type { OutputFormat } from '../job/types.js';
-import type { Store } from '../store/Store.js';
-import { deleteUnder, moveObject } from '../store/transfer.js';
+import { abortJob } from './abort.js';
+import { commitJob } from './commit.js';
 import type { TaskDeps } from './deps.js';
-import { replacedResult } from './earlierResult.js';
-import { BadRecordLimitError, CommitVerificationError, JobStoppedError } from './errors.js';
-import { openJobWork, outputPrefix } from './jobWork.js';
-import { finishWork, lineage, mapResults, readKept, requireKept, writeKept } from './kept.js';
-import { buildManifest, readSuccess, type SuccessManifest, totalBadRecords } from './manifest.js';
-import { type MapRunResults, readMapRunResults } from './mapRunResults.js';
-import type {
-  CollectEvent,
-  CommitResult,
-  JobPlan,
-  JobRef,
-  PrepareReduceResult,
-  ReduceTaskResult,
-  StagedPart,
-} from './payloads.js';
-import { pad, workKeys } from './payloads.js';
-import { checkJobRef, checkWorkKey } from './scope.js';
-import { writeShuffleIndex } from './shuffleIndex.js';
+import type { CollectEvent, CommitResult, PrepareReduceResult } from './payloads.js';
+import { prepareReduce } from './prepareReduce.js';
+import { checkJobRef } from './scope.js';
 
-const EXTENSIONS: Record<OutputFormat['kind'], string> = { jsonl: '.jsonl', csv: '.csv', text: '.txt' };
-
-/** The name of a committed part file: `part-00003.jsonl`. */
-export function partName(part: number, format: OutputFormat): string {
-  return `part-${pad(part)}${EXTENSIONS[format.kind]}`;
-}
+export { stopJobWork } from './abort.js';
+export { partName } from './partName.js';
 
 /**
  * The collect function: plans the reduce stage from the map results (`prepareReduce`),
@@ -46,207 +25,12 @@ export async function collectTask(
   // The event is checked before anything is read or deleted: an abort removes everything under
   // its prefix, which must be the job's own.
   checkJobRef(deps.scope, event);
-  if (event.action === 'abort') {
-    const work = deps.bucket(event.bucket);
-    await removeUnpublished(work, event, deps);
-    await removeJobWork(work, event);
-    return { aborted: true };
+  switch (event.action) {
+    case 'prepareReduce':
+      return prepareReduce(event, deps);
+    case 'commit':
+      return commitJob(event, deps);
+    case 'abort':
+      return abortJob(event, deps);
   }
-  const { store: work, plan, scope } = await openJobWork(event, deps);
-  if (event.action === 'prepareReduce') {
-    const earlier = plan.redrive ? await requireKept(work, plan.redrive, scope) : undefined;
-    const maps = await mapResults(work, event, scope, earlier, event.map);
-    const shuffles = maps.succeeded
-      .flatMap((m) => (m.shuffle ? [m.shuffle] : []))
-      .sort((a, b) => (a.key < b.key ? -1 : 1));
-    await writeShuffleIndex(work, event, shuffles, plan.reducers);
-    const lines = Array.from({ length: plan.reducers }, (_, partition) => JSON.stringify({ partition }));
-    await work.put(workKeys.partitions(event), lines.length ? `${lines.join('\n')}\n` : '');
-    const shuffleBytes = shuffles.reduce((n, m) => n + m.bytes, 0);
-    return { partitions: plan.reducers, mapTasks: shuffles.length, shuffleBytes };
-  }
-
-  const out = openOutput(plan, deps);
-  // A commit run again after it wrote _SUCCESS only cleans up: one that died while cleaning
-  // up, or a duplicate (Step Functions retries the task when Lambda's answer is lost), which
-  // finds the job's results gone but its plan kept for this.
-  const committed = await readSuccess(out.store, `${out.key}_SUCCESS`);
-  if (committed?.jobId === event.jobId) {
-    const earlier = plan.redrive ? await readKept(work, plan.redrive, scope) : undefined;
-    await finishWork(work, event, committed.failedSplits.length > 0, lineage(plan, earlier));
-    return summary(committed);
-  }
-  const stopped = () => work.head(workKeys.stopped(event)).then((info) => info !== undefined);
-  const stoppedError = (cause?: unknown) =>
-    new JobStoppedError(`job ${event.jobId} was stopped (stepmr stop): its commit publishes nothing`, {
-      cause,
-    });
-  if (await stopped()) throw stoppedError();
-  const earlier = plan.redrive ? await requireKept(work, plan.redrive, scope) : undefined;
-  const maps = await mapResults(work, event, scope, earlier, event.map);
-  const reduces = event.reduce
-    ? ((await readMapRunResults(work, event.reduce, {
-        scope,
-        prefix: event.prefix,
-        schema: reduceTaskResultSchema,
-      })) as MapRunResults<ReduceTaskResult>)
-    : undefined;
-  // A staged part is moved to the output, so it must be one of this job's own objects.
-  for (const part of reduces?.succeeded.flatMap((r) => r.parts) ?? []) {
-    checkWorkKey(part.key, [event.prefix]);
-  }
-  const staged: StagedPart[] = reduces
-    ? reduces.succeeded.flatMap((r) => r.parts)
-    : maps.succeeded.flatMap((m) => (m.part ? [m.part] : []));
-  staged.sort((a, b) => a.part - b.part);
-  const bad = totalBadRecords(maps);
-  if (bad.count > plan.badRecords.max) {
-    throw new BadRecordLimitError(
-      `job ${event.jobId} skipped ${bad.count} bad records, more than --max-bad-records ${plan.badRecords.max}; the output has no _SUCCESS`,
-    );
-  }
-  if (reduces && staged.length !== plan.reducers) {
-    throw new CommitVerificationError(
-      `job ${event.jobId}: ${staged.length} reduce parts staged, ${plan.reducers} expected; the output has no _SUCCESS`,
-    );
-  }
-  const parts = staged.map((part) => {
-    const name = partName(part.part, plan.outputFormat);
-    return { staged: part, name, key: `${out.key}${name}` };
-  });
-  // Verify every part before publishing any. A part already at its published name with the
-  // size its task reported was moved by an earlier attempt of this commit.
-  const toMove: typeof parts = [];
-  for (const part of parts) {
-    const info = await work.head(part.staged.key);
-    if (info?.size === part.staged.bytes) {
-      toMove.push(part);
-      continue;
-    }
-    const published = info ? undefined : await out.store.head(part.key);
-    if (published?.size !== part.staged.bytes) {
-      throw new CommitVerificationError(
-        `staged part ${work.url}${part.staged.key} is ${info ? `${info.size} bytes` : 'missing'}, its task wrote ${part.staged.bytes} bytes; the output has no _SUCCESS`,
-      );
-    }
-  }
-  const listed = parts.map((p) => ({
-    name: p.name,
-    records: p.staged.records,
-    bytes: p.staged.bytes,
-    sha256: p.staged.sha256,
-  }));
-  const manifest: SuccessManifest = buildManifest(plan, listed, maps, reduces, deps.now());
-  // What a redrive needs is kept before _SUCCESS says the job has failed splits.
-  if (maps.failed.length > 0) await writeKept(work, event, lineage(plan, earlier), maps);
-  try {
-    if (plan.overwrite) {
-      const keep = new Set(parts.filter((p) => !toMove.includes(p)).map((p) => p.key));
-      // Working objects inside the output location (the embedded runtime's) stay: this job's,
-      // and those of the job it redrives, which its commit removes last.
-      const working = [event.prefix, ...lineage(plan, earlier)].map((prefix) => `${work.url}${prefix}`);
-      await clearOutput(out.store, out.key, keep, working, work, event);
-    }
-    for (const part of toMove) await moveObject(work, part.staged.key, out.store, part.key);
-    // A stop while the parts moved (it removes the staged ones) is seen here at the latest.
-    if (await stopped()) throw stoppedError();
-    await out.store.put(`${out.key}_SUCCESS`, `${JSON.stringify(manifest, null, 2)}\n`);
-  } catch (error) {
-    if (!(await stopped())) throw error;
-    // The execution was stopped, so no Abort step follows: take back what was published.
-    await removeUnpublished(work, event, deps);
-    throw error instanceof JobStoppedError ? error : stoppedError(error);
-  }
-  await finishWork(work, event, maps.failed.length > 0, lineage(plan, earlier));
-  return summary(manifest);
-}
-
-function summary(manifest: SuccessManifest): CommitResult {
-  return {
-    output: manifest.output,
-    parts: manifest.parts.length,
-    records: manifest.records.out,
-    bytes: manifest.bytes.out,
-  };
-}
-
-/**
- * Removes the earlier stepmr result the commit replaces, `_SUCCESS` first so that it never
- * looks complete meanwhile: exactly the parts its `_SUCCESS` lists, and its job's working
- * folder inside the output (`_temporary/<job id>/`, the embedded runtime's), never any other
- * object. What `_SUCCESS` lists is recorded under this job's work prefix before it goes, so a
- * commit retried after that still removes exactly those parts. Keeps `keep` (parts an earlier
- * attempt of this commit published) and anything under the working prefixes `working` (URLs).
- */
-async function clearOutput(
-  store: Store,
-  prefix: string,
-  keep: ReadonlySet<string>,
-  working: readonly string[],
-  work: Store,
-  ref: JobRef,
-): Promise<void> {
-  const earlier = await replacedResult(store, prefix, work, ref);
-  if (earlier === undefined) return;
-  await store.delete([`${prefix}_SUCCESS`]);
-  const parts = earlier.parts.map((name) => `${prefix}${name}`).filter((key) => !keep.has(key));
-  if (parts.length > 0) await store.delete(parts);
-  await deleteUnder(
-    store,
-    `${prefix}_temporary/${earlier.jobId}/`,
-    (key) => !working.some((url) => `${store.url}${key}`.startsWith(url)),
-  );
-}
-
-/**
- * Removes the parts a commit that then failed had already published: when the output holds
- * no `_SUCCESS`, the objects at its top level named as this job names parts
- * (`part-00003.jsonl`). An output with a `_SUCCESS` (an earlier result the job was to replace)
- * and anything named otherwise are left as they are. Nothing to do once the plan is gone (an
- * abort run twice).
- */
-async function removeUnpublished(work: Store, ref: JobRef, deps: TaskDeps): Promise<void> {
-  if (!(await work.head(workKeys.plan(ref)))) return;
-  const plan = (await openJobWork(ref, deps)).plan;
-  const out = openOutput(plan, deps);
-  if (await out.store.head(`${out.key}_SUCCESS`)) return;
-  const part = new RegExp(`^part-\\d{5,}\\${EXTENSIONS[plan.outputFormat.kind]}$`);
-  await deleteUnder(out.store, out.key, (key) => part.test(key.slice(out.key.length)));
-}
-
-/**
- * What `stepmr stop` does to a stopped job's working objects, since its Abort step does not run:
- * marks the job stopped (a commit still running then publishes nothing, taking back any part it
- * had moved) and removes the rest but its plan. Resolves with how many objects it removed.
- *
- * @example
- * ```ts
- * await stopJobWork(bucketStore(ref.bucket), ref);
- * ```
- */
-export async function stopJobWork(work: Store, ref: JobRef): Promise<number> {
-  const keep = new Set([workKeys.plan(ref), workKeys.stopped(ref)]);
-  await work.put(workKeys.stopped(ref), `${JSON.stringify({ jobId: ref.jobId })}\n`);
-  return deleteUnder(work, ref.prefix, (key) => !keep.has(key));
-}
-
-/**
- * Removes a job's working objects (everything under its prefix). Returns how many it removed
- * besides the plan. The plan goes first: a task of the job still running checks for it after each write, and
- * removes what it wrote once the plan is gone (see removeIfEnded), so nothing written after the
- * listing below is left behind.
- *
- * @example
- * ```ts
- * await removeJobWork(bucketStore(ref.bucket), ref);
- * ```
- */
-export async function removeJobWork(work: Store, ref: JobRef): Promise<number> {
-  await work.delete([workKeys.plan(ref)]);
-  return deleteUnder(work, ref.prefix);
-}
-
-/** The job's output location (checked by openJobWork), as a store and the prefix of its objects. */
-function openOutput(plan: JobPlan, deps: TaskDeps) {
-  return deps.open(outputPrefix(plan));
 }

@@ -1,20 +1,8 @@
-import { z } from 'zod';
+import { successListingSchema } from '../contract/persisted.js';
 import { ObjectNotFoundError } from '../store/errors.js';
 import type { Store } from '../store/Store.js';
 import { CommitVerificationError } from './errors.js';
 import type { JobRef } from './payloads.js';
-
-/** A job id as stepmr makes them, and as Step Functions takes execution names. */
-const JOB_ID = /^[A-Za-z0-9_-]{1,80}$/;
-/** A part name as the commit makes them (`partName`), in one of the output formats. */
-const PART = /^part-\d{5,}\.(?:jsonl|csv|txt)$/;
-
-/** What of a `_SUCCESS` says which objects its result is: its job and its parts' names. */
-const listing = z.object({
-  version: z.literal(1),
-  jobId: z.string().regex(JOB_ID),
-  parts: z.array(z.object({ name: z.string().regex(PART) })),
-});
 
 /**
  * What an output location holds, as far as replacing it goes: no `_SUCCESS`; a `_SUCCESS` that
@@ -39,7 +27,7 @@ function parseListing(text: string): OutputResult {
   } catch {
     return { kind: 'foreign', reason: 'its _SUCCESS is not a JSON manifest' };
   }
-  const parsed = listing.safeParse(json);
+  const parsed = successListingSchema.safeParse(json);
   if (!parsed.success) {
     return {
       kind: 'foreign',

@@ -83,3 +83,16 @@ export async function removeIfEnded(work: JobWork, keys: readonly string[]): Pro
     `job ${work.ref.jobId} ended (aborted or stopped) while this task ran; the task removed what it wrote`,
   );
 }
+
+/**
+ * A job's output location (checked by {@link openJobWork}), as a store and the prefix of its
+ * objects.
+ *
+ * @example
+ * ```ts
+ * const out = openOutput(plan, deps);
+ * ```
+ */
+export function openOutput(plan: JobPlan, deps: TaskDeps): { store: Store; key: string } {
+  return deps.open(outputPrefix(plan));
+}

@@ -1,4 +1,4 @@
-import { keptSchema, mapTaskResultSchema, parsePersisted } from '../contract/persisted.js';
+import { type KeptData, keptSchema, mapTaskResultSchema, parsePersisted } from '../contract/persisted.js';
 import type { Split } from '../job/types.js';
 import type { Store } from '../store/Store.js';
 import { deleteUnder, readJsonIfAny } from '../store/transfer.js';
@@ -13,16 +13,7 @@ import { checkWorkKey, checkWorkPrefix, type TaskScope } from './scope.js';
  * prefix, so that `stepmr redrive` can run the failed splits alone and then every stage after
  * the map over all of them.
  */
-export interface KeptResults {
-  readonly version: 1;
-  readonly jobId: string;
-  /** The succeeded map tasks' results: this job's, and those of the jobs it redrove. */
-  readonly succeeded: readonly MapTaskResult[];
-  /** The failed map tasks' batches of splits, as they ran. */
-  readonly failed: readonly (readonly Split[])[];
-  /** The work prefixes that `succeeded` refers to (shuffle objects): this job's first. */
-  readonly prefixes: readonly string[];
-}
+export type KeptResults = KeptData;
 
 /**
  * Reads the `kept.json` of a job; undefined when it is gone. It is checked like everything read
@@ -39,7 +30,7 @@ export async function readKept(
   const where = `${work.url}${workKeys.kept(ref)}`;
   const parsed = parsePersisted(keptSchema, raw);
   if (!parsed.ok) throw new TaskInputError(`${where} is not a stepmr kept.json: ${parsed.error}`);
-  const kept = parsed.value as KeptResults;
+  const kept = parsed.value;
   if (kept.jobId !== ref.jobId || kept.prefixes[0] !== ref.prefix) {
     throw new TaskInputError(`${where} belongs to job ${kept.jobId}, not ${ref.jobId}`);
   }
@@ -83,11 +74,11 @@ export async function mapResults(
   earlier: KeptResults | undefined,
   details: ResultWriterDetails,
 ): Promise<MapRunResults<MapTaskResult>> {
-  const own = (await readMapRunResults(work, details, {
+  const own = await readMapRunResults(work, details, {
     scope,
     prefix: ref.prefix,
     schema: mapTaskResultSchema,
-  })) as MapRunResults<MapTaskResult>;
+  });
   for (const result of own.succeeded) checkResultKeys(result, [ref.prefix]);
   if (!earlier) return own;
   const succeeded = [...earlier.succeeded, ...own.succeeded].sort(

@@ -1,58 +1,20 @@
+import { parsePersisted, type SuccessData, successSchema } from '../contract/persisted.js';
 import type { Split } from '../job/types.js';
 import type { Store } from '../store/Store.js';
 import { readJsonIfAny } from '../store/transfer.js';
 import { openUri } from '../store/uri.js';
+import { TaskInputError } from './errors.js';
 import type { FailedItem, MapRunResults } from './mapRunResults.js';
 import type { BadRecords, JobPlan, MapTaskResult, ReduceTaskResult } from './payloads.js';
 
 /** One committed part, as `_SUCCESS` lists it. */
-export interface CommittedPart {
-  readonly name: string;
-  readonly records: number;
-  readonly bytes: number;
-  readonly sha256: string;
-}
+export type CommittedPart = SuccessData['parts'][number];
 
 /** Figures of one stage, from its tasks' own reports. */
-export interface StageStats {
-  readonly tasks: number;
-  readonly failedTasks: number;
-  readonly recordsIn: number;
-  readonly recordsOut: number;
-  readonly bytesIn: number;
-  /** Sorted runs the tasks spilled to disk past their memory budget. */
-  readonly spills: number;
-  /** Sum of the tasks' own run times, ms. */
-  readonly taskMs: number;
-  /** From the first task's start to the last task's stop, ms. */
-  readonly wallMs: number;
-}
+export type StageStats = SuccessData['stages']['map'];
 
 /** `_SUCCESS`: written last by the commit, it lists exactly the committed parts. */
-export interface SuccessManifest {
-  readonly version: 1;
-  readonly jobId: string;
-  readonly job: string;
-  readonly committedAt: string;
-  readonly inputs: readonly string[];
-  readonly output: string;
-  readonly format: string;
-  readonly parts: readonly CommittedPart[];
-  readonly records: { readonly in: number; readonly out: number };
-  readonly bytes: { readonly in: number; readonly out: number };
-  readonly splits: number;
-  readonly reducers: number;
-  readonly stages: { readonly map: StageStats; readonly reduce?: StageStats };
-  /** For a redrive: the job whose failed splits it ran (this result replaces that job's). */
-  readonly redriveOf?: string;
-  /**
-   * Map tasks that failed within the tolerance: their splits were not counted. `stepmr
-   * redrive` runs them again and publishes the whole result.
-   */
-  readonly failedSplits: readonly FailedSplits[];
-  /** Records skipped under `--bad-records skip`: how many, and the first few. */
-  readonly badRecords: BadRecords;
-}
+export type SuccessManifest = SuccessData;
 
 /** Bad records `_SUCCESS` samples at most. */
 const MANIFEST_SAMPLES = 20;
@@ -69,17 +31,7 @@ export function totalBadRecords(maps: MapRunResults<MapTaskResult>): BadRecords 
 }
 
 /** One failed map task in `_SUCCESS`: which bytes of which files it left out, and why. */
-export interface FailedSplits {
-  readonly splits: readonly {
-    readonly id: number;
-    readonly uri: string;
-    readonly start: number;
-    readonly end: number;
-  }[];
-  /** The error name, e.g. `UserCodeError` or `BadRecordError`. */
-  readonly error: string;
-  readonly message: string;
-}
+export type FailedSplits = SuccessData['failedSplits'][number];
 
 /** The splits and error of a failed map task, from its ResultWriter entry. */
 function failedSplits(failed: FailedItem): FailedSplits {
@@ -172,7 +124,24 @@ export function buildManifest(
  */
 export function readSuccess(output: string): Promise<SuccessManifest | undefined>;
 export function readSuccess(store: Store, key: string): Promise<SuccessManifest | undefined>;
-export function readSuccess(at: string | Store, key?: string): Promise<SuccessManifest | undefined> {
+export async function readSuccess(at: string | Store, key?: string): Promise<SuccessManifest | undefined> {
   const where = typeof at === 'string' ? openUri(`${at}_SUCCESS`) : { store: at, key: key ?? '' };
-  return readJsonIfAny<SuccessManifest>(where.store, where.key);
+  const name = `${where.store.url}${where.key}`;
+  let raw: unknown;
+  try {
+    raw = await readJsonIfAny<unknown>(where.store, where.key);
+  } catch (cause) {
+    throw new TaskInputError(
+      `${name} is not a stepmr _SUCCESS manifest (${(cause as Error).message}); move it away or choose another output`,
+      { cause },
+    );
+  }
+  if (raw === undefined) return undefined;
+  const parsed = parsePersisted(successSchema, raw);
+  if (!parsed.ok) {
+    throw new TaskInputError(
+      `${name} is not a stepmr _SUCCESS manifest (${parsed.error}); move it away or choose another output`,
+    );
+  }
+  return parsed.value;
 }

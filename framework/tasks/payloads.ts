@@ -1,5 +1,5 @@
-import type { BadRecordPolicy } from '../job/options.js';
-import type { InputFormat, OutputFormat, Split } from '../job/types.js';
+import type { CollectEventData, MapEvent, ReduceEvent } from '../contract/events.js';
+import type { JobPlanData, MapTaskResultData, ReduceTaskResultData } from '../contract/persisted.js';
 
 /**
  * Where one job's working objects live: `bucket` is a Store name (an S3 bucket on AWS) and
@@ -12,63 +12,19 @@ export interface JobRef {
 }
 
 /** `job.json`: everything the tasks need to know about one run, written by the planner. */
-export interface JobPlan {
-  readonly version: 1;
-  readonly jobId: string;
-  readonly createdAt: string;
-  /** The job's name and how tasks load it (a module path, or a name in a jobs registry). */
-  readonly job: { readonly name: string; readonly module: string };
-  readonly inputs: readonly string[];
-  /** The output location, a `file://` or `s3://` URI of a directory (prefix). */
-  readonly output: string;
-  readonly input: InputFormat<unknown>;
-  readonly outputFormat: OutputFormat;
-  /** 0 for map-only jobs. */
-  readonly reducers: number;
-  readonly splits: number;
-  readonly splitSize: number;
-  readonly inputBytes: number;
-  readonly memoryBudget: number;
-  readonly maxRecordBytes: number;
-  readonly badRecords: BadRecordPolicy;
-  /** The commit replaces what the output location holds (its earlier result stays until then). */
-  readonly overwrite: boolean;
-  /**
-   * Set for a redrive: the job whose failed splits this one runs. Its `kept.json` holds the
-   * results of its succeeded map tasks, which the later stages use with this job's own.
-   */
-  readonly redrive?: { readonly jobId: string; readonly prefix: string };
-}
+export type JobPlan = JobPlanData;
 
 /** A skipped record, as `_SUCCESS` samples it. */
-export interface BadRecordSample {
-  readonly uri: string;
-  readonly offset: number;
-  readonly line: number | undefined;
-  readonly reason: string;
-}
+export type BadRecordSample = BadRecords['samples'][number];
 
 /** The bad records a task skipped: how many, and the first few. */
-export interface BadRecords {
-  readonly count: number;
-  readonly samples: readonly BadRecordSample[];
-}
+export type BadRecords = NonNullable<MapTaskResultData['badRecords']>;
 
 /** The event of a map task: one batch of splits, as Distributed Map's ItemBatcher makes it. */
-export interface MapTaskEvent {
-  readonly BatchInput: JobRef;
-  readonly Items: readonly Split[];
-}
+export type MapTaskEvent = MapEvent;
 
 /** A part file staged by a task, before the commit. */
-export interface StagedPart {
-  /** Partition number (reduce) or first split id (map-only): the part's number. */
-  readonly part: number;
-  readonly key: string;
-  readonly records: number;
-  readonly bytes: number;
-  readonly sha256: string;
-}
+export type StagedPart = ReduceTaskResultData['parts'][number];
 
 /** Per-partition location of a sorted run inside one shuffle object. */
 export interface RunIndex {
@@ -80,33 +36,13 @@ export interface RunIndex {
 }
 
 /** What a map task returns. */
-export interface MapTaskResult {
-  readonly splits: readonly number[];
-  /** The task's shuffle object; its run index is in the object's footer. */
-  readonly shuffle?: { readonly key: string; readonly bytes: number };
-  readonly part?: StagedPart;
-  readonly recordsIn: number;
-  readonly recordsOut: number;
-  readonly bytesIn: number;
-  readonly spills: number;
-  /** Set when records were skipped under the `skip` policy. */
-  readonly badRecords?: BadRecords;
-  readonly ms: number;
-}
+export type MapTaskResult = MapTaskResultData;
 
 /** The event of a reduce task: one batch of partitions. */
-export interface ReduceTaskEvent {
-  readonly BatchInput: JobRef;
-  readonly Items: readonly { readonly partition: number }[];
-}
+export type ReduceTaskEvent = ReduceEvent;
 
 /** What a reduce task returns. */
-export interface ReduceTaskResult {
-  readonly parts: readonly StagedPart[];
-  readonly recordsIn: number;
-  readonly bytesIn: number;
-  readonly ms: number;
-}
+export type ReduceTaskResult = ReduceTaskResultData;
 
 /** Where a Distributed Map's ResultWriter put its results (the Map state's output). */
 export interface ResultWriterDetails {
@@ -115,18 +51,7 @@ export interface ResultWriterDetails {
 }
 
 /** The collect function's events: plan the reduce stage, commit, or abort. */
-export type CollectEvent =
-  | (JobRef & { readonly action: 'prepareReduce'; readonly map: ResultWriterDetails })
-  | (JobRef & {
-      readonly action: 'commit';
-      readonly map: ResultWriterDetails;
-      /** The reduce stage's results; null or absent for map-only jobs. */
-      readonly reduce?: ResultWriterDetails | null;
-    })
-  | (JobRef & {
-      readonly action: 'abort';
-      readonly error?: { readonly Error?: string; readonly Cause?: string };
-    });
+export type CollectEvent = CollectEventData;
 
 /** What `prepareReduce` returns. */
 export interface PrepareReduceResult {

@@ -27,8 +27,7 @@ export async function readPlan(store: Store, ref: JobRef): Promise<JobPlan> {
   const parsed = parsePersisted(jobPlanSchema, raw);
   if (!parsed.ok)
     throw new TaskInputError(`the plan of job ${ref.jobId} at ${key} is not a stepmr plan: ${parsed.error}`);
-  // The schema mirrors JobPlan; zod infers optional fields as `T | undefined`.
-  const plan = parsed.value as JobPlan;
+  const plan = parsed.value;
   if (plan.jobId !== ref.jobId) {
     throw new TaskInputError(`plan at ${key} belongs to job ${plan.jobId}, not ${ref.jobId}`);
   }

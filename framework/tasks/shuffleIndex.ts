@@ -1,3 +1,4 @@
+import { parsePersisted, shuffleMapsSchema } from '../contract/persisted.js';
 import { readShuffleIndex } from '../shuffle/index.js';
 import type { Store } from '../store/Store.js';
 import { TaskInputError } from './errors.js';
@@ -94,7 +95,13 @@ export async function readPartitionRuns(
   const cacheKey = store.url + shuffleIndexKeys.maps(ref);
   let maps = mapsCache.get(cacheKey);
   if (!maps) {
-    maps = JSON.parse((await store.get(shuffleIndexKeys.maps(ref))).toString('utf8')) as ShuffleMaps;
+    const where = `${store.url}${shuffleIndexKeys.maps(ref)}`;
+    const parsed = parsePersisted(
+      shuffleMapsSchema,
+      JSON.parse((await store.get(shuffleIndexKeys.maps(ref))).toString('utf8')),
+    );
+    if (!parsed.ok) throw new TaskInputError(`${where} is not a stepmr shuffle index: ${parsed.error}`);
+    maps = parsed.value;
     mapsCache.set(cacheKey, maps);
   }
   const m = maps.keys.length;

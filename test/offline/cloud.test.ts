@@ -10,7 +10,13 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runEmbedded, type SuccessManifest } from '../../framework/index.js';
+import {
+  PreconditionFailedError,
+  runEmbedded,
+  S3Store,
+  type SuccessManifest,
+} from '../../framework/index.js';
+import { s3rverClientConfig } from '../../framework/runtime/offline/s3rverProcess.js';
 import {
   countsOf,
   makeText,
@@ -64,6 +70,29 @@ describe('stepmr offline', () => {
       expect(env[name]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     }
     expect(env.STEPMR_STACK).toBe('stepmr-dev');
+  });
+
+  it('enforces S3 conditional writes at its S3 endpoint, which s3rver alone ignores', async () => {
+    const client = new S3Client({
+      ...s3rverClientConfig(env.AWS_ENDPOINT_URL_S3 ?? ''),
+      credentials: {
+        accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
+        secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
+      },
+    });
+    const store = new S3Store({ client, bucket, prefix: 'work/conditional-check' });
+    try {
+      const etag = await store.putIfAbsent('log/0', 'first');
+      await expect(store.putIfAbsent('log/0', 'second')).rejects.toBeInstanceOf(PreconditionFailedError);
+      await expect(store.compareAndSwap('log/0', '"stale"', 'third')).rejects.toBeInstanceOf(
+        PreconditionFailedError,
+      );
+      await store.compareAndSwap('log/0', etag, 'fourth');
+      expect((await store.get('log/0')).toString()).toBe('fourth');
+    } finally {
+      await store.delete(['log/0']);
+      client.destroy();
+    }
   });
 });
 

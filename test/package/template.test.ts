@@ -10,6 +10,7 @@ import aslValidator from 'asl-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scheduledEvent } from '../../framework/contract/events.js';
 import { BUCKET_LAYOUT } from '../../framework/deploy/layout.js';
+import { validateDefinition } from '../../framework/engine/index.js';
 import { buildDefinition } from '../../framework/statemachine/buildDefinition.js';
 import config from '../../stepmr.config.js';
 
@@ -189,6 +190,10 @@ describe('serverless package: the state machine', () => {
     const result = aslValidator(resolveDefinition().definition);
     expect(result.errors).toEqual([]);
     expect(result.isValid).toBe(true);
+  });
+
+  it('is accepted as read back by the embedded engine, which refuses what it does not run', () => {
+    expect(() => validateDefinition(resolveDefinition().definition)).not.toThrow();
   });
 
   it('runs as StateMachineRole, which may invoke every function the definition calls', () => {

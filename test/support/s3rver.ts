@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import {
+  type ConditionalWriteProxy,
+  startConditionalWriteProxy,
+} from '../../framework/runtime/offline/conditionalWrites.js';
+import {
   type S3rverProcess,
   s3rverClientConfig,
   startS3rverProcess,
@@ -22,8 +26,10 @@ export interface S3rverFixture {
   /** A client for this server (with `maxAttempts: 1`; see {@link startS3rver}). */
   readonly client: S3Client;
   readonly bucket: string;
-  /** `http://127.0.0.1:<port>`. */
+  /** `http://127.0.0.1:<port>`: s3rver, or the conditional write proxy in front of it. */
   readonly endpoint: string;
+  /** s3rver itself, which ignores `If-None-Match` and `If-Match`. */
+  readonly s3rverEndpoint: string;
   /** The directory s3rver stores its buckets in (removed by `stop`). */
   readonly directory: string;
   /** A further client for this server, with some settings changed (credentials, endpoint…). */
@@ -36,7 +42,9 @@ export interface S3rverFixture {
  * Starts s3rver 3.7.1 in a child process and returns a client configured for it.
  *
  * The server is {@link startS3rverProcess}'s (a child under `--openssl-legacy-provider`). Each
- * call gets its own port and temporary directory, so test files can run in parallel.
+ * call gets its own port and temporary directory, so test files can run in parallel. With
+ * `conditionalWrites`, clients talk to s3rver through the offline cloud's proxy that enforces
+ * `If-None-Match` and `If-Match` (`startConditionalWriteProxy`), as S3 does.
  *
  * The client uses the credentials s3rver accepts (`S3RVER`/`S3RVER`), path-style addressing,
  * and checksums only where an operation requires one (with the SDK's default checksums,
@@ -49,7 +57,9 @@ export interface S3rverFixture {
  * const store = new S3Store({ client: s3.client, bucket: s3.bucket });
  * ```
  */
-export async function startS3rver(options: { readonly bucket?: string } = {}): Promise<S3rverFixture> {
+export async function startS3rver(
+  options: { readonly bucket?: string; readonly conditionalWrites?: boolean } = {},
+): Promise<S3rverFixture> {
   const bucket = options.bucket ?? 'stepmr-test';
   const directory = await mkdtemp(path.join(tmpdir(), 'stepmr-s3rver-'));
   let server: S3rverProcess;
@@ -59,7 +69,9 @@ export async function startS3rver(options: { readonly bucket?: string } = {}): P
     await rm(directory, { recursive: true, force: true });
     throw error;
   }
-  const endpoint = server.endpoint;
+  let proxy: ConditionalWriteProxy | undefined;
+  if (options.conditionalWrites) proxy = await startConditionalWriteProxy({ target: server.endpoint });
+  const endpoint = proxy?.endpoint ?? server.endpoint;
   const config = s3rverClientConfig(endpoint);
   const clients: S3Client[] = [];
   const newClient = (overrides: Partial<S3ClientConfig> = {}): S3Client => {
@@ -72,10 +84,12 @@ export async function startS3rver(options: { readonly bucket?: string } = {}): P
     client,
     bucket,
     endpoint,
+    s3rverEndpoint: server.endpoint,
     directory,
     newClient,
     async stop() {
       for (const each of clients) each.destroy();
+      await proxy?.close();
       await server.stop();
       await rm(directory, { recursive: true, force: true });
     },

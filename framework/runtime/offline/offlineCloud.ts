@@ -6,6 +6,7 @@ import { Engine } from '../../engine/Engine.js';
 import { type ApiServer, startStepFunctionsServer } from '../../engine/http/stepFunctionsApi.js';
 import { S3Store } from '../../store/S3Store.js';
 import { LambdaInvoker } from '../aws/LambdaInvoker.js';
+import { startConditionalWriteProxy } from './conditionalWrites.js';
 import { type Door, hostFilter, signatureFilter } from './doorFilters.js';
 import { type FaultFilter, faultFilter, LAMBDA_TOO_MANY_REQUESTS, S3_SLOW_DOWN } from './faults.js';
 import { type RequestFilter, startFrontDoor } from './frontDoor.js';
@@ -27,7 +28,7 @@ export interface OfflineCloudOptions {
   readonly dataDir?: string;
   /** Port of the Step Functions and CloudFormation APIs. @default 4584 (0: any free port) */
   readonly port?: number;
-  /** Port of the S3 API. @default 4569 (0: any free port) */
+  /** Port of the S3 API (its front door; conditional writes enforced behind it). @default 4569 (0: any free port) */
   readonly s3Port?: number;
   /** Port of the Lambda Invoke API. @default 3002 (0: any free port) */
   readonly lambdaPort?: number;
@@ -147,7 +148,10 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
     });
     cleanups.push(() => s3.stop());
     detail(`s3rver: ${s3.endpoint}, bucket ${bucket} (objects in ${join(dataDir, 's3', bucket)})\n`);
-    const s3Endpoint = await door('s3', s3.endpoint, s3Port, throttle('s3', options.faults?.s3Every));
+    // s3rver ignores If-None-Match and If-Match: this proxy, behind the S3 door, enforces them.
+    const guarded = await startConditionalWriteProxy({ target: s3.endpoint, port: 0 });
+    cleanups.push(() => guarded.close());
+    const s3Endpoint = await door('s3', guarded.endpoint, s3Port, throttle('s3', options.faults?.s3Every));
     const lambdaEndpoint = await door(
       'lambda',
       `http://127.0.0.1:${functionsPort}`,

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { planJob } from '../../../framework/plan/planJob.js';
 import { loadJobModule } from '../../../framework/runtime/loadJob.js';
 import { FileStore } from '../../../framework/store/FileStore.js';
+import { registerStoreOpener } from '../../../framework/store/uri.js';
 
 /**
  * What the deployed functions log, at the most verbose level, when a task fails on a bad
@@ -49,6 +50,8 @@ describe('the functions’ logs', () => {
     const job = await loadJobModule(resolve(import.meta.dirname, '../../fixtures/jobs/sales.ts'));
     const body = `{"region":"eu","amount":3}\n{"region":"us","note":"${SECRET_RECORD}",\n`;
     await bucket.put('in/sales.jsonl', body);
+    // Planning, as stepmr submit does, looks at the output location in the same bucket.
+    registerStoreOpener('s3', (parsed) => ({ store: bucket, key: parsed.scheme === 's3' ? parsed.key : '' }));
     const { ref, splits } = await planJob({
       job,
       name: 'sales',

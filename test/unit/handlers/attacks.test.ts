@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { createHandlers } from '../../../framework/handlers/createHandlers.js';
 import { planJob } from '../../../framework/plan/planJob.js';
 import { FileStore } from '../../../framework/store/FileStore.js';
+import { registerStoreOpener } from '../../../framework/store/uri.js';
 import type { JobPlan, JobRef } from '../../../framework/tasks/payloads.js';
 import { listKeys, wordcount, writeMapRunResults } from '../tasks/support.js';
 
@@ -35,6 +36,12 @@ beforeEach(async () => {
   for (const [key, body] of Object.entries(PUBLISHED)) await bucket.put(key, body);
   await bucket.put(INPUT, 'the quick brown fox\njumps over the lazy dog\n');
   await bucket.put('work/other-job/job.json', '{}\n');
+  // Planning, as stepmr submit does, looks at the output location in the same bucket.
+  registerStoreOpener('s3', (parsed) => {
+    if (parsed.scheme !== 's3' || parsed.bucket !== BUCKET)
+      throw new Error(`no bucket ${JSON.stringify(parsed)}`);
+    return { store: bucket, key: parsed.key };
+  });
   // Imported once the log level is set: the functions' logger reads it when first loaded.
   const { createHandlers } = await import('../../../framework/handlers/createHandlers.js');
   handlers = createHandlers(

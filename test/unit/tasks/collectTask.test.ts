@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineJob, type Emit, lines } from '../../../framework/index.js';
-import type { ByteRange, ObjectInfo, Store } from '../../../framework/store/Store.js';
+import type { ByteRange, ObjectInfo, Store, VersionedObject } from '../../../framework/store/Store.js';
 import { collectTask, partName, stopJobWork } from '../../../framework/tasks/collectTask.js';
 import { CommitVerificationError, JobStoppedError } from '../../../framework/tasks/errors.js';
 import type { SuccessManifest } from '../../../framework/tasks/manifest.js';
@@ -67,6 +67,17 @@ class RecordingStore implements Store {
     }
     this.ops.push(`put ${key}`);
     return this.inner.put(key, body);
+  }
+  getVersioned(key: string): Promise<VersionedObject> {
+    return this.inner.getVersioned(key);
+  }
+  putIfAbsent(key: string, body: Buffer | string | Readable): Promise<string> {
+    this.ops.push(`putIfAbsent ${key}`);
+    return this.inner.putIfAbsent(key, body);
+  }
+  compareAndSwap(key: string, etag: string, body: Buffer | string | Readable): Promise<string> {
+    this.ops.push(`compareAndSwap ${key}`);
+    return this.inner.compareAndSwap(key, etag, body);
   }
   head(key: string): Promise<ObjectInfo | undefined> {
     return this.inner.head(key);

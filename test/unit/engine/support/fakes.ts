@@ -29,6 +29,11 @@ export function expectValidAsl(definition: object): void {
   validated.add(text);
 }
 
+/** asl-validator's verdict on a definition (an independent reading of the language). */
+export function aslAccepts(definition: object): boolean {
+  return aslValidator(JSON.parse(JSON.stringify(definition))).isValid;
+}
+
 export const REGION = 'us-east-1';
 export const ACCOUNT = '123456789012';
 

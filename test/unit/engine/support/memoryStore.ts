@@ -1,5 +1,7 @@
 import { Readable } from 'node:stream';
-import type { ByteRange, ObjectInfo, Store } from '../../../../framework/store/Store.js';
+import { PreconditionFailedError } from '../../../../framework/store/errors.js';
+import { etagOf } from '../../../../framework/store/fileWrites.js';
+import type { ByteRange, ObjectInfo, Store, VersionedObject } from '../../../../framework/store/Store.js';
 
 /** A Store in a Map, for engine tests. Missing objects reject with an error named ObjectNotFoundError. */
 export class MemoryStore implements Store {
@@ -31,13 +33,28 @@ export class MemoryStore implements Store {
   }
 
   async put(key: string, body: Buffer | string | Readable): Promise<void> {
-    if (typeof body === 'string') this.objects.set(key, Buffer.from(body));
-    else if (Buffer.isBuffer(body)) this.objects.set(key, body);
-    else {
-      const chunks: Buffer[] = [];
-      for await (const chunk of body) chunks.push(Buffer.from(chunk as Buffer));
-      this.objects.set(key, Buffer.concat(chunks));
-    }
+    this.objects.set(key, await bytesOf(body));
+  }
+
+  async getVersioned(key: string): Promise<VersionedObject> {
+    const body = this.need(key);
+    return { body, etag: etagOf(body) };
+  }
+
+  async putIfAbsent(key: string, body: Buffer | string | Readable): Promise<string> {
+    const bytes = await bytesOf(body);
+    if (this.objects.has(key)) throw new PreconditionFailedError(this.url + key, 'absent');
+    this.objects.set(key, bytes);
+    return etagOf(bytes);
+  }
+
+  async compareAndSwap(key: string, etag: string, body: Buffer | string | Readable): Promise<string> {
+    const bytes = await bytesOf(body);
+    const current = this.objects.get(key);
+    if (current === undefined || etagOf(current) !== etag)
+      throw new PreconditionFailedError(this.url + key, 'match', { expected: etag });
+    this.objects.set(key, bytes);
+    return etagOf(bytes);
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {
@@ -64,4 +81,12 @@ export class MemoryStore implements Store {
   json(key: string): unknown {
     return JSON.parse(this.need(key).toString('utf8'));
   }
+}
+
+async function bytesOf(body: Buffer | string | Readable): Promise<Buffer> {
+  if (typeof body === 'string') return Buffer.from(body);
+  if (Buffer.isBuffer(body)) return body;
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks);
 }
