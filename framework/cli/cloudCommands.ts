@@ -1,53 +1,21 @@
-import { type Command, CommanderError, InvalidArgumentError } from 'commander';
-import {
-  type CloudFormationClient,
-  cloudFormationClient,
-  type LambdaClient,
-  lambdaClient,
-  type SFNClient,
-  sfnClient,
-} from '../runtime/aws/clients.js';
-import { ExecutionNotFoundError, StackNotFoundError } from '../runtime/aws/errors.js';
-import {
-  type ExecutionReport,
-  type ExecutionStatus,
-  getExecutionStatus,
-  listJobExecutions,
-  stopJobExecution,
-  watchExecution,
-} from '../runtime/aws/executions.js';
-import { findStack, stackName } from '../runtime/aws/findStack.js';
-import { bucketStore, useS3 } from '../runtime/aws/s3.js';
+import { type Command, InvalidArgumentError } from 'commander';
 import { JobFailedError } from '../runtime/errors.js';
-import { stopJobWork } from '../tasks/collectTask.js';
-import type { JobRef } from '../tasks/payloads.js';
+import type { ExecutionReport, ExecutionStatus } from '../runtime/executions.js';
 import { formatExecutions, formatReport, formatStage } from './cloudFormat.js';
+import {
+  backendOptions,
+  type CloudCommandDeps,
+  cloudDeps,
+  guarded,
+  jobDriver,
+  type StackFlags,
+} from './drivers.js';
 import { oneOf, positiveInt } from './parse.js';
-
-/** What the cloud commands use; tests give their own clients and outputs. */
-export interface CloudCommandDeps {
-  readonly sfn: () => SFNClient;
-  readonly cloudFormation: () => CloudFormationClient;
-  readonly lambda: () => LambdaClient;
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown };
-  readonly env: NodeJS.ProcessEnv;
-  readonly now: () => number;
-  /** Marks a stopped job stopped and removes its working objects; resolves with how many. @default in S3 */
-  readonly removeWork: (job: JobRef) => Promise<number>;
-  /** Waits between polls of `status --watch`. @default a timer */
-  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-}
-
-export interface StackFlags {
-  readonly stack?: string;
-  readonly stateMachine?: string;
-}
 
 const EXECUTION_ARN = /^arn:aws[\w-]*:states:[\w-]+:\d{12}:execution:[^:\s]+:[^:\s]+$/;
 const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
 
-/** Commander parser of an execution ARN, or of an execution name (a job id) on the stack's state machine. */
+/** Commander parser of an execution ARN, or of an execution name (a job id). */
 export function executionRef(value: string): string {
   if (EXECUTION_ARN.test(value) || /^[^\s:/]{1,80}$/.test(value)) return value;
   throw new InvalidArgumentError(
@@ -55,60 +23,18 @@ export function executionRef(value: string): string {
   );
 }
 
-/** Commander parser of `--state-machine`. */
-function stateMachineArnOption(value: string): string {
-  if (/^arn:aws[\w-]*:states:[\w-]+:\d{12}:stateMachine:[^:\s]+$/.test(value)) return value;
-  throw new InvalidArgumentError(
-    `--state-machine must be a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>), got "${value}"`,
-  );
-}
-
-/** Adds `--stack` and `--state-machine`: which deployed stack a command works on. */
-export function stackOptions(command: Command): Command {
-  return command
-    .option('--stack <name>', 'the deployed stack (default: $STEPMR_STACK, else stepmr-dev)')
-    .option('--state-machine <arn>', 'the state machine, instead of the stack’s', stateMachineArnOption);
-}
-
-/** A command on one execution: `<execution>` (an ARN or a job id) and the stack options. */
+/** A command on one job: `<execution>` (an ARN or a job id) and the backend options. */
 function executionCommand(program: Command, name: string, description: string): Command {
-  return stackOptions(
+  return backendOptions(
     program
       .command(name)
       .description(description)
       .argument(
         '<execution>',
-        'the execution ARN, or its name (the job id) on the stack’s state machine',
+        'the execution ARN, or its name (the job id): of a job run here, or on the stack’s state machine',
         executionRef,
       ),
   );
-}
-
-/** Runs a command's work; a missing stack or execution is bad input: its message, and exit 2. */
-export async function guarded(deps: CloudCommandDeps, work: () => Promise<void>): Promise<void> {
-  try {
-    await work();
-  } catch (error) {
-    if (error instanceof StackNotFoundError || error instanceof ExecutionNotFoundError) {
-      deps.stderr.write(`stepmr: ${error.message}\n`);
-      throw new CommanderError(2, 'stepmr.notFound', error.message);
-    }
-    throw error;
-  }
-}
-
-/** The ARN of an execution given as an ARN, or by its name (the job id) on `stateMachineArn`. */
-export function executionArnOf(ref: string, stateMachineArn: string): string {
-  return ref.startsWith('arn:') ? ref : `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${ref}`;
-}
-
-function resolvers(deps: CloudCommandDeps) {
-  const stateMachineArn = async (flags: StackFlags) =>
-    flags.stateMachine ??
-    (await findStack(deps.cloudFormation(), stackName(flags.stack, deps.env))).stateMachineArn;
-  const executionArn = async (ref: string, flags: StackFlags) =>
-    ref.startsWith('arn:') ? ref : executionArnOf(ref, await stateMachineArn(flags));
-  return { stateMachineArn, executionArn };
 }
 
 function failIfUnsuccessful(report: ExecutionReport): void {
@@ -129,12 +55,7 @@ export function progressPrinter(deps: CloudCommandDeps) {
 }
 
 function addStatus(program: Command, deps: CloudCommandDeps): void {
-  const { executionArn } = resolvers(deps);
-  executionCommand(
-    program,
-    'status',
-    'show a job’s execution on AWS: status, items per stage, result or error',
-  )
+  executionCommand(program, 'status', 'show a job’s execution: status, items per stage, result or error')
     .option('--watch', 'poll until the execution ends, showing each stage’s progress')
     .option(
       '--interval <seconds>',
@@ -144,14 +65,13 @@ function addStatus(program: Command, deps: CloudCommandDeps): void {
     .option('--json', 'print the status as JSON')
     .action(async (ref: string, flags: StackFlags & { watch?: boolean; interval?: number; json?: boolean }) =>
       guarded(deps, async () => {
-        const arn = await executionArn(ref, flags);
-        const report = flags.watch
-          ? await watchExecution(deps.sfn(), arn, {
-              intervalMs: (flags.interval ?? 2) * 1000,
-              onProgress: progressPrinter(deps),
-              ...(deps.sleep ? { sleep: deps.sleep } : {}),
-            })
-          : await getExecutionStatus(deps.sfn(), arn);
+        const driver = await jobDriver(deps, flags, ref);
+        const watch = {
+          intervalMs: (flags.interval ?? 2) * 1000,
+          onProgress: progressPrinter(deps),
+          ...(deps.sleep ? { sleep: deps.sleep } : {}),
+        };
+        const report = await driver.status(driver.executionArn(ref), flags.watch ? watch : undefined);
         deps.stdout.write(
           flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, deps.now()),
         );
@@ -161,8 +81,13 @@ function addStatus(program: Command, deps: CloudCommandDeps): void {
 }
 
 function addList(program: Command, deps: CloudCommandDeps): void {
-  const { stateMachineArn } = resolvers(deps);
-  stackOptions(program.command('list').description('list the recent job executions on AWS, newest first'))
+  backendOptions(
+    program
+      .command('list')
+      .description(
+        'list the recent jobs, newest first: the deployed stack’s, or with --local this machine’s',
+      ),
+  )
     .option(
       '--status <status>',
       `only executions of this status: ${STATUSES.join(', ')}`,
@@ -172,71 +97,45 @@ function addList(program: Command, deps: CloudCommandDeps): void {
     .option('--json', 'print the executions as JSON')
     .action(async (flags: StackFlags & { status?: ExecutionStatus; limit?: number; json?: boolean }) =>
       guarded(deps, async () => {
-        const machine = await stateMachineArn(flags);
-        const executions = await listJobExecutions(deps.sfn(), machine, {
+        const driver = await jobDriver(deps, flags);
+        const executions = await driver.list({
           limit: flags.limit ?? 20,
           ...(flags.status ? { status: flags.status } : {}),
         });
         if (flags.json) deps.stdout.write(`${JSON.stringify(executions, null, 2)}\n`);
-        else if (executions.length === 0) deps.stdout.write(`no executions of ${machine}\n`);
+        else if (executions.length === 0)
+          deps.stdout.write(`no executions of ${driver.backend.stateMachineArn}\n`);
         else deps.stdout.write(formatExecutions(executions, deps.now()));
       }),
     );
 }
 
 function addStop(program: Command, deps: CloudCommandDeps): void {
-  const { executionArn } = resolvers(deps);
-  executionCommand(
-    program,
-    'stop',
-    'stop a running job execution on AWS (it ends ABORTED; nothing is published)',
-  )
+  executionCommand(program, 'stop', 'stop a running job (it ends ABORTED; nothing is published)')
     .option('--cause <text>', 'why, recorded as the execution’s cause (default: stopped with stepmr stop)')
     .action(async (ref: string, flags: StackFlags & { cause?: string }) =>
       guarded(deps, async () => {
-        const arn = await executionArn(ref, flags);
-        const result = await stopJobExecution(deps.sfn(), arn, flags.cause ? { cause: flags.cause } : {});
+        const driver = await jobDriver(deps, flags, ref);
+        const arn = driver.executionArn(ref);
+        const result = await driver.stop(arn, flags.cause);
         deps.stdout.write(
           result.stopped
             ? `stopped ${arn} at ${result.stopDate?.toISOString() ?? 'now'}\n`
             : `${arn} had already ended (${result.status}); nothing to stop\n`,
         );
-        // A stopped job's Abort step does not run: remove its working objects here.
-        if (result.job && result.status === 'ABORTED') {
-          const removed = await deps.removeWork(result.job);
-          deps.stderr.write(
-            `removed ${removed} working objects under s3://${result.job.bucket}/${result.job.prefix}; a task still running when stopped ends on its own (what it writes there expires with the bucket's lifecycle rule), and a commit still running publishes nothing\n`,
-          );
-        }
+        if (result.cleared) deps.stderr.write(`${result.cleared}\n`);
       }),
     );
 }
 
-/** The cloud commands' dependencies: the standard AWS clients and this process's streams, unless given. */
-export function cloudDeps(deps: Partial<CloudCommandDeps> = {}): CloudCommandDeps {
-  return {
-    sfn: sfnClient,
-    cloudFormation: cloudFormationClient,
-    lambda: lambdaClient,
-    removeWork: (job) => {
-      useS3();
-      return stopJobWork(bucketStore(job.bucket), job);
-    },
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-    now: Date.now,
-    ...deps,
-  };
-}
-
 /**
- * Adds `stepmr status`, `stepmr list` and `stepmr stop`: the jobs of the deployed stack, through
- * Step Functions. The stack's state machine comes from `--state-machine`, else from the
- * outputs of the stack `--stack` (default `$STEPMR_STACK`, else `stepmr-dev`). Clients follow
- * the standard AWS configuration (`AWS_REGION`, `AWS_PROFILE`, `AWS_ENDPOINT_URL_SFN`,
- * `AWS_ENDPOINT_URL_CLOUDFORMATION`). A failed job's status exits 1; an unknown execution or
- * stack exits 2.
+ * Adds `stepmr status`, `stepmr list` and `stepmr stop`, on the jobs of the deployed stack
+ * (through Step Functions) and on those run on this machine (through their records in
+ * `$STEPMR_HOME/jobs`, else `~/.stepmr/jobs`), with the same output. A job id with a record
+ * here, an ARN of the embedded runtime's state machine, or `--local`, names a job run here;
+ * `--stack` or `--state-machine` the stack's. Clients follow the standard AWS configuration
+ * (`AWS_REGION`, `AWS_PROFILE`, `AWS_ENDPOINT_URL_SFN`, `AWS_ENDPOINT_URL_CLOUDFORMATION`). A
+ * failed job's status exits 1; an unknown execution or stack exits 2.
  *
  * @example
  * ```ts

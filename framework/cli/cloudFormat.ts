@@ -1,5 +1,9 @@
-import type { ExecutionReport, ExecutionSummary, StageProgress } from '../runtime/aws/executions.js';
-import { describeFailure } from '../runtime/JobObserver.js';
+import {
+  describeFailure,
+  type ExecutionReport,
+  type ExecutionSummary,
+  type StageProgress,
+} from '../runtime/executions.js';
 import { bytes, count, duration } from './format.js';
 
 /**

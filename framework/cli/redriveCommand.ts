@@ -1,24 +1,18 @@
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Tolerance } from '../job/options.js';
-import { RedriveError } from '../plan/planRedrive.js';
-import { ExecutionNotFoundError } from '../runtime/aws/errors.js';
-import { jobOfExecution } from '../runtime/aws/executions.js';
-import { findStack, stackName } from '../runtime/aws/findStack.js';
-import { bucketStore, useS3 } from '../runtime/aws/s3.js';
-import { redriveJob } from '../runtime/aws/startJob.js';
+import { outputOfExecution } from '../runtime/aws/cloudBackend.js';
+import { JobRegistry } from '../runtime/embedded/jobRegistry.js';
 import { redriveEmbedded } from '../runtime/embedded/runEmbedded.js';
-import { ObjectNotFoundError } from '../store/errors.js';
-import { readPlan } from '../tasks/plan.js';
+import { executionRef } from './cloudCommands.js';
 import {
   type CloudCommandDeps,
   cloudDeps,
-  executionArnOf,
-  executionRef,
+  cloudDriver,
   guarded,
   type StackFlags,
   stackOptions,
-} from './cloudCommands.js';
+} from './drivers.js';
 import { tolerance } from './parse.js';
 import { runHere, type WorkerFlags, workerOptions, workerSettings } from './runCommand.js';
 import { followStarted, waitOptions } from './submitCommand.js';
@@ -35,7 +29,7 @@ interface RedriveFlags extends StackFlags, WorkerFlags {
  * Adds `stepmr redrive`: completes a job that succeeded with tolerated map failures. It runs
  * the failed splits again, then the shuffle, reduce and commit over them and the map results
  * the job kept, and replaces the job's result with the one a clean run publishes. A job run
- * here is named by its output directory, and redriven here (as `stepmr run` runs); a job on the
+ * here is named by its output directory or its job id, and redriven here (as `stepmr run` runs); a job on the
  * deployed stack by its `s3://` output, its job id or its execution ARN, and redriven there
  * (as `stepmr submit` runs).
  *
@@ -70,10 +64,11 @@ export function addRedriveCommand(program: Command, partial: Partial<CloudComman
     ),
   ).action(async (job: string, flags: RedriveFlags) => {
     const tolerate = flags.tolerate ? { tolerate: flags.tolerate } : {};
-    if (await runsHere(job)) {
+    const here = await outputHere(job, JobRegistry.ofHome(deps.env));
+    if (here) {
       await runHere(flags, (hooks) =>
         redriveEmbedded({
-          output: job,
+          output: here,
           ...tolerate,
           ...workerSettings(flags),
           ...hooks,
@@ -82,17 +77,12 @@ export function addRedriveCommand(program: Command, partial: Partial<CloudComman
       return;
     }
     await guarded(deps, async () => {
-      const stack = await findStack(deps.cloudFormation(), stackName(flags.stack, deps.env));
-      useS3();
-      const stateMachineArn = flags.stateMachine ?? stack.stateMachineArn;
+      const driver = await cloudDriver(deps, flags, { start: true });
       const output = job.startsWith('s3://')
         ? job
-        : await outputOfJob(deps, executionArnOf(executionRef(job), stateMachineArn));
-      const started = await redriveJob(
-        { output, ...tolerate, bucket: stack.bucket, stateMachineArn },
-        deps.sfn(),
-      );
-      await followStarted(deps, started, 'redrive', 'failed splits', flags);
+        : await outputOfExecution(driver.backend, driver.executionArn(executionRef(job)));
+      const started = await driver.start({ redrive: output, ...tolerate });
+      await followStarted(deps, driver, started, 'redrive', 'failed splits', flags);
     });
   });
 }
@@ -101,30 +91,14 @@ export function addRedriveCommand(program: Command, partial: Partial<CloudComman
 const JOB_ID = /^[^\s:/]+-\d{8}T\d{6}(-[0-9a-f]{6})?$/;
 
 /**
- * Whether `job` names a job run here, by its output directory: anything but an `s3://` URI,
- * an execution ARN, or a job id that is not also a directory here.
+ * The output directory of `job` if it names a job run here: by its job id in the registry of
+ * this machine, or by its output directory (anything but an `s3://` URI, an execution ARN, or
+ * a job id that is not also a directory here).
  */
-async function runsHere(job: string): Promise<boolean> {
-  if (job.startsWith('s3://') || job.startsWith('arn:')) return false;
-  return !JOB_ID.test(job) || (await stat(job).catch(() => undefined))?.isDirectory() === true;
-}
-
-/** The output of a job on the deployed stack, named by its execution's ARN. */
-async function outputOfJob(deps: CloudCommandDeps, arn: string): Promise<string> {
-  const ref = await jobOfExecution(deps.sfn(), arn).catch((error: Error) => {
-    if (!(error instanceof ExecutionNotFoundError)) throw error;
-    throw new ExecutionNotFoundError(
-      `${error.message}; to redrive a job run here, name its output directory`,
-      { cause: error },
-    );
-  });
-  if (!ref) throw new RedriveError(`execution ${arn} is not a stepmr job's: there is nothing to redrive`);
-  const plan = await readPlan(bucketStore(ref.bucket), ref).catch((error: Error) => {
-    if (!(error.cause instanceof ObjectNotFoundError)) throw error;
-    throw new RedriveError(
-      `the plan of job ${ref.jobId} is gone from s3://${ref.bucket}/${ref.prefix} (a redrive that completed its result removes it, and work/ expires): name the job's s3:// output instead`,
-      { cause: error },
-    );
-  });
-  return plan.output;
+async function outputHere(job: string, registry: JobRegistry): Promise<string | undefined> {
+  if (job.startsWith('s3://') || job.startsWith('arn:')) return undefined;
+  const recorded = await registry.read(job);
+  if (recorded) return recorded.output;
+  const directory = (await stat(job).catch(() => undefined))?.isDirectory() === true;
+  return !JOB_ID.test(job) || directory ? job : undefined;
 }

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { EngineEvent } from '../engine/index.js';
-import { type EmbeddedExecution, type RunSummary, runEmbedded } from '../runtime/embedded/runEmbedded.js';
+import type { RunSummary } from '../runtime/Driver.js';
+import { JobRegistry } from '../runtime/embedded/jobRegistry.js';
+import { type EmbeddedExecution, runEmbedded } from '../runtime/embedded/runEmbedded.js';
 import { type JobFlags, jobOptions, runOptionsOf } from './jobOptions.js';
 import { Progress } from './Progress.js';
 import { positiveInt } from './parse.js';
@@ -88,13 +90,15 @@ export function addRunCommand(program: Command): void {
 }
 
 /**
- * Runs a job on this machine as `stepmr run` and `stepmr redrive` do: progress on stderr,
- * Ctrl-C cancels the job (a second one quits at once), then the summary, and with `--json` the
- * manifest on stdout.
+ * Runs a job on this machine as `stepmr run` and `stepmr redrive` do: recorded in the registry
+ * of this machine, progress on stderr, Ctrl-C (or `stepmr stop`) cancels the job (a second
+ * Ctrl-C quits at once), then the summary, and with `--json` the manifest on stdout.
  */
 export async function runHere(
   flags: { readonly progress: boolean; readonly json?: boolean },
-  start: (hooks: Required<Pick<EmbeddedExecution, 'signal' | 'onPlan' | 'onEvent'>>) => Promise<RunSummary>,
+  start: (
+    hooks: Required<Pick<EmbeddedExecution, 'signal' | 'onPlan' | 'onEvent' | 'registry'>>,
+  ) => Promise<RunSummary>,
 ): Promise<void> {
   const progress = new Progress(process.stderr);
   let bytesTotal = 0;
@@ -143,6 +147,8 @@ export async function runHere(
       }
     },
     onEvent,
+    // `stepmr status`, `list` and `stop` in another shell see the run through its record.
+    registry: JobRegistry.ofHome(),
   }).finally(() => process.off('SIGINT', onSigint));
   progress.close();
   process.stderr.write(formatSummary(summary));

@@ -1,25 +1,22 @@
-import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import { type Command, InvalidArgumentError } from 'commander';
+import { REGISTRY_REF } from '../contract/names.js';
 import { registeredName, type StepmrConfig } from '../deploy/config.js';
 import type { Job } from '../job/defineJob.js';
-import { StackNotFoundError } from '../runtime/aws/errors.js';
-import { type ExecutionReport, watchExecution } from '../runtime/aws/executions.js';
-import { findStack, stackName } from '../runtime/aws/findStack.js';
-import { useS3 } from '../runtime/aws/s3.js';
-import { type StartedJob, startJob } from '../runtime/aws/startJob.js';
-import { JobFailedError, JobModuleError } from '../runtime/errors.js';
-import { describeFailure } from '../runtime/JobObserver.js';
+import { stackName } from '../runtime/aws/findStack.js';
+import { triggerSchedule } from '../runtime/aws/triggerSchedule.js';
+import type { Driver, StartedJob } from '../runtime/Driver.js';
+import { JobModuleError } from '../runtime/errors.js';
 import { loadConfig } from '../runtime/loadConfig.js';
 import { loadJobModule, resolveJobModule } from '../runtime/loadJob.js';
-import { readSuccess } from '../tasks/manifest.js';
+import { progressPrinter } from './cloudCommands.js';
 import {
   type CloudCommandDeps,
   cloudDeps,
+  cloudDriver,
   guarded,
-  progressPrinter,
   type StackFlags,
   stackOptions,
-} from './cloudCommands.js';
+} from './drivers.js';
 import { type JobFlags, jobOptions, runOptionsOf } from './jobOptions.js';
 import { positiveInt } from './parse.js';
 import { formatSummary } from './summary.js';
@@ -53,72 +50,14 @@ async function registeredJob(config: StepmrConfig, spec: string): Promise<{ name
   return { name, job };
 }
 
-/** Waits for the job; Ctrl-C stops watching only. Undefined when the user stopped watching. */
-async function waitFor(
-  deps: CloudCommandDeps,
-  started: StartedJob,
-  interval: number,
-): Promise<ExecutionReport | undefined> {
-  const stopWatching = new AbortController();
-  const onSigint = () => stopWatching.abort();
-  process.once('SIGINT', onSigint);
-  try {
-    return await watchExecution(deps.sfn(), started.executionArn, {
-      intervalMs: interval * 1000,
-      onProgress: progressPrinter(deps),
-      signal: stopWatching.signal,
-      ...(deps.sleep ? { sleep: deps.sleep } : {}),
-    });
-  } catch (error) {
-    if (!stopWatching.signal.aborted) throw error;
-    deps.stderr.write(
-      `\nstopped watching; job ${started.jobId} goes on. Follow it with: stepmr status ${started.jobId} --watch; stop it with: stepmr stop ${started.jobId}\n`,
-    );
-    return undefined;
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
-}
-
-/** Follows a started job to its end: the summary of its `_SUCCESS`, or a JobFailedError. */
-async function waitAndSummarise(
-  deps: CloudCommandDeps,
-  started: StartedJob,
-  flags: { readonly interval?: number; readonly json?: boolean },
-): Promise<void> {
-  const report = await waitFor(deps, started, flags.interval ?? 2);
-  if (!report) return;
-  if (report.status !== 'SUCCEEDED') {
-    const task = report.taskFailure
-      ? `; first failed task: ${describeFailure({ status: 'FAILED', ...report.taskFailure })}`
-      : '';
-    throw new JobFailedError(
-      `job ${report.name} ${report.status}: ${describeFailure(report)}${task}. Nothing was published at ${started.output}`,
-    );
-  }
-  const manifest = await readSuccess(started.output);
-  if (!manifest) {
-    throw new JobFailedError(`job ${report.name} succeeded, but ${started.output} holds no _SUCCESS`);
-  }
-  const end = report.stopDate?.getTime() ?? deps.now();
-  deps.stderr.write(
-    formatSummary({
-      jobId: started.jobId,
-      output: started.output.replace(/\/$/, ''),
-      manifest,
-      wallMs: end - report.startDate.getTime(),
-      stageMs: {},
-    }),
-  );
-  if (flags.json) deps.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
-}
-
 /**
  * Reports a started job on stderr (its splits, reducers and execution); then, with `--wait`,
- * follows it to its summary, and otherwise prints the execution ARN alone on stdout.
+ * follows it to its summary (Ctrl-C stops watching, not the job), and otherwise prints the
+ * execution ARN alone on stdout.
  */
 export async function followStarted(
   deps: CloudCommandDeps,
+  driver: Driver,
   started: StartedJob,
   label: string,
   splits: string,
@@ -127,8 +66,32 @@ export async function followStarted(
   deps.stderr.write(
     `job ${started.jobId} (${label}): ${started.splits} ${splits}, ${started.reducers ? `${started.reducers} reducers` : 'map-only'}\n  execution ${started.executionArn}\n`,
   );
-  if (flags.wait) await waitAndSummarise(deps, started, flags);
-  else deps.stdout.write(`${started.executionArn}\n`);
+  if (!flags.wait) {
+    deps.stdout.write(`${started.executionArn}\n`);
+    return;
+  }
+  const stopWatching = new AbortController();
+  const onSigint = () => stopWatching.abort();
+  process.once('SIGINT', onSigint);
+  const report = await driver
+    .follow(started, {
+      intervalMs: (flags.interval ?? 2) * 1000,
+      onProgress: progressPrinter(deps),
+      signal: stopWatching.signal,
+      ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    })
+    .catch((error: unknown) => {
+      if (!stopWatching.signal.aborted) throw error;
+      deps.stderr.write(
+        `\nstopped watching; job ${started.jobId} goes on. Follow it with: stepmr status ${started.jobId} --watch; stop it with: stepmr stop ${started.jobId}\n`,
+      );
+      return undefined;
+    })
+    .finally(() => process.off('SIGINT', onSigint));
+  if (!report) return;
+  const summary = await driver.summarise(started, report, report.startDate.getTime());
+  deps.stderr.write(formatSummary(summary));
+  if (flags.json) deps.stdout.write(`${JSON.stringify(summary.manifest, null, 2)}\n`);
 }
 
 /** Adds `--wait`, `--interval` and `--json`: following a started job to its summary. */
@@ -182,22 +145,17 @@ export function addSubmitCommand(program: Command, partial: Partial<CloudCommand
       guarded(deps, async () => {
         const config = await loadConfig(flags.config ?? 'stepmr.config.ts');
         const { name, job } = await registeredJob(config, spec);
-        const stack = await findStack(deps.cloudFormation(), stackName(flags.stack, deps.env));
-        useS3();
-        const started = await startJob(
-          {
-            ...runOptionsOf(flags),
-            job,
-            name,
-            inputs: flags.input,
-            output: flags.output,
-            overwrite: flags.overwrite ?? false,
-            bucket: stack.bucket,
-            stateMachineArn: flags.stateMachine ?? stack.stateMachineArn,
-          },
-          deps.sfn(),
-        );
-        await followStarted(deps, started, name, 'splits', flags);
+        const driver = await cloudDriver(deps, flags, { start: true });
+        const started = await driver.start({
+          ...runOptionsOf(flags),
+          job,
+          name,
+          module: `${REGISTRY_REF}${name}`,
+          inputs: flags.input,
+          output: flags.output,
+          overwrite: flags.overwrite ?? false,
+        });
+        await followStarted(deps, driver, started, name, 'splits', flags);
       }),
     );
 }
@@ -246,47 +204,15 @@ export function addTriggerCommand(program: Command, partial: Partial<CloudComman
       ),
   ).action(async (schedule: string, flags: TriggerFlags) =>
     guarded(deps, async () => {
-      useS3();
       const stack = stackName(flags.stack, deps.env);
-      const functionName = `${stack}-plan`;
       const time = flags.time ?? new Date(deps.now()).toISOString();
-      const result = await invokePlan(deps.lambda(), functionName, { schedule, time }, stack);
+      const result = await triggerSchedule(deps.lambda(), stack, { schedule, time });
       if (!result.started) {
         deps.stderr.write(`schedule ${schedule} already ran for ${time}; nothing started\n`);
         return;
       }
-      await followStarted(deps, result, `schedule ${schedule}`, 'splits', flags);
+      const driver = await cloudDriver(deps, flags, { ref: result.executionArn });
+      await followStarted(deps, driver, result, `schedule ${schedule}`, 'splits', flags);
     }),
   );
-}
-
-/** Invokes the plan function; its error (a bad schedule, an output that exists) is the command's. */
-async function invokePlan(
-  lambda: LambdaClient,
-  functionName: string,
-  event: { schedule: string; time: string },
-  stack: string,
-): Promise<({ started: true } & StartedJob) | { started: false }> {
-  let response: InvokeCommandOutput;
-  try {
-    response = await lambda.send(
-      new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(JSON.stringify(event)) }),
-    );
-  } catch (error) {
-    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
-    throw new StackNotFoundError(
-      `function ${functionName} does not exist: deploy the stack ${stack} (npx serverless deploy), or pass --stack <name>`,
-      { cause: error },
-    );
-  }
-  const payload = JSON.parse(Buffer.from(response.Payload ?? []).toString('utf8') || 'null') as Record<
-    string,
-    unknown
-  > | null;
-  if (response.FunctionError) {
-    throw new JobFailedError(
-      `the plan function did not start the job: ${String(payload?.errorType ?? response.FunctionError)}: ${String(payload?.errorMessage ?? '')}`,
-    );
-  }
-  return payload as ({ started: true } & StartedJob) | { started: false };
 }

@@ -1,4 +1,4 @@
-import type { RunSummary } from '../runtime/embedded/runEmbedded.js';
+import type { RunSummary } from '../runtime/Driver.js';
 import { bytes, count, duration } from './format.js';
 
 /**

@@ -5,6 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readOutput, tempDir } from './helpers.js';
 
 const tmp = tempDir('stepmr-cancel-');
+// The runs' records (see stepmr status) go here, not to the user's ~/.stepmr.
+process.env.STEPMR_HOME = tmp.dir;
 afterAll(() => tmp.cleanup());
 
 /** Runs stepmr, sends Ctrl-C (SIGINT) once `ready` (if given) appears in its stderr, and resolves on exit. */

@@ -6,6 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { plainWordCount, readOutput, tempDir } from './helpers.js';
 
 const tmp = tempDir('stepmr-cli-');
+// The runs' records (see stepmr status) go here, not to the user's ~/.stepmr.
+process.env.STEPMR_HOME = tmp.dir;
 afterAll(() => tmp.cleanup());
 
 function stepmr(...args: string[]) {

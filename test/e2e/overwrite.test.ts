@@ -8,6 +8,8 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const WORDCOUNT = join(ROOT, 'examples/wordcount');
 const DATA = join(ROOT, 'examples/wordcount/data');
 const tmp = tempDir('stepmr-overwrite-');
+// The runs' records (see stepmr status) go here, not to the user's ~/.stepmr.
+process.env.STEPMR_HOME = tmp.dir;
 afterAll(() => tmp.cleanup());
 
 /** `stepmr <args>` run from `cwd`, as a user types it there. */

@@ -1,7 +1,10 @@
-import { DescribeExecutionCommand, ExecutionDoesNotExist, type SFNClient } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { REGISTRY_REF } from '../../contract/names.js';
 import { ConfigError, type StepmrConfig } from '../../deploy/config.js';
+import { Driver, type StartedJob } from '../Driver.js';
+import { isApiError } from '../orchestrator.js';
+import { cloudBackend } from './cloudBackend.js';
 import type { DeployedStack } from './findStack.js';
-import { type StartedJob, startJob } from './startJob.js';
 
 /** The plan function's event: which schedule fired, and when (EventBridge's `time`). */
 export interface ScheduledEvent {
@@ -52,26 +55,22 @@ export async function runSchedule(
   const at = event.time ? new Date(event.time) : new Date();
   if (Number.isNaN(at.getTime())) throw new ConfigError(`the scheduled time ${event.time} is not a date`);
   const jobId = `${event.schedule}-${at.toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
-  const executionArn = `${stack.stateMachineArn.replace(':stateMachine:', ':execution:')}:${jobId}`;
+  const driver = new Driver(cloudBackend(stack, sfn));
   try {
-    await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    await driver.backend.orchestrator.describeExecution({ executionArn: driver.executionArn(jobId) });
     return undefined;
   } catch (error) {
-    if (!(error instanceof ExecutionDoesNotExist)) throw error;
+    if (!isApiError(error, 'ExecutionDoesNotExist')) throw error;
   }
-  return startJob(
-    {
-      ...(schedule.options ?? {}),
-      job,
-      name: schedule.job,
-      inputs: schedule.input.map((input) => inBucket(expand(input, at), stack.bucket)),
-      output: inBucket(expand(schedule.output, at), stack.bucket),
-      overwrite: schedule.overwrite ?? false,
-      bucket: stack.bucket,
-      stateMachineArn: stack.stateMachineArn,
-      jobId,
-      now: () => at.getTime(),
-    },
-    sfn,
-  );
+  return driver.start({
+    ...(schedule.options ?? {}),
+    job,
+    name: schedule.job,
+    module: `${REGISTRY_REF}${schedule.job}`,
+    inputs: schedule.input.map((input) => inBucket(expand(input, at), stack.bucket)),
+    output: inBucket(expand(schedule.output, at), stack.bucket),
+    overwrite: schedule.overwrite ?? false,
+    jobId,
+    now: () => at.getTime(),
+  });
 }

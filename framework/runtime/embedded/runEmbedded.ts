@@ -3,22 +3,22 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Engine, type EngineEvent } from '../../engine/index.js';
 import type { Job } from '../../job/defineJob.js';
-import { type RunOptions, resolveOptions } from '../../job/options.js';
+import type { RunOptions } from '../../job/options.js';
 import { listInputs } from '../../plan/listInputs.js';
-import { planJob } from '../../plan/planJob.js';
-import { planRedrive } from '../../plan/planRedrive.js';
 import { buildDefinition } from '../../statemachine/buildDefinition.js';
-import { executionInput, type JobExecutionInput } from '../../statemachine/executionInput.js';
 import { FileStore } from '../../store/FileStore.js';
 import { toUri } from '../../store/uri.js';
-import { readSuccess, type SuccessManifest } from '../../tasks/manifest.js';
-import type { JobPlan, JobRef } from '../../tasks/payloads.js';
-import { JobCancelledError, JobFailedError, OutputExistsError } from '../errors.js';
-import { JobObserver } from '../JobObserver.js';
+import { type Backend, Driver, type RunSummary } from '../Driver.js';
+import { OutputExistsError } from '../errors.js';
 import { loadJobModule, resolveJobModule } from '../loadJob.js';
-import { defaultSplitsPerTask } from '../splitsPerTask.js';
+import type { RunRequest } from '../planRun.js';
 import { LOCAL_BUCKETS_ENV } from './embeddedDeps.js';
+import { engineOrchestrator } from './engineOrchestrator.js';
+import type { JobRegistry } from './jobRegistry.js';
+import { recordingOrchestrator } from './registryOrchestrator.js';
 import { WorkerPoolInvoker } from './WorkerPoolInvoker.js';
+
+export type { RunSummary } from '../Driver.js';
 
 /** The bucket name of a job's working objects in the embedded runtime. */
 export const WORK_BUCKET = 'stepmr-work';
@@ -29,6 +29,9 @@ export const EMBEDDED_FUNCTIONS = {
   reduce: 'arn:aws:lambda:local:000000000000:function:stepmr-local-reduce',
   collect: 'arn:aws:lambda:local:000000000000:function:stepmr-local-collect',
 } as const;
+
+/** The state machine of the embedded runtime; its executions are named after their jobs. */
+export const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:local:000000000000:stateMachine:stepmr-local';
 
 /** How the embedded runtime executes a job: threads, cancellation and progress. */
 export interface EmbeddedExecution {
@@ -52,6 +55,11 @@ export interface EmbeddedExecution {
   readonly onEvent?: (event: EngineEvent) => void;
   /** Called once the plan is written, with the number of splits and input bytes. */
   readonly onPlan?: (plan: { jobId: string; splits: number; inputBytes: number; reducers: number }) => void;
+  /**
+   * Records the run in this registry as it goes, so that `stepmr status`, `list` and `stop` in
+   * another process see it (the `stepmr` command records every run). @default not recorded
+   */
+  readonly registry?: JobRegistry;
 }
 
 /** One run of a job on this machine. */
@@ -70,16 +78,6 @@ export interface EmbeddedRun extends RunOptions, EmbeddedExecution {
   readonly splitsPerTask?: number;
 }
 
-/** What a finished run reports. */
-export interface RunSummary {
-  readonly jobId: string;
-  readonly output: string;
-  readonly manifest: SuccessManifest;
-  readonly wallMs: number;
-  /** Wall time of each state (Map, Shuffle, Reduce, Commit) and of planning, ms. */
-  readonly stageMs: Readonly<Record<string, number>>;
-}
-
 /**
  * Checks that the output location is no file, and returns whether it exists already: a failed
  * run removes only an output directory it made. What it may hold is checked by the planning
@@ -95,8 +93,9 @@ async function outputExists(output: string): Promise<boolean> {
 
 /**
  * Runs a job on this machine: plans it, builds its state machine, and executes that definition
- * in the embedded engine with the deployed handlers on a worker pool. Resolves with the
- * committed manifest; rejects with `JobFailedError` (nothing published) on failure.
+ * in the embedded engine with the deployed handlers on a worker pool, through the one
+ * {@link Driver}. Resolves with the committed manifest; rejects with `JobFailedError` (nothing
+ * published) on failure, `JobCancelledError` when cancelled.
  *
  * @example
  * ```ts
@@ -105,34 +104,22 @@ async function outputExists(output: string): Promise<boolean> {
  * ```
  */
 export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
-  const started = Date.now();
   const modulePath = await resolveJobModule(run.job);
   const job: Job = await loadJobModule(modulePath);
-  const name = job.name ?? basename(dirname(modulePath));
-  const options = resolveOptions(job, run);
   const output = resolve(run.output);
   // Bad input is reported before an existing output is touched, even with --overwrite.
   const files = await listInputs(run.inputs);
   const existed = await outputExists(output);
-  return execute(output, existed, run, started, async (work) => {
-    const planned = await planJob({
-      job,
-      name,
-      module: modulePath,
-      inputs: run.inputs,
-      files,
-      output: toUri(output),
-      ...options,
-      work: { store: work, bucket: WORK_BUCKET },
-      overwrite: run.overwrite ?? false,
-    });
-    const input = executionInput(planned.ref, {
-      reduce: job.reduce !== undefined,
-      splits: planned.plan.splits,
-      splitsPerTask: run.splitsPerTask ?? defaultSplitsPerTask(options.splitSize),
-      tolerate: run.tolerate,
-    });
-    return { ref: planned.ref, plan: planned.plan, input };
+  // The request is the run's own options; how it executes is the engine's business.
+  const { job: _, output: __, threads, taskTimeoutSeconds, taskMemoryMb, ...rest } = run;
+  const { signal, onEvent, onPlan, registry, ...options } = rest;
+  return execute(output, existed, run, {
+    ...options,
+    job,
+    name: job.name ?? basename(dirname(modulePath)),
+    module: modulePath,
+    files,
+    output: toUri(output),
   });
 }
 
@@ -156,43 +143,13 @@ export interface EmbeddedRedrive extends EmbeddedExecution {
  * ```
  */
 export async function redriveEmbedded(run: EmbeddedRedrive): Promise<RunSummary> {
-  const started = Date.now();
   const output = resolve(run.output);
-  return execute(output, true, run, started, async (work) => {
-    const planned = await planRedrive({
-      output: `${toUri(output)}/`,
-      work: { store: work, bucket: WORK_BUCKET },
-    });
-    const input = executionInput(planned.ref, {
-      reduce: planned.plan.reducers > 0,
-      splits: planned.splits.length,
-      splitsPerTask: planned.splitsPerTask,
-      tolerate: run.tolerate,
-    });
-    // Progress counts what this run maps: the failed splits.
-    const inputBytes = planned.splits.reduce((n, s) => n + (s.end - s.start), 0);
-    return { ref: planned.ref, plan: { ...planned.plan, splits: planned.splits.length, inputBytes }, input };
-  });
+  return execute(output, true, run, { redrive: toUri(output), tolerate: run.tolerate });
 }
 
-/**
- * Plans a job with `plan` (given the work store, `<output>/_temporary`), then executes its
- * state machine in the engine. A failed or cancelled run removes its working objects, and the
- * output directory too if the run made it (it did not exist before: `existed`). A job that
- * succeeded with failed splits keeps what a redrive needs.
- */
-async function execute(
-  output: string,
-  existed: boolean,
-  run: EmbeddedExecution,
-  started: number,
-  plan: (work: FileStore) => Promise<{ ref: JobRef; plan: JobPlan; input: JobExecutionInput }>,
-): Promise<RunSummary> {
-  const workDir = join(output, '_temporary');
+/** The embedded engine over a worker pool, and the orchestrator adapter over it. */
+function embeddedBackend(workDir: string, run: EmbeddedExecution) {
   const work = new FileStore(workDir);
-  const stageMs: Record<string, number> = {};
-  let jobId: string | undefined;
-  let manifest: SuccessManifest | undefined;
   const invoker = new WorkerPoolInvoker({
     ...(run.threads ? { threads: run.threads } : {}),
     ...(run.taskTimeoutSeconds ? { timeoutSeconds: run.taskTimeoutSeconds } : {}),
@@ -204,60 +161,70 @@ async function execute(
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
     },
   });
-  try {
-    const planned = await plan(work);
-    jobId = planned.ref.jobId;
-    stageMs.Plan = Date.now() - started;
-    run.onPlan?.({
-      jobId,
-      splits: planned.plan.splits,
-      inputBytes: planned.plan.inputBytes,
-      reducers: planned.plan.reducers,
-    });
-    const definition = buildDefinition({ functions: EMBEDDED_FUNCTIONS });
-    const observer = new JobObserver(jobId);
-    const engine = new Engine({
-      invoker,
-      stores: (bucket: string) => {
-        if (bucket !== WORK_BUCKET) throw new Error(`unknown bucket ${bucket}`);
-        return work;
-      },
-      onEvent: (event: EngineEvent) => {
-        observer.observe(event);
-        run.onEvent?.(event);
-      },
-    });
-    const execution = engine.startExecution({ definition, input: planned.input, name: jobId });
-    const cancel = () => void execution.stop('Stepmr.Cancelled', 'the run was cancelled');
-    run.signal?.addEventListener('abort', cancel, { once: true });
-    if (run.signal?.aborted) cancel();
-    const result = await execution.done.finally(() => run.signal?.removeEventListener('abort', cancel));
-    if (result.status === 'ABORTED') {
-      throw new JobCancelledError(`job ${jobId} was cancelled; nothing was published`);
-    }
-    if (result.status !== 'SUCCEEDED') {
-      throw new JobFailedError(
-        `job ${jobId} failed, nothing was published: ${observer.failureReason(result)}`,
-      );
-    }
-    manifest = await readSuccess(new FileStore(output), '_SUCCESS');
-    if (!manifest)
-      throw new JobFailedError(`job ${jobId} succeeded, but its output ${output} has no _SUCCESS`);
-    return {
-      jobId,
-      output,
-      manifest,
-      wallMs: Date.now() - started,
-      stageMs: { ...stageMs, ...observer.stageMs },
-    };
-  } finally {
+  const engine = new Engine({
+    invoker,
+    region: 'local',
+    accountId: '000000000000',
+    stores: (bucket: string) => {
+      if (bucket !== WORK_BUCKET) throw new Error(`unknown bucket ${bucket}`);
+      return work;
+    },
+    ...(run.onEvent ? { onEvent: run.onEvent } : {}),
+  });
+  const definition = buildDefinition({ functions: EMBEDDED_FUNCTIONS });
+  const orchestrator = engineOrchestrator(engine, [
+    { name: 'stepmr-local', arn: LOCAL_STATE_MACHINE_ARN, definition },
+  ]);
+  const backend = {
+    orchestrator,
+    stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+    work: { store: work, bucket: WORK_BUCKET },
+  } satisfies Backend;
+  const close = async () => {
+    orchestrator.close();
     await invoker.close();
+  };
+  return { backend, close };
+}
+
+/**
+ * Plans and runs `request` through the driver over the embedded backend, the work store in
+ * `<output>/_temporary`. A failed or cancelled run removes its working objects, and the output
+ * directory too if the run made it (it did not exist before: `existed`). A job that succeeded
+ * with failed splits keeps what a redrive needs.
+ */
+async function execute(
+  output: string,
+  existed: boolean,
+  run: EmbeddedExecution,
+  request: RunRequest,
+): Promise<RunSummary> {
+  const workDir = join(output, '_temporary');
+  const { backend, close } = embeddedBackend(workDir, run);
+  const recording = run.registry && recordingOrchestrator(backend.orchestrator, run.registry, output);
+  let jobId: string | undefined;
+  let summary: RunSummary | undefined;
+  try {
+    const driver = new Driver(recording ? { ...backend, orchestrator: recording } : backend);
+    summary = await driver.run(request, {
+      intervalMs: 1000,
+      onPlan: (planned) => {
+        jobId = planned.input.jobId;
+        run.onPlan?.({ jobId, ...planned });
+      },
+      ...(run.signal ? { cancel: run.signal } : {}),
+    });
+    return { ...summary, output };
+  } finally {
+    await recording?.close();
+    await close();
+    const manifest = summary?.manifest;
     if (manifest && manifest.failedSplits.length === 0) {
       // Complete: nothing in _temporary is needed any more, a redriven job's objects included.
       await rm(workDir, { recursive: true, force: true });
     } else if (manifest) {
       await removeEmptyDirs(workDir);
-    } else if (!manifest) {
+    } else {
       if (jobId) await rm(join(workDir, jobId), { recursive: true, force: true });
       await rmdir(workDir).catch(() => undefined);
       // A failed run leaves no output directory it made; one that was there stays as it was.

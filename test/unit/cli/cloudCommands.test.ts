@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { Command, CommanderError } from 'commander';
@@ -22,6 +25,8 @@ const block = blocker();
 let held: (() => void) | undefined;
 let api: Api;
 let cfn: CloudFormationClient;
+const home = mkdtempSync(join(tmpdir(), 'stepmr-cli-home-'));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 beforeAll(async () => {
   api = await startApi(
@@ -69,7 +74,8 @@ async function stepmr(args: string[], env: NodeJS.ProcessEnv = {}) {
     cloudFormation: () => cfn,
     stdout: { write: (s: string) => out.push(s) },
     stderr: { write: (s: string) => err.push(s) },
-    env,
+    // An empty registry of jobs run here: every job named is the stack's.
+    env: { STEPMR_HOME: home, ...env },
     now: () => Date.parse('2024-01-01T00:01:00.000Z'),
     sleep: async () => {
       held?.();
@@ -221,6 +227,17 @@ describe('stepmr list', () => {
     expect(names).not.toContain('a-0');
     const none = await stepmr(['list', '--state-machine', machineArn('double')]);
     expect(none.stdout).toBe(`no executions of ${machineArn('double')}\n`);
+  });
+
+  it('lists the jobs run here with --local, which excludes --stack', async () => {
+    const local = await stepmr(['list', '--local']);
+    expect(local.code).toBe(0);
+    expect(local.stdout).toBe(
+      'no executions of arn:aws:states:local:000000000000:stateMachine:stepmr-local\n',
+    );
+    const both = await stepmr(['list', '--local', '--stack', 'stepmr-dev']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("option '--local' cannot be used with option '--stack <name>'");
   });
 
   it('exits 2 for an unknown status, state machine ARN or stack', async () => {

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import {
   type ApiServer,
+  type RegisteredStateMachine,
   type RequestHandler,
   startStepFunctionsServer,
 } from '../../../../framework/engine/http/stepFunctionsApi.js';
@@ -112,6 +113,8 @@ export interface Api {
   readonly data: MemoryStore;
   readonly server: ApiServer;
   readonly sfn: SFNClient;
+  /** The state machines the API serves. */
+  readonly stateMachines: readonly RegisteredStateMachine[];
   close(): Promise<void>;
 }
 
@@ -136,13 +139,14 @@ export async function startApi(
     ...options.engine,
   });
   const machines = { double: DOUBLE, block: BLOCK, job: jobDefinition(), labelled: jobDefinition('Shards') };
+  const stateMachines = Object.entries(machines).map(([name, definition]) => ({
+    name,
+    arn: machineArn(name),
+    definition,
+  }));
   const server = await startStepFunctionsServer({
     engine,
-    stateMachines: Object.entries(machines).map(([name, definition]) => ({
-      name,
-      arn: machineArn(name),
-      definition,
-    })),
+    stateMachines,
     creationDate: new Date('2023-06-01T00:00:00.000Z'),
     ...(options.fallback ? { fallback: options.fallback } : {}),
   });
@@ -153,6 +157,7 @@ export async function startApi(
     data,
     server,
     sfn,
+    stateMachines,
     async close() {
       sfn.destroy();
       await server.close();

@@ -1,16 +1,29 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExecutionNotFoundError } from '../../../../framework/runtime/aws/errors.js';
+import { ExecutionNotFoundError } from '../../../framework/runtime/aws/errors.js';
+import { sfnOrchestrator } from '../../../framework/runtime/aws/sfnOrchestrator.js';
+import { engineOrchestrator } from '../../../framework/runtime/embedded/engineOrchestrator.js';
 import {
   type ExecutionReport,
   getExecutionStatus,
   listJobExecutions,
   stageName,
   stopJobExecution,
-  watchExecution,
-} from '../../../../framework/runtime/aws/executions.js';
-import { type Api, blocker, machineArn, startApi, untilDone, waitFor } from '../../engine/http/support.js';
-import { functionError, type Handler } from '../../engine/support/fakes.js';
+} from '../../../framework/runtime/executions.js';
+import type { Orchestrator } from '../../../framework/runtime/orchestrator.js';
+import { stageTimes, watchExecution } from '../../../framework/runtime/watchExecution.js';
+import { type Api, blocker, machineArn, startApi, untilDone, waitFor } from '../engine/http/support.js';
+import { functionError, type Handler } from '../engine/support/fakes.js';
+
+/**
+ * The status, list, stop and watch code is written once over the orchestrator port; every case
+ * runs over both adapters: Step Functions through the SDK (here against the engine's HTTP face),
+ * and the engine's own operations called in process.
+ */
+const ADAPTERS: [string, (api: Api) => Orchestrator][] = [
+  ['Step Functions (SDK)', (api) => sfnOrchestrator(api.sfn)],
+  ['the engine in process', (api) => engineOrchestrator(api.engine, api.stateMachines)],
+];
 
 type Item = { n: number; fail?: boolean };
 
@@ -70,11 +83,13 @@ const stage = (name: string, counts: Partial<ExecutionReport['stages'][number]>)
   ...counts,
 });
 
-describe('getExecutionStatus', () => {
+describe.each(ADAPTERS)('getExecutionStatus over %s', (_adapter, adapter) => {
   let api: Api;
+  let orchestrator: Orchestrator;
   const block = blocker();
   beforeAll(async () => {
     api = await startApi({ ...jobFunctions(), block: block.handler });
+    orchestrator = adapter(api);
   });
   afterAll(() => api.close());
 
@@ -83,7 +98,7 @@ describe('getExecutionStatus', () => {
     const partitions = [0, 1, 2];
     const arn = await startJob(api, 'job', 'in/five.jsonl', items, partitions, 'five');
     await untilDone(api.sfn, arn);
-    const report = await getExecutionStatus(api.sfn, arn);
+    const report = await getExecutionStatus(orchestrator, arn);
     const map = expectedMap(items);
     expect(report).toMatchObject({
       executionArn: arn,
@@ -109,7 +124,7 @@ describe('getExecutionStatus', () => {
   it('names a stage by its Map state’s Label when it has one', async () => {
     const arn = await startJob(api, 'labelled', 'in/one.jsonl', [{ n: 1 }], [0]);
     await untilDone(api.sfn, arn);
-    const report = await getExecutionStatus(api.sfn, arn);
+    const report = await getExecutionStatus(orchestrator, arn);
     expect(report.stages.map((s) => s.name)).toEqual(['Shards', 'Reduce']);
   });
 
@@ -117,7 +132,7 @@ describe('getExecutionStatus', () => {
     const items: Item[] = [{ n: 0, fail: true }, { n: 1 }, { n: 2 }];
     const arn = await startJob(api, 'job', 'in/bad.jsonl', items, [0]);
     await untilDone(api.sfn, arn);
-    const report = await getExecutionStatus(api.sfn, arn);
+    const report = await getExecutionStatus(orchestrator, arn);
     expect(report.status).toBe('FAILED');
     expect(report.error).toBe('States.ExceedToleratedFailureThreshold');
     expect(report.output).toBeUndefined();
@@ -140,7 +155,7 @@ describe('getExecutionStatus', () => {
 
   it('says which execution does not exist', async () => {
     const arn = 'arn:aws:states:us-east-1:123456789012:execution:job:missing';
-    const error = await getExecutionStatus(api.sfn, arn).catch((e) => e);
+    const error = await getExecutionStatus(orchestrator, arn).catch((e) => e);
     expect(error).toBeInstanceOf(ExecutionNotFoundError);
     expect(error.message).toContain(arn);
     expect(error.message).toContain('stepmr list');
@@ -150,10 +165,10 @@ describe('getExecutionStatus', () => {
     const names = ['l-0', 'l-1', 'l-2', 'l-3'];
     for (const name of names)
       await untilDone(api.sfn, await startJob(api, 'job', 'in/one.jsonl', [{ n: 1 }], [], name));
-    const latest = await listJobExecutions(api.sfn, machineArn('job'), { limit: 3 });
+    const latest = await listJobExecutions(orchestrator, machineArn('job'), { limit: 3 });
     expect(latest.map((e) => e.name)).toEqual(['l-3', 'l-2', 'l-1']);
-    const failed = await listJobExecutions(api.sfn, machineArn('job'), { status: 'FAILED', limit: 100 });
-    const all = await listJobExecutions(api.sfn, machineArn('job'), { limit: 100 });
+    const failed = await listJobExecutions(orchestrator, machineArn('job'), { status: 'FAILED', limit: 100 });
+    const all = await listJobExecutions(orchestrator, machineArn('job'), { limit: 100 });
     expect(failed.map((e) => e.name)).toEqual(all.filter((e) => e.status === 'FAILED').map((e) => e.name));
     expect(failed.length).toBe(1);
   });
@@ -163,7 +178,7 @@ describe('getExecutionStatus', () => {
       new StartExecutionCommand({ stateMachineArn: machineArn('block') }),
     );
     await waitFor(() => block.waiting === 1);
-    const first = await stopJobExecution(api.sfn, executionArn as string, { cause: 'no longer needed' });
+    const first = await stopJobExecution(orchestrator, executionArn as string, { cause: 'no longer needed' });
     expect(first).toMatchObject({ stopped: true, status: 'ABORTED' });
     expect(first.stopDate).toBeInstanceOf(Date);
     const described = await untilDone(api.sfn, executionArn as string);
@@ -172,13 +187,13 @@ describe('getExecutionStatus', () => {
       error: 'Stepmr.Cancelled',
       cause: 'no longer needed',
     });
-    const second = await stopJobExecution(api.sfn, executionArn as string);
+    const second = await stopJobExecution(orchestrator, executionArn as string);
     expect(second).toEqual({ stopped: false, status: 'ABORTED', stopDate: described.stopDate });
     block.release();
   });
 });
 
-describe('watchExecution', () => {
+describe.each(ADAPTERS)('watchExecution over %s', (_adapter, adapter) => {
   it('reports progress at every poll until the job ends, then its output', async () => {
     // Map tasks wait at a gate each, so every poll sees a known state.
     const gates: (() => void)[] = [];
@@ -192,7 +207,7 @@ describe('watchExecution', () => {
     await waitFor(() => gates.length === 1);
     const seen: ExecutionReport[] = [];
     let opened = 0;
-    const final = await watchExecution(api.sfn, arn, {
+    const final = await watchExecution(adapter(api), arn, {
       intervalMs: 5,
       onProgress: (report) => seen.push(report),
       sleep: async (ms) => {
@@ -223,13 +238,56 @@ describe('watchExecution', () => {
       new StartExecutionCommand({ stateMachineArn: machineArn('block') }),
     );
     const controller = new AbortController();
-    const watching = watchExecution(api.sfn, executionArn as string, {
+    const watching = watchExecution(adapter(api), executionArn as string, {
       signal: controller.signal,
       sleep: async () => controller.abort(),
     });
     await expect(watching).rejects.toMatchObject({ name: 'AbortError' });
     expect(api.engine.describeExecution(executionArn as string).status).toBe('RUNNING');
     await api.engine.stopExecution(executionArn as string);
+    await api.close();
+  });
+});
+
+describe('stageTimes', () => {
+  it('gives each stage’s time from the history, the same over both adapters as by the engine’s events', async () => {
+    const api = await startApi(jobFunctions());
+    const entered = new Map<string, number>();
+    const byEvents: Record<string, number> = {};
+    api.engine.on((event) => {
+      if (event.type === 'StateEntered') entered.set(event.name, event.timestamp);
+      if (event.type === 'StateExited')
+        byEvents[event.name] = event.timestamp - (entered.get(event.name) ?? 0);
+    });
+    const [sdk, inProcess] = ADAPTERS.map(([, adapter]) => adapter(api));
+    const arn = await startJob(api, 'job', 'in/two.jsonl', [{ n: 1 }, { n: 2 }], [0]);
+    await untilDone(api.sfn, arn);
+    const times = await stageTimes(sdk as Orchestrator, arn);
+    expect(times).toEqual({ Map: byEvents.Map, Reduce: byEvents.Reduce, Commit: byEvents.Commit });
+    expect(await stageTimes(inProcess as Orchestrator, arn)).toEqual(times);
+    await api.close();
+  });
+});
+
+describe('the in-process adapter', () => {
+  it('ends a pause between polls as soon as the execution ends', async () => {
+    const block = blocker();
+    const api = await startApi({ block: block.handler });
+    const orchestrator = engineOrchestrator(api.engine, api.stateMachines);
+    const { executionArn } = await orchestrator.startExecution({
+      stateMachineArn: machineArn('block'),
+      name: 'paused',
+      input: '{}',
+    });
+    await waitFor(() => block.waiting === 1);
+    const began = Date.now();
+    const pause = orchestrator.pause(60_000, executionArn as string);
+    block.release();
+    await pause;
+    expect(Date.now() - began).toBeLessThan(10_000);
+    expect((await orchestrator.describeExecution({ executionArn: executionArn as string })).status).toBe(
+      'SUCCEEDED',
+    );
     await api.close();
   });
 });

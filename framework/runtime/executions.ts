@@ -1,18 +1,13 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { BUCKET_LAYOUT } from '../deploy/layout.js';
+import type { JobRef } from '../tasks/payloads.js';
+import { ExecutionNotFoundError } from './aws/errors.js';
 import {
-  DescribeExecutionCommand,
-  type DescribeExecutionCommandOutput,
-  DescribeMapRunCommand,
+  type ExecutionDescription,
   type ExecutionStatus,
-  ListExecutionsCommand,
-  ListMapRunsCommand,
-  type MapRunListItem,
-  type SFNClient,
-  StopExecutionCommand,
-} from '@aws-sdk/client-sfn';
-import { BUCKET_LAYOUT } from '../../deploy/layout.js';
-import type { JobRef } from '../../tasks/payloads.js';
-import { ExecutionNotFoundError } from './errors.js';
+  isApiError,
+  type MapRunEntry,
+  type Orchestrator,
+} from './orchestrator.js';
 
 export type { ExecutionStatus };
 
@@ -32,7 +27,7 @@ export interface StageProgress {
   readonly pending: number;
 }
 
-/** A job's execution on Step Functions, with its stages. */
+/** A job's execution, on Step Functions or on this machine, with its stages. */
 export interface ExecutionReport {
   readonly executionArn: string;
   readonly name: string;
@@ -74,37 +69,50 @@ export function stageName(mapRunArn: string, index: number): string {
   return STAGE_NAMES[index] ?? `Map run ${index + 1}`;
 }
 
-function isNotFound(error: unknown): boolean {
-  return (error as Error)?.name === 'ExecutionDoesNotExist';
+/** `Error: message` of a failed execution or task, unwrapping a Lambda error's JSON cause. */
+export function describeFailure(outcome: {
+  readonly status: string;
+  readonly error?: string | undefined;
+  readonly cause?: string | undefined;
+}): string {
+  const error = outcome.error ?? outcome.status;
+  if (!outcome.cause) return error;
+  try {
+    const cause = JSON.parse(outcome.cause) as { errorMessage?: unknown };
+    if (typeof cause.errorMessage === 'string') return `${error}: ${cause.errorMessage}`;
+  } catch {
+    // not JSON: shown as it is
+  }
+  return `${error}: ${outcome.cause}`;
 }
 
-async function describe(client: SFNClient, executionArn: string): Promise<DescribeExecutionCommandOutput> {
+async function describe(orchestrator: Orchestrator, executionArn: string): Promise<ExecutionDescription> {
   try {
-    return await client.send(new DescribeExecutionCommand({ executionArn }));
+    return await orchestrator.describeExecution({ executionArn });
   } catch (error) {
-    if (!isNotFound(error)) throw error;
-    const region = await client.config.region().catch(() => 'this region');
+    if (!isApiError(error, 'ExecutionDoesNotExist')) throw error;
+    const where = await orchestrator.where();
     throw new ExecutionNotFoundError(
-      `no execution ${executionArn} in ${region}; check the ARN (stepmr list shows the recent ones)`,
+      `no execution ${executionArn} in ${where}; check the ARN (stepmr list shows the recent ones)`,
       { cause: error },
     );
   }
 }
 
-async function mapRuns(client: SFNClient, executionArn: string): Promise<MapRunListItem[]> {
-  const runs: MapRunListItem[] = [];
+async function mapRuns(orchestrator: Orchestrator, executionArn: string): Promise<MapRunEntry[]> {
+  const runs: MapRunEntry[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await client.send(new ListMapRunsCommand({ executionArn, maxResults: 1000, nextToken }));
+    const page = await orchestrator.listMapRuns({ executionArn, maxResults: 1000, nextToken });
     runs.push(...(page.mapRuns ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
   return runs.sort((a, b) => (a.startDate?.getTime() ?? 0) - (b.startDate?.getTime() ?? 0));
 }
 
-async function stage(client: SFNClient, run: MapRunListItem, index: number): Promise<StageProgress> {
+async function stage(orchestrator: Orchestrator, run: MapRunEntry, index: number): Promise<StageProgress> {
   const mapRunArn = run.mapRunArn ?? '';
-  const { status = 'RUNNING', itemCounts: c } = await client.send(new DescribeMapRunCommand({ mapRunArn }));
+  const { status = 'RUNNING', itemCounts: c } = await orchestrator.describeMapRun({ mapRunArn });
   return {
     name: stageName(mapRunArn, index),
     mapRunArn,
@@ -118,20 +126,30 @@ async function stage(client: SFNClient, run: MapRunListItem, index: number): Pro
   };
 }
 
-/** The error of the first failed child execution of the first stage with failures; best effort. */
+/**
+ * The error of the child execution that failed first in the first stage with failures (among
+ * its latest 1,000 failed ones); best effort.
+ */
 async function taskFailure(
-  client: SFNClient,
+  orchestrator: Orchestrator,
   stages: readonly StageProgress[],
 ): Promise<ExecutionReport['taskFailure']> {
   const failed = stages.find((s) => s.failed > 0);
   if (!failed) return undefined;
   try {
-    const { executions = [] } = await client.send(
-      new ListExecutionsCommand({ mapRunArn: failed.mapRunArn, statusFilter: 'FAILED', maxResults: 1 }),
-    );
-    const first = executions[0]?.executionArn;
+    const { executions = [] } = await orchestrator.listExecutions({
+      mapRunArn: failed.mapRunArn,
+      statusFilter: 'FAILED',
+      maxResults: 1000,
+    });
+    // The task that failed first: later ones may only have failed for what it did (or timed out).
+    const ended = (e: (typeof executions)[number]) => e.stopDate?.getTime() ?? Number.POSITIVE_INFINITY;
+    const first = executions.reduce<(typeof executions)[number] | undefined>(
+      (a, e) => (a && ended(a) <= ended(e) ? a : e),
+      undefined,
+    )?.executionArn;
     if (!first) return undefined;
-    const { error, cause } = await client.send(new DescribeExecutionCommand({ executionArn: first }));
+    const { error, cause } = await orchestrator.describeExecution({ executionArn: first });
     return { error, cause };
   } catch {
     // The stage's own error is still reported.
@@ -154,14 +172,17 @@ function parseOutput(text: string | undefined): unknown {
  *
  * @example
  * ```ts
- * const report = await getExecutionStatus(sfnClient(), executionArn);
+ * const report = await getExecutionStatus(sfnOrchestrator(sfnClient()), executionArn);
  * for (const s of report.stages) console.log(s.name, s.succeeded, '/', s.total);
  * ```
  */
-export async function getExecutionStatus(client: SFNClient, executionArn: string): Promise<ExecutionReport> {
-  const execution = await describe(client, executionArn);
-  const runs = await mapRuns(client, executionArn);
-  const stages = await Promise.all(runs.map((run, i) => stage(client, run, i)));
+export async function getExecutionStatus(
+  orchestrator: Orchestrator,
+  executionArn: string,
+): Promise<ExecutionReport> {
+  const execution = await describe(orchestrator, executionArn);
+  const runs = await mapRuns(orchestrator, executionArn);
+  const stages = await Promise.all(runs.map((run, i) => stage(orchestrator, run, i)));
   return {
     executionArn,
     name: execution.name ?? '',
@@ -173,7 +194,7 @@ export async function getExecutionStatus(client: SFNClient, executionArn: string
     error: execution.error,
     cause: execution.cause,
     stages,
-    taskFailure: execution.status === 'FAILED' ? await taskFailure(client, stages) : undefined,
+    taskFailure: execution.status === 'FAILED' ? await taskFailure(orchestrator, stages) : undefined,
   };
 }
 
@@ -191,11 +212,11 @@ export interface ExecutionSummary {
  *
  * @example
  * ```ts
- * const failed = await listJobExecutions(sfnClient(), stateMachineArn, { status: 'FAILED', limit: 10 });
+ * const failed = await listJobExecutions(orchestrator, stateMachineArn, { status: 'FAILED', limit: 10 });
  * ```
  */
 export async function listJobExecutions(
-  client: SFNClient,
+  orchestrator: Orchestrator,
   stateMachineArn: string,
   options: { readonly status?: ExecutionStatus; readonly limit?: number } = {},
 ): Promise<ExecutionSummary[]> {
@@ -203,14 +224,12 @@ export async function listJobExecutions(
   const found: ExecutionSummary[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await client.send(
-      new ListExecutionsCommand({
-        stateMachineArn,
-        maxResults: Math.min(1000, limit - found.length),
-        ...(options.status ? { statusFilter: options.status } : {}),
-        nextToken,
-      }),
-    );
+    const page = await orchestrator.listExecutions({
+      stateMachineArn,
+      maxResults: Math.min(1000, limit - found.length),
+      ...(options.status ? { statusFilter: options.status } : {}),
+      nextToken,
+    });
     for (const e of page.executions ?? []) {
       found.push({
         executionArn: e.executionArn ?? '',
@@ -225,6 +244,16 @@ export async function listJobExecutions(
   return found.slice(0, limit);
 }
 
+/** What {@link stopJobExecution} did. */
+export interface StopOutcome {
+  readonly stopped: boolean;
+  /** The status after the stop (ABORTED), or the one it had already ended with. */
+  readonly status: string;
+  readonly stopDate: Date | undefined;
+  /** The job the execution runs, if it is a stepmr job's (see {@link jobOfExecution}). */
+  readonly job: JobRef | undefined;
+}
+
 /**
  * Stops a running execution (it ends ABORTED with `error` and `cause`). The job's Abort step
  * does not run on a stop: the caller removes the working objects of the `job` it resolves
@@ -232,26 +261,24 @@ export async function listJobExecutions(
  *
  * @example
  * ```ts
- * const { stopped } = await stopJobExecution(sfnClient(), executionArn);
+ * const { stopped } = await stopJobExecution(orchestrator, executionArn);
  * ```
  */
 export async function stopJobExecution(
-  client: SFNClient,
+  orchestrator: Orchestrator,
   executionArn: string,
   options: { readonly error?: string; readonly cause?: string } = {},
-): Promise<{ stopped: boolean; status: string; stopDate: Date | undefined; job: JobRef | undefined }> {
-  const before = await describe(client, executionArn);
+): Promise<StopOutcome> {
+  const before = await describe(orchestrator, executionArn);
   const job = jobOf(before.input, before.name);
   if (before.status !== 'RUNNING') {
     return { stopped: false, status: before.status ?? 'RUNNING', stopDate: before.stopDate, job };
   }
-  const { stopDate } = await client.send(
-    new StopExecutionCommand({
-      executionArn,
-      error: options.error ?? 'Stepmr.Cancelled',
-      cause: options.cause ?? 'stopped with stepmr stop',
-    }),
-  );
+  const { stopDate } = await orchestrator.stopExecution({
+    executionArn,
+    error: options.error ?? 'Stepmr.Cancelled',
+    cause: options.cause ?? 'stopped with stepmr stop',
+  });
   return { stopped: true, status: 'ABORTED', stopDate, job };
 }
 
@@ -261,11 +288,14 @@ export async function stopJobExecution(
  *
  * @example
  * ```ts
- * const job = await jobOfExecution(sfnClient(), executionArn);
+ * const job = await jobOfExecution(orchestrator, executionArn);
  * ```
  */
-export async function jobOfExecution(client: SFNClient, executionArn: string): Promise<JobRef | undefined> {
-  const described = await describe(client, executionArn);
+export async function jobOfExecution(
+  orchestrator: Orchestrator,
+  executionArn: string,
+): Promise<JobRef | undefined> {
+  const described = await describe(orchestrator, executionArn);
   return jobOf(described.input, described.name);
 }
 
@@ -281,45 +311,5 @@ function jobOf(input: string | undefined, name: string | undefined): JobRef | un
     return prefix === `${BUCKET_LAYOUT.work}${jobId}/` ? { jobId, bucket, prefix } : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** Options of {@link watchExecution}. */
-export interface WatchOptions {
-  /** Time between polls, ms. @default 2000 */
-  readonly intervalMs?: number;
-  /** Called with every report, the last one included. */
-  readonly onProgress?: (report: ExecutionReport) => void;
-  /** Stops watching (the execution goes on); the promise rejects with an AbortError. */
-  readonly signal?: AbortSignal;
-  /** Waits between polls. @default a timer */
-  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-}
-
-const defaultSleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, signal ? { signal } : {});
-
-/**
- * Polls an execution until it ends; resolves with its final report: the output (a job's commit
- * summary) when it SUCCEEDED, its error and cause otherwise.
- *
- * @example
- * ```ts
- * const done = await watchExecution(sfnClient(), executionArn, {
- *   onProgress: (r) => console.error(r.stages.map((s) => `${s.name} ${s.succeeded}/${s.total}`).join(', ')),
- * });
- * ```
- */
-export async function watchExecution(
-  client: SFNClient,
-  executionArn: string,
-  options: WatchOptions = {},
-): Promise<ExecutionReport> {
-  const sleep = options.sleep ?? defaultSleep;
-  for (;;) {
-    options.signal?.throwIfAborted();
-    const report = await getExecutionStatus(client, executionArn);
-    options.onProgress?.(report);
-    if (report.status !== 'RUNNING' && report.status !== 'PENDING_REDRIVE') return report;
-    await sleep(options.intervalMs ?? 2000, options.signal);
   }
 }
