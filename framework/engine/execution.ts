@@ -34,6 +34,8 @@ export class ExecutionRecord implements Execution {
   redriveDate: Date | undefined;
   /** The top-level state it entered last: where a redrive resumes. */
   position: Position | undefined;
+  /** Whether its work has unwound since it last ended (a redrive waits for that). */
+  settled = false;
   private controller = new AbortController();
   private settleDone: (execution: Execution) => void = () => undefined;
   private current: Promise<Execution>;
@@ -75,6 +77,7 @@ export class ExecutionRecord implements Execution {
     this.cause = undefined;
     this.redriveCount += 1;
     this.redriveDate = at;
+    this.settled = false;
     this.controller = new AbortController();
     setMaxListeners(0, this.controller.signal);
     this.current = new Promise((resolve) => {
@@ -115,6 +118,7 @@ export class ExecutionRecord implements Execution {
 
   /** Resolves `done`, once the execution's work has unwound. */
   settle(): void {
+    this.settled = true;
     this.settleDone(this);
   }
 

@@ -30,6 +30,7 @@ export function redriveStatus(record: ExecutionRecord, now: number): RedriveStat
   if (status === 'RUNNING' || status === 'SUCCEEDED') {
     return notRedrivable(`Execution is ${status} and cannot be redriven`);
   }
+  if (!record.settled) return notRedrivable('Execution is still stopping; try again in a moment');
   if (record.stopDate && now - record.stopDate.getTime() > REDRIVE_WINDOW_MS) {
     return notRedrivable('Execution redrivable period exceeded');
   }

@@ -4,6 +4,7 @@ import { ExecutionAbortedError, StatesError } from './errors.js';
 import type { ExecutionRecord, Position } from './execution.js';
 import { runMachine } from './machine.js';
 import type { MapRun } from './mapRun.js';
+import { abortMapRuns } from './mapRunEvents.js';
 import type { Runtime, Scope } from './runtime.js';
 import { withTimeout } from './timeout.js';
 import type { ExecutionStatus } from './types.js';
@@ -14,7 +15,8 @@ type Ending = [
 ];
 
 /**
- * Emits the event of an execution's final status.
+ * Emits the event of an execution's final status; an execution that did not succeed first
+ * aborts the Map Runs it leaves running.
  *
  * @example
  * ```ts
@@ -22,6 +24,7 @@ type Ending = [
  * ```
  */
 export function emitExecutionEnd(rt: Runtime, record: ExecutionRecord): void {
+  if (record.status !== 'SUCCEEDED') abortMapRuns(rt, record.executionArn);
   if (!rt.events.active) return;
   const at = { timestamp: rt.deps.now(), executionArn: record.executionArn };
   if (record.status === 'SUCCEEDED') {

@@ -23,7 +23,7 @@ interface Log {
 
 type Shaped = { readonly type: string; readonly details: Record<string, unknown> };
 
-const DATA_FIELDS = new Set(['input', 'inputDetails', 'output', 'outputDetails', 'parameters']);
+const DATA_FIELDS = new Set(['input', 'inputDetails', 'output', 'outputDetails']);
 const text = (value: unknown) => JSON.stringify(value ?? null);
 const notTruncated = { truncated: false };
 const errorCause = (e: { error: string | undefined; cause: string | undefined }) => ({
