@@ -144,7 +144,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       const reply = await filter(request);
       if (reply) {
         // Read the rest first, as a service does, so the client sees the answer, not a reset.
-        if (!body) await new Promise((done) => req.resume().once('end', done));
+        if (!body && !req.readableEnded) await new Promise((done) => req.resume().once('end', done));
         answer(res, reply);
         return;
       }

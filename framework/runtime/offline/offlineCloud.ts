@@ -10,6 +10,7 @@ import { type Door, hostFilter, signatureFilter } from './doorFilters.js';
 import { type FaultFilter, faultFilter, LAMBDA_TOO_MANY_REQUESTS, S3_SLOW_DOWN } from './faults.js';
 import { type RequestFilter, startFrontDoor } from './frontDoor.js';
 import { offlineResources, packageStack, readStateMachine } from './packagedStack.js';
+import { MultipartEtags, s3MultipartEtagFilter } from './s3MultipartEtags.js';
 import { s3RangeFilter } from './s3Ranges.js';
 import { s3rverClientConfig, startS3rverProcess } from './s3rverProcess.js';
 import { freePort, functionsEnvironment, startServerlessOffline } from './serverlessOffline.js';
@@ -126,7 +127,10 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
     const filters: RequestFilter[] = [hostFilter(service), signatureFilter(service, credentials)];
     if (throttle) filters.push(throttle);
     // What s3rver gets wrong, answered as S3 does.
-    if (service === 's3') filters.push(s3RangeFilter(target));
+    if (service === 's3') {
+      const etags = new MultipartEtags();
+      filters.push(s3MultipartEtagFilter(target, etags), s3RangeFilter(target, etags));
+    }
     const started = await startFrontDoor({ target, port: doorPort, filters, readBodies: service !== 's3' });
     cleanups.push(() => started.close());
     return started.endpoint;

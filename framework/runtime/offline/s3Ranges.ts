@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ProxyAnswer, RequestFilter } from './frontDoor.js';
+import { type MultipartEtags, s3Target } from './s3MultipartEtags.js';
 import { replyHeaders, take, upstream } from './s3Upstream.js';
 
 /**
@@ -61,12 +62,6 @@ function invalidRange(requested: string, size: number): ProxyAnswer {
   };
 }
 
-const asIs = (reply: IncomingMessage): ProxyAnswer => ({
-  status: reply.statusCode ?? 502,
-  headers: replyHeaders(reply),
-  body: reply,
-});
-
 /**
  * A front-door step for the S3 door that answers ranged reads (GetObject and HeadObject with a
  * `Range` header) as S3 does, where s3rver does not: a suffix range `bytes=-N` is the last N
@@ -75,17 +70,31 @@ const asIs = (reply: IncomingMessage): ProxyAnswer => ({
  * (s3rver resets the connection), and a malformed range is ignored. It asks s3rver for the
  * object's size (HEAD), then for exactly the bytes wanted, which it streams to the client with
  * S3's status, `Content-Range` and `Content-Length`. Conditional headers go to s3rver as they
- * came. Put it after the signature check.
+ * came; with `etags`, an object made by a multipart upload shows S3's ETag (see
+ * {@link s3MultipartEtagFilter}). Put it after the signature check.
  *
  * @example
  * ```ts
  * await startFrontDoor({ target: s3.endpoint, filters: [hostFilter('s3'), signatureFilter('s3', keys), s3RangeFilter(s3.endpoint)] });
  * ```
  */
-export function s3RangeFilter(target: string): RequestFilter {
+export function s3RangeFilter(target: string, etags?: MultipartEtags): RequestFilter {
   const service = new URL(target);
   return async ({ req }) => {
     if (!isObjectRead(req)) return undefined;
+    const { bucket, key } = s3Target(req);
+    const objectKey = `${bucket}/${key}`;
+    const s3Headers = (headers: Record<string, string>) => etags?.headers(objectKey, headers) ?? headers;
+    const asIs = (reply: IncomingMessage): ProxyAnswer => ({
+      status: reply.statusCode ?? 502,
+      headers: s3Headers(replyHeaders(reply)),
+      body: reply,
+    });
+    const conditions: Record<string, string> = {};
+    for (const name of ['if-match', 'if-none-match']) {
+      const value = req.headers[name];
+      if (typeof value === 'string' && etags) conditions[name] = etags.toS3rver(objectKey, value);
+    }
     const requested = String(req.headers.range);
     const plain = Object.fromEntries([...CONDITIONS, 'range'].map((h) => [h, undefined]));
     const head = await upstream(service, req, { method: 'HEAD', headers: plain });
@@ -94,16 +103,17 @@ export function s3RangeFilter(target: string): RequestFilter {
     const size = Number(head.headers['content-length']);
     const wanted = byteRange(requested, size);
     if (wanted.kind === 'unsatisfiable') return invalidRange(requested, size);
-    if (wanted.kind === 'ignore')
-      return asIs(await upstream(service, req, { headers: { range: undefined } }));
+    if (wanted.kind === 'ignore') {
+      return asIs(await upstream(service, req, { headers: { ...conditions, range: undefined } }));
+    }
     const { start, end } = wanted;
     const length = end - start + 1;
     // s3rver reads an end of 0 as "to the end": ask for one byte more, and pass on only one.
     const asked = end === 0 && size > 1 ? 'bytes=0-1' : `bytes=${start}-${end}`;
-    const reply = await upstream(service, req, { headers: { range: asked } });
+    const reply = await upstream(service, req, { headers: { ...conditions, range: asked } });
     if (reply.statusCode !== 206) return asIs(reply);
     const headers = {
-      ...replyHeaders(reply, ['content-length', 'content-range', 'transfer-encoding']),
+      ...s3Headers(replyHeaders(reply, ['content-length', 'content-range', 'transfer-encoding'])),
       'content-range': `bytes ${start}-${end}/${size}`,
       'content-length': String(length),
     };
