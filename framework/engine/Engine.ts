@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { executionArn, stateMachineArn } from './arn.js';
 import { loadDefinition } from './definition.js';
-import { ExecutionAlreadyExistsError, ExecutionDoesNotExistError, ResourceNotFoundError } from './errors.js';
+import {
+  ExecutionAlreadyExistsError,
+  ExecutionDoesNotExistError,
+  ExecutionNotRedrivableError,
+  ResourceNotFoundError,
+} from './errors.js';
 import { Emitter, type EngineListener } from './events.js';
 import { ExecutionRecord } from './execution.js';
 import { checkExecutionInput, checkExecutionName } from './executionInput.js';
 import { DEFAULT_LIMITS, type EngineLimits } from './limits.js';
 import { defaultDeps, type EngineOptions } from './options.js';
+import { redriveStatus } from './redrive.js';
 import { emitExecutionEnd, runExecution } from './runExecution.js';
 import type { Runtime } from './runtime.js';
 import type {
@@ -88,7 +94,7 @@ export class Engine {
       throw new ExecutionAlreadyExistsError(`An execution named "${name}" already exists: ${arn}.`);
     const startDate = new Date(rt.deps.now());
     const record = new ExecutionRecord(
-      { executionArn: arn, stateMachineArn: machineArn, name, startDate, input },
+      { executionArn: arn, stateMachineArn: machineArn, name, startDate, input, machine },
       (r) => {
         const at = new Date(rt.deps.now());
         if (r.end('ABORTED', at, {})) emitExecutionEnd(rt, r);
@@ -122,6 +128,47 @@ export class Engine {
     return record.stop(error, cause);
   }
 
+  /**
+   * `RedriveExecution`: runs a FAILED, TIMED_OUT or ABORTED top-level execution that ended
+   * within 14 days again, under the same ARN and input, from the state it stopped in, with
+   * that state's input (the states before it are not run again). A Distributed Map whose Map
+   * Run failed runs only its unsuccessful children again. `redriveCount` and
+   * `$$.Execution.RedriveCount` go up by one. Anything else is `ExecutionNotRedrivableError`
+   * (with AWS's reason), an unknown ARN `ExecutionDoesNotExistError`.
+   */
+  redriveExecution(executionArn: string): { redriveDate: Date } {
+    const { rt } = this;
+    const record = this.executions.get(executionArn);
+    if (!record) {
+      if (this.describeChildOrUndefined(executionArn)) {
+        throw new ExecutionNotRedrivableError(
+          `Execution ${executionArn} is a child execution of a Distributed Map: redrive its parent execution instead.`,
+        );
+      }
+      throw new ExecutionDoesNotExistError(`Execution does not exist: ${executionArn}.`);
+    }
+    const status = redriveStatus(record, rt.deps.now());
+    if (status.redriveStatus !== 'REDRIVABLE') {
+      throw new ExecutionNotRedrivableError(`Execution ${executionArn}: ${status.redriveStatusReason}.`);
+    }
+    const from = record.position as NonNullable<typeof record.position>;
+    const redriveDate = new Date(rt.deps.now());
+    record.redrive(redriveDate);
+    const at = this.finished.indexOf(executionArn);
+    if (at >= 0) this.finished.splice(at, 1);
+    if (rt.events.active) {
+      rt.events.emit({
+        type: 'ExecutionRedriven',
+        timestamp: redriveDate.getTime(),
+        executionArn,
+        redriveCount: record.redriveCount,
+      });
+    }
+    void runExecution(rt, record, record.machine, from);
+    void record.done.then(() => this.retire(record.executionArn));
+    return { redriveDate };
+  }
+
   /** Remembers a finished execution; forgets the first finished ones past `maxFinishedExecutions`. */
   private retire(executionArn: string): void {
     this.finished.push(executionArn);
@@ -137,12 +184,18 @@ export class Engine {
   /** `DescribeExecution`, for top-level executions and Distributed Map children. */
   describeExecution(executionArn: string): DescribeExecutionOutput {
     const record = this.executions.get(executionArn);
-    if (record) return record.describe();
+    if (record) return { ...record.describe(), ...redriveStatus(record, this.rt.deps.now()) };
+    const child = this.describeChildOrUndefined(executionArn);
+    if (child) return child;
+    throw new ExecutionDoesNotExistError(`Execution does not exist: ${executionArn}.`);
+  }
+
+  private describeChildOrUndefined(executionArn: string): DescribeExecutionOutput | undefined {
     for (const run of this.rt.mapRuns.values()) {
       const child = run.describeChild(executionArn);
       if (child) return child;
     }
-    throw new ExecutionDoesNotExistError(`Execution does not exist: ${executionArn}.`);
+    return undefined;
   }
 
   /** `ListExecutions`: newest first; by state machine, status, or the children of a Map Run. */
@@ -172,6 +225,13 @@ export class Engine {
     const run = this.rt.mapRuns.get(mapRunArn);
     if (!run) throw new ResourceNotFoundError(`Map Run does not exist: ${mapRunArn}.`);
     return run.describe();
+  }
+
+  /** The name of the Map state that started a Map Run. */
+  mapRunStateName(mapRunArn: string): string {
+    const run = this.rt.mapRuns.get(mapRunArn);
+    if (!run) throw new ResourceNotFoundError(`Map Run does not exist: ${mapRunArn}.`);
+    return run.stateName;
   }
 
   /** `ListMapRuns` of an execution, oldest first. */

@@ -95,6 +95,19 @@ export class ExecutionDoesNotExistError extends StepmrError {
 }
 
 /**
+ * `RedriveExecution` of an execution that cannot be redriven: running, succeeded, ended more
+ * than 14 days ago, a Distributed Map's child, or one this engine cannot redrive.
+ *
+ * @example
+ * ```ts
+ * engine.redriveExecution(succeededArn); // throws ExecutionNotRedrivableError
+ * ```
+ */
+export class ExecutionNotRedrivableError extends StepmrError {
+  override readonly name = 'ExecutionNotRedrivable';
+}
+
+/**
  * No Map Run has this ARN.
  *
  * @example

@@ -33,7 +33,31 @@ export type EngineEvent = At &
         readonly error: string | undefined;
         readonly cause: string | undefined;
       }
+    | {
+        /** A finished execution runs again from where it failed (`RedriveExecution`). */
+        readonly type: 'ExecutionRedriven';
+        /** 1 for the first redrive. */
+        readonly redriveCount: number;
+      }
     | { readonly type: 'StateEntered'; readonly name: string; readonly input: unknown }
+    | {
+        /** A Task is about to call its resource with `parameters` (its effective input). */
+        readonly type: 'TaskScheduled';
+        readonly name: string;
+        readonly resource: string;
+        readonly parameters: unknown;
+        /** The state's TimeoutSeconds / HeartbeatSeconds for this attempt, if any. */
+        readonly timeoutSeconds: number | undefined;
+        readonly heartbeatSeconds: number | undefined;
+      }
+    | { readonly type: 'TaskStarted'; readonly name: string; readonly resource: string }
+    | {
+        readonly type: 'TaskSucceeded';
+        readonly name: string;
+        readonly resource: string;
+        /** The resource's result, before ResultSelector and ResultPath. */
+        readonly output: unknown;
+      }
     | { readonly type: 'StateExited'; readonly name: string; readonly output: unknown }
     | {
         readonly type: 'TaskFailed';
@@ -65,6 +89,13 @@ export type EngineEvent = At &
         readonly mapRunArn: string;
         readonly itemCounts: MapRunCounts;
         readonly executionCounts: MapRunCounts;
+      }
+    | {
+        /** A failed Map Run runs its unsuccessful child executions again, in a redriven execution. */
+        readonly type: 'MapRunRedriven';
+        readonly stateName: string;
+        readonly mapRunArn: string;
+        readonly redriveCount: number;
       }
     | {
         readonly type: 'MapRunFailed';

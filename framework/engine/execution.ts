@@ -1,5 +1,12 @@
 import { setMaxListeners } from 'node:events';
+import type { Machine } from './definition.js';
 import type { DescribeExecutionOutput, Execution, ExecutionListItem, ExecutionStatus } from './types.js';
+
+/** Where a top-level execution is: the state it entered last, and that state's input. */
+export interface Position {
+  readonly name: string;
+  readonly input: unknown;
+}
 
 /**
  * A top-level execution: the handle `startExecution` returns and the record behind
@@ -7,7 +14,7 @@ import type { DescribeExecutionOutput, Execution, ExecutionListItem, ExecutionSt
  *
  * @example
  * ```ts
- * const record = new ExecutionRecord({ executionArn, stateMachineArn, name, startDate, input }, onStop);
+ * const record = new ExecutionRecord({ executionArn, stateMachineArn, name, startDate, input, machine }, onStop);
  * ```
  */
 export class ExecutionRecord implements Execution {
@@ -16,17 +23,32 @@ export class ExecutionRecord implements Execution {
   readonly name: string;
   readonly startDate: Date;
   readonly input: unknown;
-  readonly done: Promise<Execution>;
+  readonly machine: Machine;
   status: ExecutionStatus = 'RUNNING';
   stopDate: Date | undefined;
   output: unknown;
   error: string | undefined;
   cause: string | undefined;
-  private readonly controller = new AbortController();
+  /** Times `RedriveExecution` ran it again, and when it last did. */
+  redriveCount = 0;
+  redriveDate: Date | undefined;
+  /** The top-level state it entered last: where a redrive resumes. */
+  position: Position | undefined;
+  /** Whether its work has unwound since it last ended (a redrive waits for that). */
+  settled = false;
+  private controller = new AbortController();
   private settleDone: (execution: Execution) => void = () => undefined;
+  private current: Promise<Execution>;
 
   constructor(
-    init: { executionArn: string; stateMachineArn: string; name: string; startDate: Date; input: unknown },
+    init: {
+      executionArn: string;
+      stateMachineArn: string;
+      name: string;
+      startDate: Date;
+      input: unknown;
+      machine: Machine;
+    },
     private readonly onStop: (record: ExecutionRecord) => Date,
   ) {
     this.executionArn = init.executionArn;
@@ -34,8 +56,31 @@ export class ExecutionRecord implements Execution {
     this.name = init.name;
     this.startDate = init.startDate;
     this.input = init.input;
+    this.machine = init.machine;
     setMaxListeners(0, this.controller.signal);
-    this.done = new Promise((resolve) => {
+    this.current = new Promise((resolve) => {
+      this.settleDone = resolve;
+    });
+  }
+
+  /** Resolves once the execution (or its latest redrive) has stopped. */
+  get done(): Promise<Execution> {
+    return this.current;
+  }
+
+  /** Makes a finished execution RUNNING again, for a redrive from its position. */
+  redrive(at: Date): void {
+    this.status = 'RUNNING';
+    this.stopDate = undefined;
+    this.output = undefined;
+    this.error = undefined;
+    this.cause = undefined;
+    this.redriveCount += 1;
+    this.redriveDate = at;
+    this.settled = false;
+    this.controller = new AbortController();
+    setMaxListeners(0, this.controller.signal);
+    this.current = new Promise((resolve) => {
       this.settleDone = resolve;
     });
   }
@@ -73,6 +118,7 @@ export class ExecutionRecord implements Execution {
 
   /** Resolves `done`, once the execution's work has unwound. */
   settle(): void {
+    this.settled = true;
     this.settleDone(this);
   }
 
@@ -91,7 +137,8 @@ export class ExecutionRecord implements Execution {
         : {}),
       ...(this.error !== undefined ? { error: this.error } : {}),
       ...(this.cause !== undefined ? { cause: this.cause } : {}),
-      redriveCount: 0,
+      redriveCount: this.redriveCount,
+      ...(this.redriveDate ? { redriveDate: this.redriveDate } : {}),
     };
   }
 
@@ -103,6 +150,8 @@ export class ExecutionRecord implements Execution {
       status: this.status,
       startDate: this.startDate,
       ...(this.stopDate ? { stopDate: this.stopDate } : {}),
+      redriveCount: this.redriveCount,
+      ...(this.redriveDate ? { redriveDate: this.redriveDate } : {}),
     };
   }
 }

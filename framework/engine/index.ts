@@ -23,6 +23,7 @@ export {
   DefinitionError,
   ExecutionAlreadyExistsError,
   ExecutionDoesNotExistError,
+  ExecutionNotRedrivableError,
   InvalidExecutionInputError,
   InvalidNameError,
   ResourceNotFoundError,

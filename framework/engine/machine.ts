@@ -1,6 +1,7 @@
 import type { StateDefinition } from './asl.js';
 import type { Machine } from './definition.js';
 import { ExecutionAbortedError } from './errors.js';
+import type { Position } from './execution.js';
 import { assertPayloadSize } from './limits.js';
 import { evalEnv, isoNow, type Scope, stateContext } from './runtime.js';
 import type { StateOutcome } from './stateIo.js';
@@ -41,23 +42,38 @@ async function runState(
   }
 }
 
+/** Where a top-level run starts and how it reports its way: for redrives. */
+export interface Track {
+  /** Start at this state with this input instead of `StartAt` with the machine's input. */
+  readonly from?: Position;
+  /** Called as each state is entered. */
+  readonly onEnter?: (position: Position) => void;
+}
+
 /**
- * Runs a machine (an execution, a Map iteration, a Parallel branch) from `StartAt` until a
- * state ends it, and returns the last output. Failures throw `StatesError`; a stop throws
- * `ExecutionAbortedError`. Every state output is checked against the payload limit.
+ * Runs a machine (an execution, a Map iteration, a Parallel branch) from `StartAt` (or
+ * `track.from`) until a state ends it, and returns the last output. Failures throw
+ * `StatesError`; a stop throws `ExecutionAbortedError`. Every state output is checked against
+ * the payload limit.
  *
  * @example
  * ```ts
  * const output = await runMachine(loadDefinition(definition), input, scope);
  * ```
  */
-export async function runMachine(machine: Machine, input: unknown, scope: Scope): Promise<unknown> {
+export async function runMachine(
+  machine: Machine,
+  input: unknown,
+  scope: Scope,
+  track: Track = {},
+): Promise<unknown> {
   const { rt } = scope;
-  let name = machine.startAt;
-  let data = input;
+  let name = track.from?.name ?? machine.startAt;
+  let data = track.from ? track.from.input : input;
   for (;;) {
     if (scope.signal.aborted) throw new ExecutionAbortedError();
     const state = machine.states.get(name) as StateDefinition;
+    track.onEnter?.({ name, input: data });
     if (rt.events.active) {
       rt.events.emit({
         type: 'StateEntered',

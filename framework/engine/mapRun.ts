@@ -8,6 +8,12 @@ import type {
   MapRunStatus,
 } from './types.js';
 
+/** What a child execution of a Map Run is given: its input and how many items it holds. */
+export interface ChildInput {
+  readonly input: unknown;
+  readonly items: number;
+}
+
 /**
  * One child execution of a Map Run. Internal.
  *
@@ -59,13 +65,15 @@ const DONE_FIELD: Partial<Record<ExecutionStatus, 'succeeded' | 'failed' | 'time
  *
  * @example
  * ```ts
- * const run = new MapRun({ mapRunArn, executionArn, childMachineArn, startDate, maxConcurrency: 10,
+ * const run = new MapRun({ mapRunArn, executionArn, stateName: 'Map', childMachineArn, startDate, maxConcurrency: 10,
  *   toleratedFailurePercentage: 0, toleratedFailureCount: 0, totalItems: 5, totalExecutions: 5 });
  * ```
  */
 export class MapRun {
   readonly mapRunArn: string;
   readonly executionArn: string;
+  /** The Map state's name. */
+  readonly stateName: string;
   readonly childMachineArn: string;
   readonly startDate: Date;
   readonly maxConcurrency: number;
@@ -77,10 +85,17 @@ export class MapRun {
   readonly children: (ChildRecord | undefined)[];
   status: MapRunStatus = 'RUNNING';
   stopDate: Date | undefined;
+  redriveCount = 0;
+  redriveDate: Date | undefined;
+  /** The children's inputs, kept once the run has ended without success, for a redrive. */
+  batches: readonly ChildInput[] | undefined;
+  /** Unsuccessful children that a redrive ran again. */
+  readonly earlier: ChildRecord[] = [];
 
   constructor(init: {
     mapRunArn: string;
     executionArn: string;
+    stateName: string;
     childMachineArn: string;
     startDate: Date;
     maxConcurrency: number;
@@ -91,6 +106,7 @@ export class MapRun {
   }) {
     this.mapRunArn = init.mapRunArn;
     this.executionArn = init.executionArn;
+    this.stateName = init.stateName;
     this.childMachineArn = init.childMachineArn;
     this.startDate = init.startDate;
     this.maxConcurrency = init.maxConcurrency;
@@ -119,6 +135,32 @@ export class MapRun {
     this.executionCounts[field] += 1;
   }
 
+  /**
+   * Makes an ended run RUNNING again for a redrive: every child that did not succeed (or never
+   * started) is pending again. Returns their indexes, in order.
+   */
+  redrive(at: Date): number[] {
+    const again: number[] = [];
+    for (let index = 0; index < this.children.length; index++) {
+      const child = this.children[index];
+      if (child?.status === 'SUCCEEDED') continue;
+      again.push(index);
+      if (!child) continue;
+      const field = DONE_FIELD[child.status] ?? 'failed';
+      this.itemCounts[field] -= child.items;
+      this.itemCounts.pending += child.items;
+      this.executionCounts[field] -= 1;
+      this.executionCounts.pending += 1;
+      this.earlier.push(child);
+      this.children[index] = undefined;
+    }
+    this.status = 'RUNNING';
+    this.stopDate = undefined;
+    this.redriveCount += 1;
+    this.redriveDate = at;
+    return again;
+  }
+
   /** `DescribeMapRun`. */
   describe(): DescribeMapRunOutput {
     return {
@@ -132,7 +174,8 @@ export class MapRun {
       toleratedFailureCount: this.toleratedFailureCount,
       itemCounts: { ...this.itemCounts },
       executionCounts: { ...this.executionCounts },
-      redriveCount: 0,
+      redriveCount: this.redriveCount,
+      ...(this.redriveDate ? { redriveDate: this.redriveDate } : {}),
     };
   }
 
@@ -149,7 +192,9 @@ export class MapRun {
 
   /** `DescribeExecution` of one of this run's child executions, if it is one. */
   describeChild(executionArn: string): DescribeExecutionOutput | undefined {
-    const child = this.children.find((c) => c?.executionArn === executionArn);
+    const child =
+      this.children.find((c) => c?.executionArn === executionArn) ??
+      this.earlier.find((c) => c.executionArn === executionArn);
     if (!child) return undefined;
     return {
       ...this.childItem(child),
@@ -167,7 +212,9 @@ export class MapRun {
 
   /** `ListExecutions` of this run's child executions. */
   listChildren(): ExecutionListItem[] {
-    return this.children.flatMap((c) => (c ? [{ ...this.childItem(c), mapRunArn: this.mapRunArn }] : []));
+    return [...this.earlier, ...this.children].flatMap((c) =>
+      c ? [{ ...this.childItem(c), mapRunArn: this.mapRunArn }] : [],
+    );
   }
 
   private childItem(child: ChildRecord): ExecutionListItem {

@@ -1,6 +1,6 @@
 import type { StatesError } from './errors.js';
 import type { MapRun } from './mapRun.js';
-import type { Scope } from './runtime.js';
+import type { Runtime, Scope } from './runtime.js';
 
 function counts(run: MapRun) {
   return { itemCounts: { ...run.itemCounts }, executionCounts: { ...run.executionCounts } };
@@ -38,6 +38,8 @@ export function finishMapRun(
   failure?: StatesError,
 ): void {
   const { events, deps } = scope.rt;
+  // Its execution ended first (stopped, timed out): the run was aborted then.
+  if (run.status !== 'RUNNING') return;
   run.status = status;
   run.stopDate = new Date(deps.now());
   if (!events.active) return;
@@ -60,6 +62,33 @@ export function finishMapRun(
       ...at,
       ...counts(run),
       type: status === 'SUCCEEDED' ? 'MapRunSucceeded' : 'MapRunAborted',
+    });
+  }
+}
+
+/**
+ * Aborts the Map Runs an execution leaves running as it ends (stopped, timed out, failed):
+ * each is `ABORTED` at once, with its `MapRunAborted` before the execution's final event, as
+ * in AWS's history; its children are aborted as the run unwinds.
+ *
+ * @example
+ * ```ts
+ * abortMapRuns(rt, record.executionArn);
+ * ```
+ */
+export function abortMapRuns(rt: Runtime, executionArn: string): void {
+  for (const run of rt.mapRuns.values()) {
+    if (run.executionArn !== executionArn || run.status !== 'RUNNING') continue;
+    run.status = 'ABORTED';
+    run.stopDate = new Date(rt.deps.now());
+    if (!rt.events.active) continue;
+    rt.events.emit({
+      timestamp: run.stopDate.getTime(),
+      executionArn,
+      mapRunArn: run.mapRunArn,
+      stateName: run.stateName,
+      ...counts(run),
+      type: 'MapRunAborted',
     });
   }
 }

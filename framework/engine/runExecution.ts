@@ -1,8 +1,10 @@
 import { stateMachineName } from './arn.js';
 import type { Machine } from './definition.js';
 import { ExecutionAbortedError, StatesError } from './errors.js';
-import type { ExecutionRecord } from './execution.js';
+import type { ExecutionRecord, Position } from './execution.js';
 import { runMachine } from './machine.js';
+import type { MapRun } from './mapRun.js';
+import { abortMapRuns } from './mapRunEvents.js';
 import type { Runtime, Scope } from './runtime.js';
 import { withTimeout } from './timeout.js';
 import type { ExecutionStatus } from './types.js';
@@ -13,7 +15,8 @@ type Ending = [
 ];
 
 /**
- * Emits the event of an execution's final status.
+ * Emits the event of an execution's final status; an execution that did not succeed first
+ * aborts the Map Runs it leaves running.
  *
  * @example
  * ```ts
@@ -21,6 +24,7 @@ type Ending = [
  * ```
  */
 export function emitExecutionEnd(rt: Runtime, record: ExecutionRecord): void {
+  if (record.status !== 'SUCCEEDED') abortMapRuns(rt, record.executionArn);
   if (!rt.events.active) return;
   const at = { timestamp: rt.deps.now(), executionArn: record.executionArn };
   if (record.status === 'SUCCEEDED') {
@@ -48,17 +52,33 @@ function ending(error: unknown, timedOut: boolean): Ending {
   ];
 }
 
+/** The last Map Run an execution started at a state, if it did not succeed: a redrive's to resume. */
+function unfinishedMapRun(rt: Runtime, executionArn: string, stateName: string): MapRun | undefined {
+  let found: MapRun | undefined;
+  for (const run of rt.mapRuns.values()) {
+    if (run.executionArn === executionArn && run.stateName === stateName) found = run;
+  }
+  return found && found.status !== 'SUCCEEDED' && found.batches ? found : undefined;
+}
+
 /**
  * Runs a top-level execution to its end: the machine under its `TimeoutSeconds` (past it the
  * execution is `TIMED_OUT`), then the final status (`SUCCEEDED`, `FAILED` with the error and
- * cause, `ABORTED`), its event, and `done`. Never rejects.
+ * cause, `ABORTED`), its event, and `done`. Never rejects. With `from` (a redrive), it runs
+ * from that state and input, and a failed Map Run of that state runs again.
  *
  * @example
  * ```ts
  * void runExecution(rt, record, machine);
  * ```
  */
-export async function runExecution(rt: Runtime, record: ExecutionRecord, machine: Machine): Promise<void> {
+export async function runExecution(
+  rt: Runtime,
+  record: ExecutionRecord,
+  machine: Machine,
+  from?: Position,
+): Promise<void> {
+  const mapRun = from ? unfinishedMapRun(rt, record.executionArn, from.name) : undefined;
   const scope: Scope = {
     rt,
     executionArn: record.executionArn,
@@ -71,9 +91,16 @@ export async function runExecution(rt: Runtime, record: ExecutionRecord, machine
         Name: record.name,
         RoleArn: '',
         StartTime: record.startDate.toISOString(),
-        RedriveCount: 0,
+        RedriveCount: record.redriveCount,
       },
       StateMachine: { Id: record.stateMachineArn, Name: stateMachineName(record.stateMachineArn) },
+    },
+    ...(mapRun ? { resume: { mapRun } } : {}),
+  };
+  const track = {
+    ...(from ? { from } : {}),
+    onEnter: (position: Position) => {
+      record.position = position;
     },
   };
   let timedOut = false;
@@ -83,7 +110,7 @@ export async function runExecution(rt: Runtime, record: ExecutionRecord, machine
       rt,
       machine.timeoutSeconds,
       record.signal,
-      (signal) => runMachine(machine, record.input, { ...scope, signal }),
+      (signal) => runMachine(machine, record.input, { ...scope, signal }, track),
       () => {
         timedOut = true;
         return new StatesError(

@@ -61,6 +61,11 @@ export interface Scope {
   /** Aborted when the execution is stopped or times out (or its Map Run fails). */
   readonly signal: AbortSignal;
   readonly context: ContextBase;
+  /**
+   * In a redriven execution, the failed Map Run of the state it resumes at: that state's
+   * Distributed Map takes it (once) and runs its unsuccessful children again.
+   */
+  readonly resume?: { mapRun: MapRun | undefined };
 }
 
 /**

@@ -109,6 +109,10 @@ export interface DescribeExecutionOutput {
   cause?: string;
   mapRunArn?: string;
   redriveCount: number;
+  redriveDate?: Date;
+  /** Whether RedriveExecution would take it now, and why not. */
+  redriveStatus?: 'REDRIVABLE' | 'NOT_REDRIVABLE' | 'REDRIVABLE_BY_MAP_RUN';
+  redriveStatusReason?: string;
 }
 
 /**
@@ -127,6 +131,8 @@ export interface ExecutionListItem {
   startDate: Date;
   stopDate?: Date;
   mapRunArn?: string;
+  redriveCount?: number;
+  redriveDate?: Date;
 }
 
 /**
@@ -149,6 +155,7 @@ export interface DescribeMapRunOutput {
   itemCounts: MapRunCounts;
   executionCounts: MapRunCounts;
   redriveCount: number;
+  redriveDate?: Date;
 }
 
 /**

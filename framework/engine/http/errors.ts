@@ -28,6 +28,7 @@ export class ApiError extends StepmrError {
 const ENGINE_ERRORS = new Set([
   'ExecutionDoesNotExist',
   'ExecutionAlreadyExists',
+  'ExecutionNotRedrivable',
   'InvalidExecutionInput',
   'InvalidName',
   'InvalidDefinition',

@@ -111,6 +111,7 @@ function listedExecutions(ctx: ApiContext, input: Request): { items: ExecutionLi
     throw new ApiError('ValidationException', 'Specify either stateMachineArn or mapRunArn, not both.');
   }
   const status = optionalEnum(input, 'statusFilter', STATUSES);
+  const redrive = optionalEnum(input, 'redriveFilter', ['REDRIVEN', 'NOT_REDRIVEN'] as const);
   let items: ExecutionListItem[];
   if (machineArn !== undefined) {
     ctx.machines.get(arnField(input, 'stateMachineArn', 'stateMachine'));
@@ -122,8 +123,13 @@ function listedExecutions(ctx: ApiContext, input: Request): { items: ExecutionLi
       throw asApiError(error);
     }
   }
-  const filtered = items.filter((e) => status === undefined || e.status === status);
-  return { items: newestFirst(filtered), query: `executions|${machineArn ?? mapRunArn}|${status ?? ''}` };
+  const filtered = items.filter(
+    (e) =>
+      (status === undefined || e.status === status) &&
+      (redrive === undefined || (redrive === 'REDRIVEN') === (e.redriveCount ?? 0) > 0),
+  );
+  const query = `executions|${machineArn ?? mapRunArn}|${status ?? ''}|${redrive ?? ''}`;
+  return { items: newestFirst(filtered), query };
 }
 
 /** ListExecutions of a state machine or of a Map Run, newest first, in pages. */
@@ -146,7 +152,7 @@ const getExecutionHistory: Operation = (ctx, input) => {
     describeOrThrow(ctx.engine, arn);
     throw new ApiError(
       'ValidationException',
-      `No history is kept for '${arn}': only top-level executions have one (children of a Map Run are EXPRESS).`,
+      `No history is kept for '${arn}': it is an EXPRESS child execution of a Map Run, whose history AWS keeps only in CloudWatch Logs; children of a Map Run whose ItemProcessor is STANDARD have one.`,
     );
   }
   const ordered = input.reverseOrder === true ? [...events].reverse() : events;

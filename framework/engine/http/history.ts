@@ -15,6 +15,8 @@ export interface HistoryEventJson {
 interface Log {
   readonly stateMachineArn: string;
   readonly events: HistoryEventJson[];
+  /** A child execution of a Map Run. */
+  readonly child: boolean;
   /** The final event is recorded; what unwinds after a stop is not history. */
   ended: boolean;
 }
@@ -29,6 +31,53 @@ const errorCause = (e: { error: string | undefined; cause: string | undefined })
   ...(e.cause !== undefined ? { cause: e.cause } : {}),
 });
 
+/**
+ * `TaskScheduled` / `TaskStarted` / `TaskSucceeded` of a Task, as AWS records them: for the
+ * optimized integration (`arn:aws:states:::lambda:invoke`), resource type `lambda` and
+ * resource `invoke`; for a Task whose Resource is a function ARN, `LambdaFunctionScheduled` /
+ * `LambdaFunctionStarted` / `LambdaFunctionSucceeded`.
+ */
+function taskEvent(
+  e: Extract<EngineEvent, { type: 'TaskScheduled' | 'TaskStarted' | 'TaskSucceeded' }>,
+  machineArn: string,
+): Shaped {
+  const kind = e.type.slice('Task'.length) as 'Scheduled' | 'Started' | 'Succeeded';
+  const timeouts = (key: string, seconds: number | undefined) =>
+    seconds === undefined ? {} : { [key]: seconds };
+  if (/^arn:aws[\w-]*:lambda:/.test(e.resource)) {
+    const type = `LambdaFunction${kind}`;
+    if (e.type === 'TaskStarted') return { type, details: {} };
+    const key = `lambdaFunction${kind}EventDetails`;
+    if (e.type === 'TaskSucceeded') {
+      return { type, details: { [key]: { output: text(e.output), outputDetails: notTruncated } } };
+    }
+    const details = {
+      resource: e.resource,
+      input: text(e.parameters),
+      inputDetails: notTruncated,
+      ...timeouts('timeoutInSeconds', e.timeoutSeconds),
+    };
+    return { type, details: { [key]: details } };
+  }
+  // arn:aws:states:::lambda:invoke → resourceType 'lambda', resource 'invoke'
+  const [resourceType = '', ...rest] = e.resource.split(':').slice(5);
+  const resource = { resourceType, resource: rest.join(':') };
+  const key = `task${kind}EventDetails`;
+  if (e.type === 'TaskStarted') return { type: e.type, details: { [key]: resource } };
+  if (e.type === 'TaskSucceeded') {
+    const details = { ...resource, output: text(e.output), outputDetails: notTruncated };
+    return { type: e.type, details: { [key]: details } };
+  }
+  const details = {
+    ...resource,
+    region: machineArn.split(':')[3] ?? '',
+    parameters: text(e.parameters),
+    ...timeouts('timeoutInSeconds', e.timeoutSeconds),
+    ...timeouts('heartbeatInSeconds', e.heartbeatSeconds),
+  };
+  return { type: e.type, details: { [key]: details } };
+}
+
 /** An event without the execution's data (GetExecutionHistory with includeExecutionData false). */
 function withoutData(event: HistoryEventJson): HistoryEventJson {
   const copy: Record<string, unknown> = { ...event };
@@ -41,12 +90,14 @@ function withoutData(event: HistoryEventJson): HistoryEventJson {
 }
 
 /**
- * Keeps the history of every top-level execution the engine runs, built from the engine's
- * events and shaped as GetExecutionHistory returns it: `ExecutionStarted`, `<Type>StateEntered`
- * / `<Type>StateExited`, `TaskFailed` / `LambdaFunctionFailed`, `MapRunStarted` /
- * `MapRunSucceeded` / `MapRunFailed` / `MapRunAborted`, and the execution's final event. The
- * engine reports no task scheduling or success events, so those are absent; child executions
- * of a Distributed Map keep no history. At most `maxFinished` finished executions are kept.
+ * Keeps the history of every top-level execution the engine runs, and of the child executions
+ * of a Distributed Map whose ItemProcessor is `STANDARD` (AWS keeps none for `EXPRESS`
+ * children), built from the engine's events and shaped as GetExecutionHistory returns it:
+ * `ExecutionStarted`, `<Type>StateEntered` / `<Type>StateExited`, `TaskScheduled` /
+ * `TaskStarted` / `TaskSucceeded` / `TaskFailed` (`LambdaFunction…` for a Task whose Resource
+ * is a function ARN), `MapRunStarted` / `MapRunSucceeded` / `MapRunFailed` / `MapRunAborted`,
+ * `ExecutionRedriven` / `MapRunRedriven`, and the execution's final event. At most
+ * `maxFinished` finished top-level executions, and `maxFinishedChildren` children, are kept.
  *
  * @example
  * ```ts
@@ -57,12 +108,16 @@ function withoutData(event: HistoryEventJson): HistoryEventJson {
 export class ExecutionHistory {
   readonly #logs = new Map<string, Log>();
   readonly #finished: string[] = [];
+  readonly #finishedChildren: string[] = [];
+  /** Map Runs whose children are STANDARD executions, which keep a history. */
+  readonly #standardRuns = new Set<string>();
   readonly #unsubscribe: () => void;
 
   constructor(
     engine: Engine,
     private readonly machines: StateMachines,
     private readonly maxFinished = 1000,
+    private readonly maxFinishedChildren = 10_000,
   ) {
     this.#unsubscribe = engine.on((event) => this.#record(event));
   }
@@ -79,15 +134,23 @@ export class ExecutionHistory {
   }
 
   #record(event: EngineEvent): void {
-    if (event.type === 'ExecutionStarted' && event.mapRunArn === undefined) {
+    if (event.type === 'ExecutionStarted' && this.#keepsHistory(event.mapRunArn)) {
       this.#logs.set(event.executionArn, {
         stateMachineArn: event.stateMachineArn,
         events: [],
         ended: false,
+        child: event.mapRunArn !== undefined,
       });
     }
     const log = this.#logs.get(event.executionArn);
-    if (!log || log.ended) return;
+    this.#noteMapRun(event, log?.stateMachineArn);
+    if (!log) return;
+    if (event.type === 'ExecutionRedriven' && log.ended) {
+      log.ended = false;
+      const at = this.#finished.indexOf(event.executionArn);
+      if (at >= 0) this.#finished.splice(at, 1);
+    }
+    if (log.ended) return;
     const shaped = this.#shape(event, log.stateMachineArn);
     if (!shaped) return;
     const id = log.events.length + 1;
@@ -95,23 +158,44 @@ export class ExecutionHistory {
     log.events.push({ id, previousEventId: id - 1, timestamp, type: shaped.type, ...shaped.details });
     if (/^Execution(Succeeded|Failed|Aborted|TimedOut)$/.test(shaped.type)) {
       log.ended = true;
-      this.#retire(event.executionArn);
+      this.#retire(event.executionArn, log.child);
     }
   }
 
-  #retire(executionArn: string): void {
-    this.#finished.push(executionArn);
-    while (this.#finished.length > this.maxFinished) this.#logs.delete(this.#finished.shift() as string);
+  #retire(executionArn: string, child: boolean): void {
+    const finished = child ? this.#finishedChildren : this.#finished;
+    finished.push(executionArn);
+    const max = child ? this.maxFinishedChildren : this.maxFinished;
+    while (finished.length > max) this.#logs.delete(finished.shift() as string);
+  }
+
+  /** The registered machine of an ARN, or for a Map Run's child machine (`<machine>/<label>`), its parent's. */
+  #machine(machineArn: string) {
+    const slash = machineArn.indexOf('/', machineArn.indexOf(':stateMachine:'));
+    return this.machines.find(slash < 0 ? machineArn : machineArn.slice(0, slash));
+  }
+
+  /** Top-level executions keep a history; children of a Map Run only when they are STANDARD. */
+  #keepsHistory(mapRunArn: string | undefined): boolean {
+    return mapRunArn === undefined || this.#standardRuns.has(mapRunArn);
+  }
+
+  /** Notes the Map Runs whose children are STANDARD executions, as they start. */
+  #noteMapRun(e: EngineEvent, machineArn: string | undefined): void {
+    if (e.type !== 'MapRunStarted' && e.type !== 'MapRunRedriven') return;
+    const state = machineArn === undefined ? undefined : this.#stateOf(machineArn, e.stateName);
+    const processor = state?.Type === 'Map' ? (state.ItemProcessor ?? state.Iterator) : undefined;
+    if (processor?.ProcessorConfig?.ExecutionType === 'STANDARD') this.#standardRuns.add(e.mapRunArn);
   }
 
   #stateOf(machineArn: string, name: string) {
-    return this.machines.find(machineArn)?.states.get(name);
+    return this.#machine(machineArn)?.states.get(name);
   }
 
   #shape(e: EngineEvent, machineArn: string): Shaped | undefined {
     switch (e.type) {
       case 'ExecutionStarted': {
-        const roleArn = this.machines.find(machineArn)?.roleArn ?? '';
+        const roleArn = this.#machine(machineArn)?.roleArn ?? '';
         const details = { input: text(e.input), inputDetails: notTruncated, roleArn };
         return { type: e.type, details: { executionStartedEventDetails: details } };
       }
@@ -139,8 +223,18 @@ export class ExecutionHistory {
             stateExitedEventDetails: { name: e.name, output: text(e.output), outputDetails: notTruncated },
           },
         };
+      case 'ExecutionRedriven':
+        return { type: e.type, details: { executionRedrivenEventDetails: { redriveCount: e.redriveCount } } };
+      case 'TaskScheduled':
+      case 'TaskStarted':
+      case 'TaskSucceeded':
+        return taskEvent(e, machineArn);
       case 'TaskFailed':
         return this.#taskFailed(e, machineArn);
+      case 'MapRunRedriven': {
+        const details = { mapRunArn: e.mapRunArn, redriveCount: e.redriveCount };
+        return { type: e.type, details: { mapRunRedrivenEventDetails: details } };
+      }
       case 'MapRunStarted':
         return { type: e.type, details: { mapRunStartedEventDetails: { mapRunArn: e.mapRunArn } } };
       case 'MapRunFailed':

@@ -6,6 +6,7 @@ import type { ApiContext, Operation } from './context.js';
 import { ApiError } from './errors.js';
 import { EXECUTION_OPERATIONS } from './executionOps.js';
 import { ExecutionHistory } from './history.js';
+import { REDRIVE_OPERATIONS } from './redriveOps.js';
 import { RESOURCE_OPERATIONS } from './resourceOps.js';
 import { type RegisteredStateMachine, StateMachines } from './stateMachines.js';
 
@@ -37,12 +38,17 @@ export interface StepFunctionsApiOptions {
 export type StepFunctionsHandler = RequestHandler & { close(): void };
 
 const TARGET_PREFIX = 'AWSStepFunctions.';
-const OPERATIONS: Readonly<Record<string, Operation>> = { ...EXECUTION_OPERATIONS, ...RESOURCE_OPERATIONS };
+const OPERATIONS: Readonly<Record<string, Operation>> = {
+  ...EXECUTION_OPERATIONS,
+  ...RESOURCE_OPERATIONS,
+  ...REDRIVE_OPERATIONS,
+};
 
 /**
  * The AWS Step Functions API (AWS JSON 1.0: `POST /`, `X-Amz-Target: AWSStepFunctions.<Operation>`)
  * over an {@link Engine}: StartExecution, DescribeExecution, StopExecution, ListExecutions,
- * GetExecutionHistory, DescribeMapRun, ListMapRuns, ListStateMachines, DescribeStateMachine.
+ * GetExecutionHistory, DescribeMapRun, ListMapRuns, ListStateMachines, DescribeStateMachine,
+ * RedriveExecution, DescribeStateMachineForExecution.
  * Errors are AWS's (`ExecutionDoesNotExist`, `InvalidArn`, …), which the SDK raises as its
  * typed exceptions; other operations are `UnknownOperationException`. Requests are not
  * authenticated. Resolves false for a request without a Step Functions target. The handler

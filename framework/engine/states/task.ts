@@ -49,6 +49,23 @@ export function runTaskState(
     const heartbeat = seconds(state.HeartbeatSeconds, state.HeartbeatSecondsPath, input, context);
     const limitSeconds =
       timeout === undefined ? heartbeat : heartbeat === undefined ? timeout : Math.min(timeout, heartbeat);
+    const { events, deps } = scope.rt;
+    const at = () => ({
+      timestamp: deps.now(),
+      executionArn: scope.executionArn,
+      name,
+      resource: state.Resource,
+    });
+    if (events.active) {
+      events.emit({
+        ...at(),
+        type: 'TaskScheduled',
+        parameters: params,
+        timeoutSeconds: timeout,
+        heartbeatSeconds: heartbeat,
+      });
+      events.emit({ ...at(), type: 'TaskStarted' });
+    }
     const result = await withTimeout(
       scope.rt,
       limitSeconds,
@@ -61,6 +78,7 @@ export function runTaskState(
         ),
     );
     assertPayloadSize(result, limit, name);
+    if (events.active) events.emit({ ...at(), type: 'TaskSucceeded', output: result });
     return finishState(state, input, result, env);
   });
 }

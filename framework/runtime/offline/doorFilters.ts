@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ProxyAnswer, RequestFilter } from './frontDoor.js';
 import { type AuthRefusal, checkSignature, type OfflineCredentials } from './sigv4Check.js';
@@ -75,16 +76,22 @@ export function denial(door: Door, req: IncomingMessage, refusal: Refusal, why: 
   if (protocol === 'json') {
     return {
       status,
-      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': code },
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amzn-errortype': code,
+        'x-amzn-requestid': randomUUID(),
+      },
       body: JSON.stringify({ __type: code, message }),
     };
   }
   const error = `<Code>${code}</Code><Message>${escapeXml(message)}</Message>`;
-  const body =
-    protocol === 's3'
-      ? `<?xml version="1.0" encoding="UTF-8"?>\n<Error>${error}<RequestId>stepmr-offline</RequestId></Error>`
-      : `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type>${error}</Error><RequestId>stepmr-offline</RequestId></ErrorResponse>`;
-  return { status, headers: { 'content-type': 'application/xml' }, body };
+  const id = randomUUID();
+  if (protocol === 's3') {
+    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error>${error}<RequestId>${id}</RequestId></Error>`;
+    return { status, headers: { 'content-type': 'application/xml', 'x-amz-request-id': id }, body };
+  }
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type>${error}</Error><RequestId>${id}</RequestId></ErrorResponse>`;
+  return { status, headers: { 'content-type': 'application/xml', 'x-amzn-requestid': id }, body };
 }
 
 /**

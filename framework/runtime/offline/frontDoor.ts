@@ -6,12 +6,18 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
-/** An answer the front door gives itself, as a service would: status, headers and body. */
+/**
+ * An answer the front door gives itself, as a service would: status, headers and body. A
+ * stream body (an object fetched by a filter) is sent as it comes, with the headers as given
+ * (they must hold its `content-length`); a text body gets its length counted.
+ */
 export interface ProxyAnswer {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
+  readonly body: string | Readable;
 }
 
 /** A request at the front door: as received, with its whole body if the door read it. */
@@ -60,8 +66,14 @@ export interface FrontDoor {
 }
 
 const answer = (res: ServerResponse, reply: ProxyAnswer) => {
-  res.writeHead(reply.status, { ...reply.headers, 'content-length': String(Buffer.byteLength(reply.body)) });
-  res.end(reply.body);
+  const { body } = reply;
+  if (typeof body === 'string') {
+    res.writeHead(reply.status, { ...reply.headers, 'content-length': String(Buffer.byteLength(body)) });
+    res.end(body);
+    return;
+  }
+  res.writeHead(reply.status, reply.headers);
+  pipeline(body, res).catch(() => res.destroy());
 };
 
 /** Reads a whole body, or undefined past `limit` bytes (the rest is drained). */
@@ -132,7 +144,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       const reply = await filter(request);
       if (reply) {
         // Read the rest first, as a service does, so the client sees the answer, not a reset.
-        if (!body) await new Promise((done) => req.resume().once('end', done));
+        if (!body && !req.readableEnded) await new Promise((done) => req.resume().once('end', done));
         answer(res, reply);
         return;
       }

@@ -10,7 +10,9 @@ import { startConditionalWriteProxy } from './conditionalWrites.js';
 import { type Door, hostFilter, signatureFilter } from './doorFilters.js';
 import { type FaultFilter, faultFilter, LAMBDA_TOO_MANY_REQUESTS, S3_SLOW_DOWN } from './faults.js';
 import { type RequestFilter, startFrontDoor } from './frontDoor.js';
-import { packageStack, readStateMachine } from './packagedStack.js';
+import { offlineResources, packageStack, readStateMachine } from './packagedStack.js';
+import { MultipartEtags, s3MultipartEtagFilter } from './s3MultipartEtags.js';
+import { s3RangeFilter } from './s3Ranges.js';
 import { s3rverClientConfig, startS3rverProcess } from './s3rverProcess.js';
 import { freePort, functionsEnvironment, startServerlessOffline } from './serverlessOffline.js';
 import { newOfflineCredentials, type OfflineCredentials } from './sigv4Check.js';
@@ -86,7 +88,8 @@ async function portOr(requested: number | undefined, fallback: number): Promise<
  * Lambda Invoke API, and the embedded engine behind the Step Functions API (AWS JSON 1.0),
  * executing the state machine read from the template `serverless package` makes, with its
  * Lambda ARNs resolved to serverless-offline's functions. The same port answers CloudFormation's
- * DescribeStacks with the stack's outputs (`DataBucket`, `StateMachineArn`), so
+ * DescribeStacks with the stack's outputs (`DataBucket`, `StateMachineArn`), ListStacks and
+ * DescribeStackResources, so
  * `stepmr submit`, `status`, `list` and `stop` find the stack as they do on AWS.
  *
  * Each of the three listens behind a front door on 127.0.0.1 that takes only requests
@@ -124,6 +127,11 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
   const door = async (service: Door, target: string, doorPort: number, throttle?: FaultFilter) => {
     const filters: RequestFilter[] = [hostFilter(service), signatureFilter(service, credentials)];
     if (throttle) filters.push(throttle);
+    // What s3rver gets wrong, answered as S3 does.
+    if (service === 's3') {
+      const etags = new MultipartEtags();
+      filters.push(s3MultipartEtagFilter(target, etags), s3RangeFilter(target, etags));
+    }
     const started = await startFrontDoor({ target, port: doorPort, filters, readBodies: service !== 's3' });
     cleanups.push(() => started.close());
     return started.endpoint;
@@ -185,7 +193,13 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
       stateMachines: [{ name: machine.name, arn: machine.arn, definition: machine.definition }],
       port: 0,
       fallback: stackHandler({
-        stacks: [{ name: stackName, outputs: { DataBucket: bucket, StateMachineArn: machine.arn } }],
+        stacks: [
+          {
+            name: stackName,
+            outputs: { DataBucket: bucket, StateMachineArn: machine.arn },
+            resources: offlineResources(template, { bucket, machine }),
+          },
+        ],
       }),
     });
     cleanups.push(() => api.close());

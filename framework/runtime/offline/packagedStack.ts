@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { STATE_MACHINE_ID } from '../../deploy/stack.js';
 import { StepmrError } from '../../errors.js';
+import type { OfflineStackResource } from './stackApi.js';
 
 /** `serverless package` failed, or its template lacks what the offline cloud needs. */
 export class PackageError extends StepmrError {
@@ -74,6 +75,35 @@ export function readStateMachine(
     definition: JSON.parse(resolved) as object,
     functions,
   };
+}
+
+/**
+ * The resources of a packaged stack that the offline cloud stands up, as DescribeStackResources
+ * lists them: the data bucket (s3rver), the state machine (the engine) and every function
+ * (serverless-offline), each with its logical id from the template and its offline name.
+ *
+ * @example
+ * ```ts
+ * stackHandler({ stacks: [{ name, outputs, resources: offlineResources(template, { bucket, machine }) }] });
+ * ```
+ */
+export function offlineResources(
+  template: Json,
+  stack: { readonly bucket: string; readonly machine: PackagedStateMachine },
+): OfflineStackResource[] {
+  const resources = (template.Resources ?? {}) as Record<string, { Type?: string; Properties?: Json }>;
+  const found: OfflineStackResource[] = [];
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    const type = resource.Type ?? '';
+    if (type === 'AWS::S3::Bucket' && logicalId === 'DataBucket') {
+      found.push({ logicalId, type, physicalId: stack.bucket });
+    } else if (type === 'AWS::StepFunctions::StateMachine' && logicalId === STATE_MACHINE_ID) {
+      found.push({ logicalId, type, physicalId: stack.machine.arn });
+    } else if (type === 'AWS::Lambda::Function') {
+      found.push({ logicalId, type, physicalId: String(resource.Properties?.FunctionName ?? logicalId) });
+    }
+  }
+  return found;
 }
 
 /** The `serverless` command of a project (osls), run by this Node. */

@@ -41,6 +41,8 @@ describe('Engine API', () => {
       output: '{"hello":"world"}',
       outputDetails: { included: true },
       redriveCount: 0,
+      redriveStatus: 'NOT_REDRIVABLE',
+      redriveStatusReason: 'Execution is SUCCEEDED and cannot be redriven',
     });
     const other = engine.startExecution({ definition: hello, stateMachineArn: `${SM}-2` });
     await other.done;
@@ -94,11 +96,16 @@ describe('Engine API', () => {
       'StateEntered:A',
       'StateExited:A',
       'StateEntered:B',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskSucceeded',
       'StateExited:B',
       'ExecutionSucceeded',
     ]);
+    expect(events.find((e) => e.type === 'TaskScheduled')).toMatchObject({ name: 'B', resource: fn('f') });
+    expect(events.find((e) => e.type === 'TaskSucceeded')).toMatchObject({ name: 'B', output: 1 });
     await runAsl(engine, definition);
-    expect(events).toHaveLength(6);
+    expect(events).toHaveLength(9);
   });
 
   it('a listener that throws does not break the execution', async () => {

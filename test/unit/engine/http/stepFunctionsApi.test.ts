@@ -20,7 +20,7 @@ import {
   ValidationException,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectValidAsl, functionError } from '../support/fakes.js';
+import { expectValidAsl, fn, functionError } from '../support/fakes.js';
 import {
   type Api,
   BLOCK,
@@ -328,13 +328,21 @@ describe('Step Functions API: GetExecutionHistory', () => {
       'ChoiceStateEntered',
       'ChoiceStateExited',
       'TaskStateEntered',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionSucceeded',
       'TaskStateExited',
       'ExecutionSucceeded',
     ]);
-    expect(events.map((e) => e.id)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(events.map((e) => e.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(events[0]?.executionStartedEventDetails?.input).toBe('{"n":5}');
-    expect(events[4]?.stateExitedEventDetails).toMatchObject({ name: 'Double', output: '{"n":10}' });
-    expect(events[5]?.executionSucceededEventDetails?.output).toBe('{"n":10}');
+    expect(events[4]?.lambdaFunctionScheduledEventDetails).toMatchObject({
+      resource: fn('double'),
+      input: '{"n":5}',
+    });
+    expect(events[6]?.lambdaFunctionSucceededEventDetails?.output).toBe('{"n":10}');
+    expect(events[7]?.stateExitedEventDetails).toMatchObject({ name: 'Double', output: '{"n":10}' });
+    expect(events[8]?.executionSucceededEventDetails?.output).toBe('{"n":10}');
     expect(events.every((e) => e.timestamp instanceof Date)).toBe(true);
 
     const bare = await api.sfn.send(
@@ -345,7 +353,7 @@ describe('Step Functions API: GetExecutionHistory', () => {
         maxResults: 4,
       }),
     );
-    expect(bare.events?.map((e) => e.id)).toEqual([6, 5, 4, 3]);
+    expect(bare.events?.map((e) => e.id)).toEqual([9, 8, 7, 6]);
     expect(bare.events?.[0]?.executionSucceededEventDetails?.output).toBeUndefined();
     const rest = await api.sfn.send(
       new GetExecutionHistoryCommand({
@@ -355,7 +363,7 @@ describe('Step Functions API: GetExecutionHistory', () => {
         nextToken: bare.nextToken,
       }),
     );
-    expect(rest.events?.map((e) => e.id)).toEqual([2, 1]);
+    expect(rest.events?.map((e) => e.id)).toEqual([5, 4, 3, 2, 1]);
     expect(rest.nextToken).toBeUndefined();
   });
 
@@ -363,8 +371,10 @@ describe('Step Functions API: GetExecutionHistory', () => {
     const { executionArn } = await start('double', { n: -1 });
     await untilDone(api.sfn, executionArn as string);
     const { events = [] } = await api.sfn.send(new GetExecutionHistoryCommand({ executionArn }));
-    expect(events.map((e) => e.type).slice(-3)).toEqual([
+    expect(events.map((e) => e.type).slice(-5)).toEqual([
       'TaskStateEntered',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
       'LambdaFunctionFailed',
       'ExecutionFailed',
     ]);

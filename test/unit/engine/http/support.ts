@@ -121,11 +121,15 @@ export interface Api {
 /**
  * An engine over fake functions and an in-memory bucket `data`, behind the Step Functions API
  * on a local port, with state machines `double`, `block`, `job` and `labelled` (the job with
- * its Map stage labelled `Shards`), and a real SFNClient for it.
+ * its Map stage labelled `Shards`) and any `machines` more, and a real SFNClient for it.
  */
 export async function startApi(
   handlers: Record<string, Handler>,
-  options: { engine?: Partial<EngineOptions>; fallback?: RequestHandler } = {},
+  options: {
+    engine?: Partial<EngineOptions>;
+    fallback?: RequestHandler;
+    machines?: Record<string, object>;
+  } = {},
 ): Promise<Api> {
   const invoker = new FakeInvoker(handlers);
   const data = new MemoryStore('data');
@@ -138,7 +142,13 @@ export async function startApi(
     deps: { now: tickingClock() },
     ...options.engine,
   });
-  const machines = { double: DOUBLE, block: BLOCK, job: jobDefinition(), labelled: jobDefinition('Shards') };
+  const machines = {
+    double: DOUBLE,
+    block: BLOCK,
+    job: jobDefinition(),
+    labelled: jobDefinition('Shards'),
+    ...options.machines,
+  };
   const stateMachines = Object.entries(machines).map(([name, definition]) => ({
     name,
     arn: machineArn(name),
@@ -163,6 +173,26 @@ export async function startApi(
       await server.close();
     },
   };
+}
+
+/**
+ * One Step Functions API call as raw AWS JSON 1.0, for checking the wire form of a response:
+ * the parsed body, its HTTP status and its error type.
+ */
+export async function rawCall(
+  endpoint: string,
+  operation: string,
+  input: object,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const reply = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'X-Amz-Target': `AWSStepFunctions.${operation}`,
+      'Content-Type': 'application/x-amz-json-1.0',
+    },
+    body: JSON.stringify(input),
+  });
+  return { status: reply.status, body: (await reply.json()) as Record<string, unknown> };
 }
 
 /** Waits until `ready()` holds, checking every few milliseconds. */

@@ -1,6 +1,8 @@
 import {
   CloudFormationClient,
+  DescribeStackResourcesCommand,
   DescribeStacksCommand,
+  GetTemplateCommand,
   ListStacksCommand,
 } from '@aws-sdk/client-cloudformation';
 import { ListStateMachinesCommand } from '@aws-sdk/client-sfn';
@@ -9,12 +11,19 @@ import { StackNotFoundError } from '../../../../framework/runtime/aws/errors.js'
 import { findStack, stackName } from '../../../../framework/runtime/aws/findStack.js';
 import { stackHandler } from '../../../../framework/runtime/offline/stackApi.js';
 import { type Api, CREDENTIALS, machineArn, startApi } from '../../engine/http/support.js';
+import { outputProblems, serviceModel } from '../../support/botocoreModel.js';
 
 const outputs = {
   StateMachineArn: { value: machineArn('job'), description: 'The state machine that runs every job' },
   DataBucket: 'stepmr-dev-data-1a2b',
   Odd: 'a <value> & "quotes"',
 };
+const resources = [
+  { logicalId: 'DataBucket', type: 'AWS::S3::Bucket', physicalId: outputs.DataBucket },
+  { logicalId: 'JobsStateMachine', type: 'AWS::StepFunctions::StateMachine', physicalId: machineArn('job') },
+  { logicalId: 'MapLambdaFunction', type: 'AWS::Lambda::Function', physicalId: 'stepmr-dev-map' },
+];
+const model = serviceModel('cloudformation', '2010-05-15');
 let api: Api;
 let cfn: CloudFormationClient;
 
@@ -24,7 +33,7 @@ beforeAll(async () => {
     {
       fallback: stackHandler({
         stacks: [
-          { name: 'stepmr-dev', outputs },
+          { name: 'stepmr-dev', outputs, resources },
           { name: 'other', outputs: {} },
         ],
       }),
@@ -73,8 +82,77 @@ describe('offline CloudFormation: DescribeStacks', () => {
   });
 
   it('answers an action it does not serve with InvalidAction', async () => {
-    const error = await cfn.send(new ListStacksCommand({})).catch((e) => e);
+    const error = await cfn.send(new GetTemplateCommand({ StackName: 'stepmr-dev' })).catch((e) => e);
     expect(error.name).toBe('InvalidAction');
+  });
+
+  it('sends the RequestId of an error body as its x-amzn-RequestId header', async () => {
+    const raw = await fetch(api.server.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'Action=DescribeStacks&Version=2010-05-15&StackName=nope',
+    });
+    const body = await raw.text();
+    expect(raw.status).toBe(400);
+    const id = /<RequestId>([^<]+)<\/RequestId>/.exec(body)?.[1];
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(raw.headers.get('x-amzn-requestid')).toBe(id);
+    const error = await cfn.send(new DescribeStacksCommand({ StackName: 'nope' })).catch((e) => e);
+    expect(error.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('offline CloudFormation: ListStacks and DescribeStackResources', () => {
+  it('lists every stack as CREATE_COMPLETE, and none for another status filter', async () => {
+    const listed = await cfn.send(new ListStacksCommand({}));
+    expect(outputProblems(model, 'ListStacks', listed, false)).toEqual([]);
+    expect(listed.StackSummaries?.map((s) => [s.StackName, s.StackStatus])).toEqual([
+      ['stepmr-dev', 'CREATE_COMPLETE'],
+      ['other', 'CREATE_COMPLETE'],
+    ]);
+    const { Stacks = [] } = await cfn.send(new DescribeStacksCommand({}));
+    expect(listed.StackSummaries?.map((s) => s.StackId)).toEqual(Stacks.map((s) => s.StackId));
+    const complete = await cfn.send(new ListStacksCommand({ StackStatusFilter: ['CREATE_COMPLETE'] }));
+    expect(complete.StackSummaries).toHaveLength(2);
+    const deleted = await cfn.send(new ListStacksCommand({ StackStatusFilter: ['DELETE_COMPLETE'] }));
+    expect(deleted.StackSummaries ?? []).toEqual([]);
+  });
+
+  it('describes a stack’s resources, by stack, logical id or physical id', async () => {
+    const all = await cfn.send(new DescribeStackResourcesCommand({ StackName: 'stepmr-dev' }));
+    expect(outputProblems(model, 'DescribeStackResources', all, false)).toEqual([]);
+    expect(
+      all.StackResources?.map((r) => ({
+        logicalId: r.LogicalResourceId,
+        type: r.ResourceType,
+        physicalId: r.PhysicalResourceId,
+      })),
+    ).toEqual(resources);
+    expect(
+      all.StackResources?.every(
+        (r) => r.StackName === 'stepmr-dev' && r.ResourceStatus === 'CREATE_COMPLETE',
+      ),
+    ).toBe(true);
+    const one = await cfn.send(
+      new DescribeStackResourcesCommand({ StackName: 'stepmr-dev', LogicalResourceId: 'DataBucket' }),
+    );
+    expect(one.StackResources?.map((r) => r.PhysicalResourceId)).toEqual([outputs.DataBucket]);
+    const byPhysical = await cfn.send(
+      new DescribeStackResourcesCommand({ PhysicalResourceId: 'stepmr-dev-map' }),
+    );
+    expect(byPhysical.StackResources?.map((r) => [r.StackName, r.LogicalResourceId])).toEqual([
+      ['stepmr-dev', 'MapLambdaFunction'],
+    ]);
+    expect(
+      (await cfn.send(new DescribeStackResourcesCommand({ StackName: 'other' }))).StackResources ?? [],
+    ).toEqual([]);
+  });
+
+  it('answers an unknown stack or resource, or neither given, with ValidationError', async () => {
+    for (const input of [{ StackName: 'nope' }, { PhysicalResourceId: 'nope' }, {}]) {
+      const error = await cfn.send(new DescribeStackResourcesCommand(input)).catch((e) => e);
+      expect([error.name, error.$metadata.httpStatusCode]).toEqual(['ValidationError', 400]);
+    }
   });
 
   it('shares its port with the Step Functions API', async () => {
