@@ -60,13 +60,17 @@ export async function offlineSoak(options: SoakOptions): Promise<Record<string, 
     const mib = (kib: number) => Math.round(kib / KiB);
     const phase = async (name: string, work: () => Promise<void>) => {
       const sampler: MemorySampler = sampleMemory(functions.pid);
+      const engineSampler = sampleMemory(cloud.pid ?? 0);
       const started = Date.now();
       await work();
       const m = sampler.stop();
+      const e = engineSampler.stop();
       const result = {
         name,
         ms: Date.now() - started,
         rssMiB: { start: mib(m.first), peak: mib(m.peak), end: mib(m.last) },
+        // stepmr offline itself: the engine, the APIs' front doors, the kept executions.
+        engineRssMiB: { peak: mib(e.peak), end: mib(e.last) },
       };
       say(
         `${name}: ${result.ms} ms, serverless-offline RSS ${result.rssMiB.start} → peak ${result.rssMiB.peak} → ${result.rssMiB.end} MiB`,
