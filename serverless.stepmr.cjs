@@ -19,6 +19,13 @@ module.exports = {
   // resolve Ref, with the offline stack's bucket and state machine in these variables.
   dataBucket: () => process.env.STEPMR_OFFLINE_DATA_BUCKET ?? { Ref: 'DataBucket' },
   stateMachineArn: () => process.env.STEPMR_OFFLINE_STATE_MACHINE_ARN ?? { Ref: 'JobsStateMachine' },
+  // serverless-esbuild's watcher (of `serverless offline start`) watches every directory of the
+  // project and rereads a directory whole on each change in it. s3rver writes the offline
+  // bucket's objects under the project (.stepmr/offline/s3), so uploading a few hundred objects
+  // grew serverless-offline by gigabytes; and a rebuilt bundle is never reloaded anyway (the
+  // handlers are ES modules, imported once). `stepmr offline` sets STEPMR_OFFLINE_DATA_BUCKET
+  // and gets no watcher (no pattern to watch); `serverless offline start` run by hand keeps it.
+  esbuildWatch: () => (process.env.STEPMR_OFFLINE_DATA_BUCKET ? { pattern: [] } : {}),
   schedules: async ({ resolveVariable }) => {
     const { loadConfig, scheduleEvents } = await stepmr();
     return scheduleEvents(await loadConfig(CONFIG), await names(resolveVariable));

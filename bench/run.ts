@@ -4,6 +4,7 @@ import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startOfflineCloudChild, submitArgs } from '../test/support/offlineCloud.js';
 import { makeCorpus } from './corpus.js';
+import { offlineSoak } from './offlineSoak.js';
 
 /**
  * `npm run bench`: wordcount throughput of stepmr embedded against a plain single-threaded
@@ -16,10 +17,13 @@ import { makeCorpus } from './corpus.js';
  *
  * Then the commit protocol: the Commit step's time against the number of parts (embedded),
  * and the offline cloud job again with injected S3 503s and Lambda 429s. Last, a redrive of
- * one failed map task of eight against a clean run.
+ * one failed map task of eight against a clean run. Last, the offline cloud's soak (see
+ * bench/offlineSoak.ts): 5,000 objects, a 500-task job, ten jobs back to back, serverless-offline's
+ * memory bounded and every result exact.
  *
  * Options: --size-mb N (default 256), --memory-gb N (default 1, 0 skips), --tasks N (default 2000),
- * --offline-mb N (default 64, 0 skips), --offline-tasks N (default 200).
+ * --offline-mb N (default 64, 0 skips), --offline-tasks N (default 200), --soak-objects N
+ * (default 5000, 0 skips), --soak-tasks N (default 500), --soak-jobs N (default 10).
  */
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: number) => {
@@ -31,6 +35,7 @@ const memoryGb = opt('memory-gb', 1);
 const tinyTasks = opt('tasks', 2000);
 const offlineMb = opt('offline-mb', 64);
 const offlineTasks = opt('offline-tasks', 200);
+const soakObjects = opt('soak-objects', 5000);
 const MiB = 1024 * 1024;
 const root = resolve('bench');
 const data = join(root, 'data');
@@ -359,6 +364,16 @@ if (offlineMb > 0 && results.offline) {
   process.stderr.write(
     `redrive of ${partial.failedTasks} of ${clean.mapTasks} map tasks: ${Math.round(redrive.ms)} ms, against ${Math.round(clean.ms)} ms for a clean run (×${(redrive.ms / clean.ms).toFixed(2)})\n`,
   );
+}
+
+// 7. The offline cloud's soak.
+if (soakObjects > 0) {
+  results.offlineSoak = await offlineSoak({
+    dataDir: join(data, 'soak'),
+    objects: soakObjects,
+    tasks: opt('soak-tasks', 500),
+    jobs: opt('soak-jobs', 10),
+  });
 }
 
 mkdirSync(join(root, 'results'), { recursive: true });

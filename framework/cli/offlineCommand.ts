@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { startOfflineCloud } from '../runtime/offline/offlineCloud.js';
-import { nonNegativeInt } from './parse.js';
+import { describePartExit, OfflinePartDiedError, partExitSummary } from '../runtime/offline/partExit.js';
+import { nonNegativeInt, positiveInt } from './parse.js';
 
 interface OfflineFlags {
   readonly port?: number;
@@ -10,6 +11,7 @@ interface OfflineFlags {
   readonly dataDir?: string;
   readonly verbose?: boolean;
   readonly injectFaults?: { s3Every?: number; lambdaEvery?: number };
+  readonly functionsConcurrency?: number;
 }
 
 /** Commander parser of `--inject-faults s3=7,lambda=5`. */
@@ -71,6 +73,11 @@ export function addOfflineCommand(program: Command): void {
       'throttle to prove the retries: s3=N answers every Nth S3 request 503 SlowDown, lambda=N every Nth Invoke 429',
       faultSpec,
     )
+    .option(
+      '--functions-concurrency <n>',
+      'invocations of the functions at once (they share serverless-offline’s one process and heap); more wait (default: 8)',
+      positiveInt('--functions-concurrency', 1000),
+    )
     .action(async (flags: OfflineFlags) => {
       const say = (text: string) => process.stderr.write(text);
       const cloud = await startOfflineCloud({
@@ -80,6 +87,7 @@ export function addOfflineCommand(program: Command): void {
         ...(flags.stage ? { stage: flags.stage } : {}),
         ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
         ...(flags.injectFaults ? { faults: flags.injectFaults } : {}),
+        ...(flags.functionsConcurrency ? { functionsConcurrency: flags.functionsConcurrency } : {}),
         log: say,
         ...(flags.verbose ? { detail: say } : {}),
       });
@@ -105,13 +113,21 @@ export function addOfflineCommand(program: Command): void {
         process.once('SIGINT', () => done('Ctrl-C'));
         process.once('SIGTERM', () => done('SIGTERM'));
       });
-      const why = await Promise.race([stopped, cloud.ended]);
+      const end = await Promise.race([stopped, cloud.ended]);
+      const why = typeof end === 'string' ? end : partExitSummary(end);
+      if (typeof end !== 'string') say(`\n${describePartExit(end)}\n`);
       say(`\nstopping the offline cloud (${why}) …\n`);
       const counts = cloud.faultCounts();
-      await cloud.stop();
+      await cloud.stop(why);
       for (const [service, c] of Object.entries(counts)) {
         say(`faults injected: ${service} ${c.injected} of ${c.requests} requests\n`);
       }
-      say('stopped\n');
+      if (typeof end === 'string') {
+        say('stopped\n');
+        return;
+      }
+      throw new OfflinePartDiedError(
+        `${why}, so the offline cloud stopped and aborted its running executions (its last lines are above). Start it again with stepmr offline.`,
+      );
     });
 }

@@ -26,6 +26,8 @@ export interface OfflineCloudChild {
   stderr(): string;
   /** Ctrl-C: resolves with its exit code and whole stderr once it has stopped. */
   stop(): Promise<{ code: number | null; stderr: string }>;
+  /** Resolves with its exit code and whole stderr once it has stopped by itself. */
+  exited(): Promise<{ code: number | null; stderr: string }>;
 }
 
 const BIN = join(process.cwd(), 'bin', 'stepmr.js');
@@ -135,6 +137,9 @@ export async function startOfflineCloudChild(
     stderr: () => err,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      return { code: await exited, stderr: err };
+    },
+    async exited() {
       return { code: await exited, stderr: err };
     },
   };

@@ -128,6 +128,13 @@ export class ExecutionHistory {
     return includeData ? events : events?.map(withoutData);
   }
 
+  /** Keeps the finished history of an execution of an earlier run (see ExecutionStore). */
+  restore(executionArn: string, stateMachineArn: string, events: readonly HistoryEventJson[]): void {
+    if (this.#logs.has(executionArn)) return;
+    this.#logs.set(executionArn, { stateMachineArn, events: [...events], ended: true });
+    this.#retire(executionArn);
+  }
+
   /** Stops recording. */
   close(): void {
     this.#unsubscribe();

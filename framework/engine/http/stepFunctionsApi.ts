@@ -5,6 +5,7 @@ import { parseJsonBody, readBody, sendJson, sendJsonError } from './awsJson.js';
 import type { ApiContext, Operation } from './context.js';
 import { ApiError } from './errors.js';
 import { EXECUTION_OPERATIONS } from './executionOps.js';
+import type { ExecutionStore } from './executionStore.js';
 import { ExecutionHistory } from './history.js';
 import { REDRIVE_OPERATIONS } from './redriveOps.js';
 import { RESOURCE_OPERATIONS } from './resourceOps.js';
@@ -32,6 +33,8 @@ export interface StepFunctionsApiOptions {
   readonly maxHistoryExecutions?: number;
   /** The state machines' creation date. @default now */
   readonly creationDate?: Date;
+  /** Where executions are kept across restarts (with a `StoredEngine` as `engine`). @default none */
+  readonly store?: ExecutionStore;
 }
 
 /** The Step Functions request handler; `close()` stops recording execution histories. */
@@ -67,6 +70,7 @@ export function stepFunctionsHandler(options: StepFunctionsApiOptions): StepFunc
     machines,
     history: new ExecutionHistory(options.engine, machines, options.maxHistoryExecutions),
   };
+  const detachStore = options.store?.attach(options.engine, ctx.history);
   const handle: RequestHandler = async (req, res) => {
     const target = req.headers['x-amz-target'];
     if (typeof target !== 'string' || !target.startsWith(TARGET_PREFIX)) return false;
@@ -84,7 +88,12 @@ export function stepFunctionsHandler(options: StepFunctionsApiOptions): StepFunc
     }
     return true;
   };
-  return Object.assign(handle, { close: () => ctx.history.close() });
+  return Object.assign(handle, {
+    close: () => {
+      ctx.history.close();
+      detachStore?.();
+    },
+  });
 }
 
 /** A running HTTP server of the offline cloud. */

@@ -2,15 +2,18 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
-import { Engine } from '../../engine/Engine.js';
+import { ExecutionStore } from '../../engine/http/executionStore.js';
 import { type ApiServer, startStepFunctionsServer } from '../../engine/http/stepFunctionsApi.js';
+import { StoredEngine } from '../../engine/http/storedEngine.js';
 import { S3Store } from '../../store/S3Store.js';
 import { LambdaInvoker } from '../aws/LambdaInvoker.js';
+import { boundedInvoker } from './boundedInvoker.js';
 import { startConditionalWriteProxy } from './conditionalWrites.js';
 import { type Door, hostFilter, signatureFilter } from './doorFilters.js';
 import { type FaultFilter, faultFilter, LAMBDA_TOO_MANY_REQUESTS, S3_SLOW_DOWN } from './faults.js';
 import { type RequestFilter, startFrontDoor } from './frontDoor.js';
 import { offlineResources, packageStack, readStateMachine } from './packagedStack.js';
+import type { PartExit } from './partExit.js';
 import { MultipartEtags, s3MultipartEtagFilter } from './s3MultipartEtags.js';
 import { s3RangeFilter } from './s3Ranges.js';
 import { s3rverClientConfig, startS3rverProcess } from './s3rverProcess.js';
@@ -26,7 +29,10 @@ export interface OfflineCloudOptions {
   readonly stage?: string;
   /** The service of serverless.yml. @default 'stepmr' */
   readonly service?: string;
-  /** Where s3rver keeps the data bucket, and the package goes. @default <projectDir>/.stepmr/offline */
+  /**
+   * Where s3rver keeps the data bucket, the executions are kept (`executions/`), and the package
+   * goes. @default <projectDir>/.stepmr/offline
+   */
   readonly dataDir?: string;
   /** Port of the Step Functions and CloudFormation APIs. @default 4584 (0: any free port) */
   readonly port?: number;
@@ -41,6 +47,13 @@ export interface OfflineCloudOptions {
    * SlowDown, every `lambdaEvery`-th Lambda Invoke a 429 TooManyRequestsException. @default none
    */
   readonly faults?: { readonly s3Every?: number; readonly lambdaEvery?: number };
+  /**
+   * Invocations of the functions at once; more wait their turn. serverless-offline runs them all
+   * in one process, so this (with its heap limit) bounds its memory. @default 8
+   */
+  readonly functionsConcurrency?: number;
+  /** Executions kept across restarts: the newest this many, started within 90 days. @default 1000 */
+  readonly keptExecutions?: number;
   /** Where the steps go: what is starting, and the faults injected. */
   readonly log?: (text: string) => void;
   /** Where the details go: s3rver's directory, and serverless's own output. */
@@ -66,15 +79,23 @@ export interface OfflineCloud {
   readonly env: Readonly<Record<string, string>>;
   /** serverless-offline's process id (its environment is what the functions see). */
   readonly functionsPid: number | undefined;
-  /** Resolves when a part stops by itself (serverless-offline exiting), with why. */
-  readonly ended: Promise<string>;
+  /**
+   * Resolves when a part (s3rver or serverless-offline) exits by itself, with how and its last
+   * output; never when `stop()` stopped it.
+   */
+  readonly ended: Promise<PartExit>;
   /** The faults injected so far, per service (empty without `faults`). */
   faultCounts(): { readonly s3?: FaultCounts; readonly lambda?: FaultCounts };
-  /** Stops everything: running executions, the APIs, serverless-offline, s3rver. */
-  stop(): Promise<void>;
+  /**
+   * Stops everything: running executions (ABORTED, with `why` in their cause), the APIs,
+   * serverless-offline, s3rver. The executions stay on disk for the next start.
+   */
+  stop(why?: string): Promise<void>;
 }
 
 const REGION = 'us-east-1';
+/** The error of an execution the offline cloud stopped, or lost, as it stopped. */
+const STOPPED_ERROR = 'StepmrOffline.Stopped';
 const ACCOUNT = '123456789012';
 
 async function portOr(requested: number | undefined, fallback: number): Promise<number> {
@@ -120,8 +141,19 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
     freePort(),
   ]);
   const cleanups: (() => Promise<unknown>)[] = [];
-  const stopAll = async () => {
+  let stopping = false;
+  let stopExecutions = async (_why: string) => {};
+  const stopAll = async (why = 'stopped') => {
+    stopping = true;
+    await stopExecutions(why).catch(() => {});
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
+  };
+  let died: (exit: PartExit) => void = () => {};
+  const ended = new Promise<PartExit>((resolve) => {
+    died = resolve;
+  });
+  const watch = (exited: Promise<PartExit>) => {
+    void exited.then((exit) => stopping || died(exit));
   };
   const throttles: { s3?: FaultFilter; lambda?: FaultFilter } = {};
   const door = async (service: Door, target: string, doorPort: number, throttle?: FaultFilter) => {
@@ -155,6 +187,7 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
       accessKeyId: credentials.accessKeyId,
     });
     cleanups.push(() => s3.stop());
+    watch(s3.exited);
     detail(`s3rver: ${s3.endpoint}, bucket ${bucket} (objects in ${join(dataDir, 's3', bucket)})\n`);
     // s3rver ignores If-None-Match and If-Match: this proxy, behind the S3 door, enforces them.
     const guarded = await startConditionalWriteProxy({ target: s3.endpoint, port: 0 });
@@ -178,18 +211,35 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
       s3Client.destroy();
       lambda.destroy();
     });
-    const engine = new Engine({
-      invoker: new LambdaInvoker({
-        client: lambda,
-        functionName: (arn) => machine.functions.get(arn) ?? arn,
-        errorTypeFromTrace: true,
-      }),
-      stores: (name) => new S3Store({ client: s3Client, bucket: name }),
-      region: REGION,
-      accountId: ACCOUNT,
+    const store = await ExecutionStore.open({
+      dir: join(dataDir, 'executions'),
+      ...(options.keptExecutions !== undefined ? { maxCount: options.keptExecutions } : {}),
+      lostError: STOPPED_ERROR,
+      warn: log,
     });
+    const invoker = new LambdaInvoker({
+      client: lambda,
+      functionName: (arn) => machine.functions.get(arn) ?? arn,
+      errorTypeFromTrace: true,
+    });
+    const engine = new StoredEngine(
+      {
+        invoker: boundedInvoker(invoker, options.functionsConcurrency ?? 8),
+        stores: (name) => new S3Store({ client: s3Client, bucket: name }),
+        region: REGION,
+        accountId: ACCOUNT,
+      },
+      store,
+    );
+    stopExecutions = async (why) => {
+      const running = engine.listExecutions({ statusFilter: 'RUNNING' }).executions;
+      const cause = `The offline cloud stopped (${why}) while this execution ran; executions are not resumed after a restart.`;
+      await Promise.all(running.map((e) => engine.stopExecution(e.executionArn, STOPPED_ERROR, cause)));
+    };
+    cleanups.push(() => store.flush());
     const api: ApiServer = await startStepFunctionsServer({
       engine,
+      store,
       stateMachines: [{ name: machine.name, arn: machine.arn, definition: machine.definition }],
       port: 0,
       fallback: stackHandler({
@@ -210,6 +260,8 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
       AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
       AWS_REGION: REGION,
+      // The AWS CLI v1 (and boto3) read this one, not AWS_REGION.
+      AWS_DEFAULT_REGION: REGION,
       AWS_ENDPOINT_URL_S3: s3Endpoint,
       AWS_ENDPOINT_URL_SFN: sfnEndpoint,
       AWS_ENDPOINT_URL_CLOUDFORMATION: sfnEndpoint,
@@ -231,6 +283,7 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
       detail,
     });
     cleanups.push(() => offline.stop());
+    watch(offline.exited);
     return {
       stackName,
       bucket,
@@ -239,12 +292,12 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
       credentials,
       env,
       functionsPid: offline.pid,
-      ended: offline.ended,
+      ended,
       faultCounts: () => ({
         ...(throttles.s3 ? { s3: throttles.s3.counts() } : {}),
         ...(throttles.lambda ? { lambda: throttles.lambda.counts() } : {}),
       }),
-      stop: stopAll,
+      stop: (why?: string) => stopAll(why),
     };
   } catch (error) {
     await stopAll();

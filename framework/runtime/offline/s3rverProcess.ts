@@ -1,12 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
+import { type PartExit, watchPart } from './partExit.js';
 
 /** A running s3rver child process. */
 export interface S3rverProcess {
   /** `http://<host>:<port>`. */
   readonly endpoint: string;
   readonly port: number;
+  /** Resolves when the process exits, by itself or by `stop()`, with how and its last output. */
+  readonly exited: Promise<PartExit>;
   /** Stops the server; resolves when the process has exited. */
   stop(): Promise<void>;
 }
@@ -91,6 +94,7 @@ export async function startS3rverProcess(options: S3rverProcessOptions): Promise
       S3RVER_PORT: String(options.port ?? 0),
     },
   });
+  const part = watchPart(child, 's3rver (S3)');
   let port: number;
   try {
     port = await portOf(child);
@@ -101,6 +105,7 @@ export async function startS3rverProcess(options: S3rverProcessOptions): Promise
   return {
     endpoint: `http://${host}:${port}`,
     port,
+    exited: part.exited,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));

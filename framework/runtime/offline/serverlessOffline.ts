@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { serverlessBin } from './packagedStack.js';
+import { type PartExit, watchPart } from './partExit.js';
 
 /**
  * The variables of the user's environment that serverless-offline (and so every function it
@@ -65,16 +66,23 @@ async function listening(port: number, child: ChildProcess, what: string, ms: nu
 /** serverless-offline running in a child process. */
 export interface ServerlessOffline {
   readonly pid: number | undefined;
-  /** Resolves when it exits by itself, with why. */
-  readonly ended: Promise<string>;
+  /** Resolves when it exits, by itself or by `stop()`, with how and its last output. */
+  readonly exited: Promise<PartExit>;
   /** Ctrl-C, then SIGKILL after 5 s; resolves when it has exited. */
   stop(): Promise<void>;
 }
 
 /**
+ * The V8 heap limit of serverless-offline, in MiB: the memory of the largest function of
+ * serverless.yml (map and reduce, 2048 MB), since every function runs in its one process.
+ */
+export const FUNCTIONS_HEAP_MIB = 2048;
+
+/**
  * Starts `serverless offline start` for a stage (functions in process, the Lambda Invoke API on
  * `lambdaPort` of 127.0.0.1, its HTTP, websocket and ALB servers on free ports) with exactly
- * `env` as its environment, and resolves once the Lambda API listens.
+ * `env` as its environment and a heap of at most `heapMiB` (default {@link FUNCTIONS_HEAP_MIB}),
+ * and resolves once the Lambda API listens.
  *
  * @example
  * ```ts
@@ -87,6 +95,7 @@ export async function startServerlessOffline(options: {
   readonly stage: string;
   readonly lambdaPort: number;
   readonly env: Readonly<Record<string, string>>;
+  readonly heapMiB?: number;
   readonly detail?: (text: string) => void;
 }): Promise<ServerlessOffline> {
   const [httpPort, websocketPort, albPort] = await Promise.all([freePort(), freePort(), freePort()]);
@@ -94,6 +103,7 @@ export async function startServerlessOffline(options: {
   const child = spawn(
     process.execPath,
     [
+      `--max-old-space-size=${options.heapMiB ?? FUNCTIONS_HEAP_MIB}`,
       serverlessBin(options.projectDir),
       ...['offline', 'start', '--stage', options.stage, '--useInProcess', '--noPrependStageInUrl'],
       ...Object.entries(ports).flatMap(([flag, port]) => [`--${flag}`, String(port)]),
@@ -108,21 +118,17 @@ export async function startServerlessOffline(options: {
     await exited;
     clearTimeout(timer);
   };
-  let output = '';
-  const onOutput = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
-    options.detail?.(chunk.toString());
-  };
-  child.stdout?.on('data', onOutput);
-  child.stderr?.on('data', onOutput);
-  const ended = new Promise<string>((done) => {
-    child.once('exit', (code) => done(`serverless offline exited (code ${code})`));
-  });
+  const part = watchPart(child, 'serverless-offline (the functions)');
+  if (options.detail) {
+    const detail = options.detail;
+    child.stdout?.on('data', (chunk: Buffer) => detail(chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => detail(chunk.toString()));
+  }
   try {
     await listening(options.lambdaPort, child, 'serverless offline', 120_000);
   } catch (error) {
     await stop();
-    throw new Error(`${(error as Error).message}\n${output.split('\n').slice(-30).join('\n')}`);
+    throw new Error(`${(error as Error).message}\n${part.lastLines().join('\n')}`);
   }
-  return { pid: child.pid, ended, stop };
+  return { pid: child.pid, exited: part.exited, stop };
 }
