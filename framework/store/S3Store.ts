@@ -1,14 +1,5 @@
 import { Readable } from 'node:stream';
-import {
-  CopyObjectCommand,
-  DeleteObjectCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { InvalidUriError, ObjectNotFoundError } from './errors.js';
 import type { ByteRange, ObjectInfo, Store, VersionedObject } from './Store.js';
 import {
@@ -28,8 +19,17 @@ import {
   type RetryPolicy,
   withRetry,
 } from './s3Retry.js';
-import { uploadStream } from './s3Upload.js';
 import { registerStoreOpener } from './uri.js';
+
+let sdkLoaded: Promise<typeof import('@aws-sdk/client-s3')> | undefined;
+/**
+ * The S3 client's commands, loaded on first use: a program that imports stepmr (a job file, a
+ * worker) but never touches S3 does not pay for loading the SDK.
+ */
+const sdk = () => {
+  sdkLoaded ??= import('@aws-sdk/client-s3');
+  return sdkLoaded;
+};
 
 /** The most keys one DeleteObjects request takes. */
 const DELETE_BATCH = 1000;
@@ -135,7 +135,7 @@ export class S3Store implements Store {
   async getVersioned(key: string): Promise<VersionedObject> {
     const location = this.#location(key);
     return this.#request('GetObject', location, async () => {
-      const output = await this.#client.send(new GetObjectCommand(this.#ref(key)));
+      const output = await this.#client.send(new (await sdk()).GetObjectCommand(this.#ref(key)));
       const body = await collect(nodeStream(output.Body));
       if (output.ETag === undefined) throw new TypeError(`GetObject of ${location} answered without an ETag`);
       return { body, etag: output.ETag };
@@ -152,6 +152,7 @@ export class S3Store implements Store {
 
   async head(key: string): Promise<ObjectInfo | undefined> {
     const location = this.#location(key);
+    const { HeadObjectCommand } = await sdk();
     try {
       const output = await this.#request('HeadObject', location, () =>
         this.#client.send(new HeadObjectCommand(this.#ref(key))),
@@ -167,7 +168,7 @@ export class S3Store implements Store {
     if (prefix !== '') checkKey(prefix, this.url, true);
     let token: string | undefined;
     do {
-      const command = new ListObjectsV2Command({
+      const command = new (await sdk()).ListObjectsV2Command({
         Bucket: this.bucket,
         Prefix: this.prefix + prefix,
         ContinuationToken: token,
@@ -187,7 +188,7 @@ export class S3Store implements Store {
     for (let start = 0; start < keys.length; start += DELETE_BATCH) {
       const batch = keys.slice(start, start + DELETE_BATCH);
       const more = batch.length > 1 ? ` and ${batch.length - 1} more` : '';
-      const command = new DeleteObjectsCommand({
+      const command = new (await sdk()).DeleteObjectsCommand({
         Bucket: this.bucket,
         Delete: { Objects: batch.map((key) => ({ Key: this.prefix + key })), Quiet: true },
       });
@@ -202,6 +203,7 @@ export class S3Store implements Store {
     const source = this.#location(from);
     this.#location(to); // checks the target key
     if (from === to) return this.#mustExist(from, source);
+    const { CopyObjectCommand, DeleteObjectCommand } = await sdk();
     const copy = new CopyObjectCommand({
       ...this.#ref(to),
       CopySource: copySource(this.bucket, this.prefix + from),
@@ -230,10 +232,17 @@ export class S3Store implements Store {
     if (body instanceof Readable) {
       const request = <T>(operation: string, call: () => Promise<T>) =>
         this.#request(operation, location, call, retryable(operation));
-      return uploadStream({ client: this.#client, ...this.#ref(key), conditions, body, location, request });
+      return (await import('./s3Upload.js')).uploadStream({
+        client: this.#client,
+        ...this.#ref(key),
+        conditions,
+        body,
+        location,
+        request,
+      });
     }
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-    const command = new PutObjectCommand({
+    const command = new (await sdk()).PutObjectCommand({
       ...this.#ref(key),
       ...conditions,
       Body: bytes,
@@ -282,7 +291,9 @@ export class S3Store implements Store {
   async #getBody(key: string, range?: ByteRange): Promise<Readable> {
     const Range = range === undefined ? undefined : rangeHeader(range);
     try {
-      const output = await this.#client.send(new GetObjectCommand({ ...this.#ref(key), Range }));
+      const output = await this.#client.send(
+        new (await sdk()).GetObjectCommand({ ...this.#ref(key), Range }),
+      );
       return nodeStream(output.Body);
     } catch (error) {
       if (range !== undefined && codeOf(error) === 'InvalidRange') return Readable.from([]);
