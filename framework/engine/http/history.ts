@@ -131,8 +131,9 @@ export class ExecutionHistory {
   /** Keeps the finished history of an execution of an earlier run (see ExecutionStore). */
   restore(executionArn: string, stateMachineArn: string, events: readonly HistoryEventJson[]): void {
     if (this.#logs.has(executionArn)) return;
-    this.#logs.set(executionArn, { stateMachineArn, events: [...events], ended: true });
-    this.#retire(executionArn);
+    // Only top-level executions are stored (see ExecutionStore).
+    this.#logs.set(executionArn, { stateMachineArn, events: [...events], child: false, ended: true });
+    this.#retire(executionArn, false);
   }
 
   /** Stops recording. */
