@@ -19,7 +19,24 @@ function listItem(e: DescribeExecutionOutput): ExecutionListItem {
     startDate: e.startDate,
     ...(e.stopDate ? { stopDate: e.stopDate } : {}),
     ...(e.mapRunArn ? { mapRunArn: e.mapRunArn } : {}),
+    // As the live engine lists them: a Map Run's children carry no redrive figures.
+    ...(!e.mapRunArn && e.redriveCount !== undefined ? { redriveCount: e.redriveCount } : {}),
+    ...(!e.mapRunArn && e.redriveDate ? { redriveDate: e.redriveDate } : {}),
   };
+}
+
+/**
+ * A stored execution as DescribeExecution gives it: an execution of an earlier run cannot be
+ * redriven here (its state is gone with that run), so it says why, in AWS's words where AWS has
+ * them.
+ */
+function described(e: DescribeExecutionOutput): DescribeExecutionOutput {
+  if (e.mapRunArn) return e;
+  const redriveStatusReason =
+    e.status === 'RUNNING' || e.status === 'SUCCEEDED'
+      ? `Execution is ${e.status} and cannot be redriven`
+      : 'Execution belongs to an earlier run of the offline cloud and cannot be redriven; start a new execution';
+  return { ...e, redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason };
 }
 
 /**
@@ -49,9 +66,11 @@ export class StoredEngine extends Engine {
       return super.describeExecution(executionArn);
     } catch (error) {
       if (!(error instanceof ExecutionDoesNotExistError)) throw error;
-      const stored = this.store.get(executionArn)?.execution ?? this.#storedChild(executionArn);
-      if (!stored) throw error;
-      return stored;
+      const stored = this.store.get(executionArn)?.execution;
+      if (stored) return described(stored);
+      const child = this.#storedChild(executionArn);
+      if (!child) throw error;
+      return child;
     }
   }
 
