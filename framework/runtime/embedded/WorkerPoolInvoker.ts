@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { InvokeOptions, InvokeResult, Invoker } from '../../engine/Invoker.js';
 import { HANDLER_NAMES, type HandlerName, type WorkerRequest, type WorkerResponse } from './runHandler.js';
@@ -30,6 +31,9 @@ export function handlerOf(functionArn: string): HandlerName | undefined {
   const short = name.split('-').pop() ?? '';
   return (HANDLER_NAMES as readonly string[]).includes(short) ? (short as HandlerName) : undefined;
 }
+
+/** Lambda's limit on a function's init phase, which its timeout does not count: 10 s. */
+const INIT_LIMIT_SECONDS = 10;
 
 class LambdaServiceError extends Error {
   constructor(
@@ -86,10 +90,18 @@ export class WorkerPoolInvoker implements Invoker {
     const timeoutSeconds = options.timeoutSeconds ?? this.#timeoutSeconds;
     const controller = new AbortController();
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const expire = () => {
       timedOut = true;
       controller.abort();
-    }, timeoutSeconds * 1000);
+    };
+    // As on Lambda, the function's timeout counts from when the handler runs: a worker that is
+    // starting (after another was stopped, say) is the init phase, which has its own limit.
+    let timer = setTimeout(expire, (INIT_LIMIT_SECONDS + timeoutSeconds) * 1000);
+    const { port1, port2 } = new MessageChannel();
+    port1.once('message', () => {
+      clearTimeout(timer);
+      timer = setTimeout(expire, timeoutSeconds * 1000);
+    });
     const onAbort = () => controller.abort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) controller.abort();
@@ -99,9 +111,13 @@ export class WorkerPoolInvoker implements Invoker {
       payload,
       timeoutMs: timeoutSeconds * 1000,
       memoryMb: this.#memoryMb,
+      started: port2,
     };
     try {
-      const response = (await this.#pool.run(request, { signal: controller.signal })) as WorkerResponse;
+      const response = (await this.#pool.run(request, {
+        signal: controller.signal,
+        transferList: [port2],
+      })) as WorkerResponse;
       if (response.ok) {
         return { payload: JSON.parse(response.json), responseBytes: Buffer.byteLength(response.json) };
       }
@@ -138,6 +154,7 @@ export class WorkerPoolInvoker implements Invoker {
       };
     } finally {
       clearTimeout(timer);
+      port1.close();
       options.signal?.removeEventListener('abort', onAbort);
     }
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { isMainThread } from 'node:worker_threads';
+import { isMainThread, type MessagePort } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
 
 /** The handlers a worker can run, by the function's short name: those the deployed functions run. */
@@ -16,6 +16,11 @@ export interface WorkerRequest {
   readonly payload: unknown;
   readonly timeoutMs: number;
   readonly memoryMb: number;
+  /**
+   * Told `'started'` once the handler is loaded and about to run: the function's timeout
+   * counts from then, as Lambda's does (its init phase is not part of the timeout).
+   */
+  readonly started?: MessagePort;
 }
 
 /** What a worker sends back: the response as JSON text, or the function's error. */
@@ -56,7 +61,7 @@ async function load(name: HandlerName): Promise<Handler> {
  * ```
  */
 export async function runHandler(request: WorkerRequest): Promise<WorkerResponse> {
-  const deadline = Date.now() + request.timeoutMs;
+  let deadline = Date.now() + request.timeoutMs;
   const context = {
     callbackWaitsForEmptyEventLoop: false,
     functionName: request.functionName,
@@ -73,6 +78,9 @@ export async function runHandler(request: WorkerRequest): Promise<WorkerResponse
   } satisfies Context;
   try {
     const handler = await load(request.handler);
+    deadline = Date.now() + request.timeoutMs;
+    request.started?.postMessage('started');
+    request.started?.close();
     const result = await handler(request.payload, context);
     return { ok: true, json: JSON.stringify(result ?? null) };
   } catch (error) {
