@@ -42,7 +42,13 @@ describe('a job run on this machine, seen from another shell', () => {
       }),
     );
 
-    const status = stepmr('status', jobId);
+    // The run reports its plan before its Map Run starts: look again until the Map stage shows.
+    const mapLine = /^ {2}Map +\d+\/\d+ succeeded.*\[RUNNING\]$/m;
+    let status = stepmr('status', jobId);
+    for (let i = 0; i < 40 && status.code === 0 && !mapLine.test(status.stdout); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      status = stepmr('status', jobId);
+    }
     expect(status.code, status.stderr).toBe(0);
     const lines = status.stdout.split('\n');
     expect(lines[0]).toMatch(new RegExp(`^${jobId} {2}RUNNING {2}\\(`));

@@ -50,9 +50,11 @@ export function localBackend(
       if (!stopped) return undefined;
       for (let waited = 0; waited < STOP_WAIT_MS; waited += 250) {
         const { status } = await orchestrator.describeExecution({ executionArn });
-        if (status !== 'RUNNING') {
-          return `process ${pid} cancelled the job (${status}) as Ctrl-C does: its workers stopped, nothing was published, and it removes the job's working files`;
+        if (status === 'ABORTED') {
+          return `process ${pid} cancelled the job (ABORTED) as Ctrl-C does: its workers stopped, nothing was published, and it removes the job's working files`;
         }
+        // The job ended on its own before its process saw the stop request.
+        if (status !== 'RUNNING') return `the job ended ${status} before process ${pid} saw the stop request`;
         await sleep(250);
       }
       return `process ${pid} has not cancelled the job yet; stepmr status ${jobId} --watch shows when it has`;
