@@ -180,7 +180,7 @@ function isoTime(value: string): string {
 
 /**
  * Adds `stepmr trigger`: runs a schedule of `stepmr.config.ts` now, as its EventBridge rule
- * would: it invokes the stack's plan function with `{ schedule, time }`, which plans the job in
+ * would: it invokes the stack's scheduler function with `{ schedule, time }`, which plans the job in
  * the cloud and starts it. A second trigger for the same schedule and time starts nothing.
  *
  * @example
@@ -194,7 +194,7 @@ export function addTriggerCommand(program: Command, partial: Partial<CloudComman
   waitOptions(
     program
       .command('trigger')
-      .description('run a schedule of stepmr.config.ts now, through the deployed plan function')
+      .description('run a schedule of stepmr.config.ts now, through the deployed scheduler function')
       .argument('<schedule>', 'the schedule’s name in stepmr.config.ts')
       .option('--stack <name>', 'the deployed stack (default: $STEPMR_STACK, else stepmr-dev)')
       .option(

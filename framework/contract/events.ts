@@ -67,7 +67,7 @@ export const collectEvent = z.discriminatedUnion('action', [
 ]);
 
 /**
- * The plan function's event, as the EventBridge schedule's input transformer makes it.
+ * The scheduler function's event, as the EventBridge schedule's input transformer makes it.
  *
  * @example
  * ```ts
@@ -85,5 +85,5 @@ export type MapEvent = z.infer<typeof mapEvent>;
 export type ReduceEvent = z.infer<typeof reduceEvent>;
 /** The collect function's event, as parsed. */
 export type CollectEventData = z.infer<typeof collectEvent>;
-/** The plan function's event, as parsed. */
+/** The scheduler function's event, as parsed. */
 export type ScheduledEventData = z.infer<typeof scheduledEvent>;

@@ -202,7 +202,11 @@ export const successListingSchema = z.object({
  * const maps = shuffleMapsSchema.parse(JSON.parse(text));
  * ```
  */
-export const shuffleMapsSchema = z.object({ keys: z.array(z.string().min(1)).readonly(), partitions: count });
+export const shuffleMapsSchema = z.object({
+  version: z.literal(1),
+  keys: z.array(z.string().min(1)).readonly(),
+  partitions: count,
+});
 
 /** `job.json`, as parsed. */
 export type JobPlanData = z.infer<typeof jobPlanSchema>;

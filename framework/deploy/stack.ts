@@ -11,7 +11,7 @@ export interface StackNames {
 }
 
 /** The task functions of serverless.yml, by key; their CloudFormation logical ids follow from it. */
-export const FUNCTIONS = ['map', 'reduce', 'collect', 'plan'] as const;
+export const FUNCTIONS = ['map', 'reduce', 'collect', 'scheduler'] as const;
 export type FunctionKey = (typeof FUNCTIONS)[number];
 
 import type { StateMachineDefinition } from '../engine/asl.js';
@@ -87,7 +87,7 @@ function functionStatements(key: FunctionKey, names: StackNames): Json[] {
         ),
         listUnder(work, out),
       ];
-    case 'plan':
+    case 'scheduler':
       return [
         allow(['s3:ListBucket'], bucketArn),
         allow(['s3:GetObject'], objects('')),
@@ -268,7 +268,7 @@ function ruleName(full: string): string {
 }
 
 /**
- * The plan function's EventBridge schedule events, one per schedule of `stepmr.config.ts`: each
+ * The scheduler function's EventBridge schedule events, one per schedule of `stepmr.config.ts`: each
  * sends `{ schedule, time }`, the time being the event's scheduled time.
  *
  * @example

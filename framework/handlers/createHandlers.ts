@@ -10,7 +10,7 @@ import {
 import { logger, taskHandler } from './middleware.js';
 import { taskHandlers } from './taskHandlers.js';
 
-/** The stack's state machine, from the plan function's environment. */
+/** The stack's state machine, from the scheduler function's environment. */
 function stateMachineArn(): string {
   const arn = process.env.STEPMR_STATE_MACHINE_ARN;
   if (!arn) throw new Error('STEPMR_STATE_MACHINE_ARN is not set: serverless.yml sets it');
@@ -19,7 +19,7 @@ function stateMachineArn(): string {
 
 /**
  * The Lambda handlers of a stepmr stack, for a project's `functions/`: `map`, `reduce` and
- * `collect` (the state machine's tasks) and `plan` (the driver of scheduled runs). They run only
+ * `collect` (the state machine's tasks) and `scheduler` (the driver of scheduled runs). They run only
  * the jobs registered in `config`, in the stack's data bucket (`STEPMR_DATA_BUCKET`), and
  * check every event, plan and object they read back against it.
  *
@@ -29,7 +29,7 @@ function stateMachineArn(): string {
  * import { createHandlers } from 'stepmr';
  * import config from '../stepmr.config.js';
  *
- * export const { map, reduce, collect, plan } = createHandlers(config);
+ * export const { map, reduce, collect, scheduler } = createHandlers(config);
  * ```
  */
 export function createHandlers(config: ConfigSource, options: DeployedOptions = {}) {
@@ -43,7 +43,7 @@ export function createHandlers(config: ConfigSource, options: DeployedOptions = 
     });
     return deps;
   });
-  const plan = taskHandler('plan', scheduledEvent, async (event) => {
+  const scheduler = taskHandler('scheduler', scheduledEvent, async (event) => {
     const [{ sfnClient }, { useS3 }, { runSchedule }] = await Promise.all([
       import('../runtime/aws/clients.js'),
       import('../runtime/aws/s3.js'),
@@ -59,5 +59,5 @@ export function createHandlers(config: ConfigSource, options: DeployedOptions = 
     logger.info('scheduled run started', { ...started });
     return { started: true, ...started };
   });
-  return { ...tasks, plan };
+  return { ...tasks, scheduler };
 }

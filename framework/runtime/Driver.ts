@@ -60,7 +60,7 @@ const asPrefix = (uri: string) => (uri.endsWith('/') ? uri : `${uri}/`);
 /**
  * The one driver of stepmr: plans a run, builds its execution input, starts it, follows it and
  * sums it up — and reports, lists and stops jobs — over one {@link Backend}, whichever
- * orchestrator that is. `stepmr run`, `redrive`, `submit`, `trigger`'s plan function and the
+ * orchestrator that is. `stepmr run`, `redrive`, `submit`, `trigger`'s scheduler function and the
  * schedules all go through it.
  *
  * @example

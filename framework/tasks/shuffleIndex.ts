@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { parsePersisted, shuffleMapsSchema } from '../contract/persisted.js';
 import { readShuffleIndex } from '../shuffle/index.js';
 import type { Store } from '../store/Store.js';
@@ -8,10 +9,7 @@ import type { JobRef, RunIndex } from './payloads.js';
 const ENTRY = 32;
 
 /** The shuffle objects of a job, in map order: row `i` of every partition's index is object `i`. */
-export interface ShuffleMaps {
-  readonly keys: readonly string[];
-  readonly partitions: number;
-}
+export type ShuffleMaps = z.infer<typeof shuffleMapsSchema>;
 
 /** Keys of the two shuffle index objects of a job. */
 export const shuffleIndexKeys = {
@@ -72,7 +70,7 @@ export async function writeShuffleIndex(
       matrix.writeDoubleBE(run.crc32, at + 24);
     });
   });
-  const list: ShuffleMaps = { keys: maps.map((m) => m.key), partitions };
+  const list: ShuffleMaps = { version: 1, keys: maps.map((m) => m.key), partitions };
   await store.put(shuffleIndexKeys.matrix(ref), matrix);
   await store.put(shuffleIndexKeys.maps(ref), JSON.stringify(list));
 }

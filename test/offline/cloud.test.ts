@@ -187,7 +187,7 @@ describe('wordcount through stepmr submit', () => {
     );
   });
 
-  it('runs a schedule of stepmr.config.ts now through the plan function, once per scheduled time', async () => {
+  it('runs a schedule of stepmr.config.ts now through the scheduler function, once per scheduled time', async () => {
     const run = await ok(
       'trigger',
       'wordcount-nightly',

@@ -273,9 +273,9 @@ describe('a project made by stepmr init', () => {
         )
         .map(([id]) => id);
       expect(invokers).toEqual(['StateMachineRole']);
-      for (const fn of ['Map', 'Reduce', 'Collect', 'Plan']) {
+      for (const fn of ['Map', 'Reduce', 'Collect', 'Scheduler']) {
         const arn = read.functionArn(`${fn}LambdaFunction`);
-        expect(read.allowed('StateMachineRole', 'lambda:InvokeFunction', arn), fn).toBe(fn !== 'Plan');
+        expect(read.allowed('StateMachineRole', 'lambda:InvokeFunction', arn), fn).toBe(fn !== 'Scheduler');
       }
     });
 

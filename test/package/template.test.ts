@@ -180,7 +180,7 @@ describe('serverless package: IAM', () => {
     expect([...invokable].sort()).toEqual(
       ['MapLambdaFunction', 'ReduceLambdaFunction', 'CollectLambdaFunction'].map(functionArn).sort(),
     );
-    expect(allowed('StateMachineRole', 'lambda:InvokeFunction', functionArn('PlanLambdaFunction'))).toBe(
+    expect(allowed('StateMachineRole', 'lambda:InvokeFunction', functionArn('SchedulerLambdaFunction'))).toBe(
       false,
     );
   });
@@ -210,11 +210,13 @@ describe('serverless package: IAM', () => {
       expect(allowed('StateMachineRole', action, child), action).toBe(true);
       expect(allowed('StateMachineRole', action, otherChild), action).toBe(false);
     }
-    // The plan function starts a scheduled run and looks it up by name to drop duplicate events.
+    // The scheduler function starts a scheduled run and looks it up by name to drop duplicate events.
     const run = `${base}:execution:${name}:wordcount-nightly-20261201T030000`;
-    expect(allowed('PlanRole', 'states:StartExecution', machine)).toBe(true);
-    expect(allowed('PlanRole', 'states:DescribeExecution', run)).toBe(true);
-    expect(allowed('PlanRole', 'states:DescribeExecution', `${base}:execution:${name}-other:x`)).toBe(false);
+    expect(allowed('SchedulerRole', 'states:StartExecution', machine)).toBe(true);
+    expect(allowed('SchedulerRole', 'states:DescribeExecution', run)).toBe(true);
+    expect(allowed('SchedulerRole', 'states:DescribeExecution', `${base}:execution:${name}-other:x`)).toBe(
+      false,
+    );
     for (const role of ['MapRole', 'ReduceRole', 'CollectRole']) {
       expect(allowed(role, 'states:StartExecution', machine), role).toBe(false);
     }
@@ -264,7 +266,7 @@ describe('serverless package: role trust', () => {
   const OTHER_ACCOUNT = '210987654321';
 
   it('lets the functions take their roles only on behalf of this account', () => {
-    for (const role of ['MapRole', 'ReduceRole', 'CollectRole', 'PlanRole']) {
+    for (const role of ['MapRole', 'ReduceRole', 'CollectRole', 'SchedulerRole']) {
       expect(trusts(role, 'lambda.amazonaws.com', { 'aws:SourceAccount': ACCOUNT }), role).toBe(true);
       expect(trusts(role, 'lambda.amazonaws.com', { 'aws:SourceAccount': OTHER_ACCOUNT }), role).toBe(false);
       expect(trusts(role, 'lambda.amazonaws.com', {}), role).toBe(false);
@@ -289,7 +291,7 @@ describe('serverless package: role trust', () => {
     expect(trusts(role, 'lambda.amazonaws.com', as(`${base}:stateMachine:${name}`))).toBe(false);
   });
 
-  it('has no role for EventBridge: schedules invoke the plan function through a permission for their rule', () => {
+  it('has no role for EventBridge: schedules invoke the scheduler function through a permission for their rule', () => {
     const services = resources('AWS::IAM::Role').flatMap(([, r]) =>
       list(r.Properties.AssumeRolePolicyDocument.Statement as Statement[]).flatMap((s) =>
         list((s.Principal as J)?.Service as string | string[]),
@@ -335,7 +337,7 @@ describe('serverless package: the state machine log', () => {
       const foreign = group.replace(ACCOUNT, '210987654321');
       expect(allowed('StateMachineRole', action, foreign), action).toBe(false);
     }
-    for (const role of ['MapRole', 'ReduceRole', 'CollectRole', 'PlanRole']) {
+    for (const role of ['MapRole', 'ReduceRole', 'CollectRole', 'SchedulerRole']) {
       expect(allowed(role, 'logs:CreateLogDelivery', '*'), role).toBe(false);
     }
   });
@@ -465,7 +467,7 @@ function serverlessYmlFunctions(): Map<string, Record<string, string>> {
 describe('serverless package: the functions', () => {
   it('has map, reduce, collect and plan with the sizes and timeouts of serverless.yml, each with its own role', () => {
     const yml = serverlessYmlFunctions();
-    expect([...yml.keys()].sort()).toEqual(['collect', 'map', 'plan', 'reduce']);
+    expect([...yml.keys()].sort()).toEqual(['collect', 'map', 'reduce', 'scheduler']);
     const roles = new Set<string>();
     for (const [key, settings] of yml) {
       const id = `${key[0]?.toUpperCase()}${key.slice(1)}LambdaFunction`;
@@ -488,19 +490,19 @@ describe('serverless package: the functions', () => {
     expect(roles.has('StateMachineRole')).toBe(false);
   });
 
-  it('tells every function its stack’s bucket (the only one it may use), and the plan function the state machine', () => {
-    for (const fn of ['Map', 'Reduce', 'Collect', 'Plan']) {
+  it('tells every function its stack’s bucket (the only one it may use), and the scheduler function the state machine', () => {
+    for (const fn of ['Map', 'Reduce', 'Collect', 'Scheduler']) {
       const env = template.Resources[`${fn}LambdaFunction`].Properties.Environment.Variables;
       expect(env.STEPMR_DATA_BUCKET, fn).toEqual({ Ref: 'DataBucket' });
       expect(env.STEPMR_STATE_MACHINE_ARN, fn).toEqual(
-        fn === 'Plan' ? { Ref: 'JobsStateMachine' } : undefined,
+        fn === 'Scheduler' ? { Ref: 'JobsStateMachine' } : undefined,
       );
     }
   });
 });
 
 describe('serverless package: schedules and outputs', () => {
-  it('has one EventBridge rule per schedule of stepmr.config.ts, sending the plan function its name', () => {
+  it('has one EventBridge rule per schedule of stepmr.config.ts, sending the scheduler function its name', () => {
     const schedules = Object.entries(config.schedules ?? {});
     const rules = resources('AWS::Events::Rule');
     expect(rules.length).toBe(schedules.length);
@@ -518,17 +520,17 @@ describe('serverless package: schedules and outputs', () => {
       expect(rule.Properties.State).toBe((schedule.enabled ?? true) ? 'ENABLED' : 'DISABLED');
       const [target, ...others] = rule.Properties.Targets as J[];
       expect(others).toEqual([]);
-      expect(target.Arn).toEqual({ 'Fn::GetAtt': ['PlanLambdaFunction', 'Arn'] });
+      expect(target.Arn).toEqual({ 'Fn::GetAtt': ['SchedulerLambdaFunction', 'Arn'] });
       expect(target.InputTransformer.InputPathsMap).toEqual({ time: '$.time' });
-      // What EventBridge sends is an event the plan function accepts.
+      // What EventBridge sends is an event the scheduler function accepts.
       const sent = JSON.parse(target.InputTransformer.InputTemplate.replace('<time>', JSON.stringify(time)));
       expect(scheduledEvent.parse(sent)).toEqual({ schedule: name, time });
-      // EventBridge may invoke the plan function for this rule.
+      // EventBridge may invoke the scheduler function for this rule.
       const permissions = resources('AWS::Lambda::Permission').filter(
         ([, p]) => p.Properties.SourceArn?.['Fn::GetAtt']?.[0] === ruleId,
       );
       expect(permissions.map(([, p]) => [p.Properties.Principal, p.Properties.FunctionName])).toEqual([
-        ['events.amazonaws.com', { 'Fn::GetAtt': ['PlanLambdaFunction', 'Arn'] }],
+        ['events.amazonaws.com', { 'Fn::GetAtt': ['SchedulerLambdaFunction', 'Arn'] }],
       ]);
     }
   });

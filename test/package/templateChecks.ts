@@ -192,7 +192,7 @@ export const DESIGN: Record<string, Record<string, string[]>> = {
   MapRole: { GetObject: [ANYWHERE], PutObject: [W], DeleteObject: [], ListBucket: [W] },
   ReduceRole: { GetObject: [W], PutObject: [W], DeleteObject: [], ListBucket: [W] },
   CollectRole: { GetObject: [W, O], PutObject: [W, O], DeleteObject: [W, O], ListBucket: [W, O] },
-  PlanRole: { GetObject: [ANYWHERE], PutObject: [W], DeleteObject: [], ListBucket: [ANYWHERE] },
+  SchedulerRole: { GetObject: [ANYWHERE], PutObject: [W], DeleteObject: [], ListBucket: [ANYWHERE] },
   StateMachineRole: { GetObject: [W], PutObject: [W], DeleteObject: [], ListBucket: [W] },
 };
 export const S3_ACTIONS = [

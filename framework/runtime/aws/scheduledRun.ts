@@ -6,7 +6,7 @@ import { isApiError } from '../orchestrator.js';
 import { cloudBackend } from './cloudBackend.js';
 import type { DeployedStack } from './findStack.js';
 
-/** The plan function's event: which schedule fired, and when (EventBridge's `time`). */
+/** The scheduler function's event: which schedule fired, and when (EventBridge's `time`). */
 export interface ScheduledEvent {
   readonly schedule: string;
   /** ISO time of the scheduled run. @default now */

@@ -4,12 +4,12 @@ import { JobFailedError } from '../errors.js';
 import { StackNotFoundError } from './errors.js';
 import type { ScheduledEvent } from './scheduledRun.js';
 
-/** What the plan function answers: the job it started, or that the run had already started. */
+/** What the scheduler function answers: the job it started, or that the run had already started. */
 export type TriggerOutcome = ({ readonly started: true } & StartedJob) | { readonly started: false };
 
 /**
- * Runs a schedule now, as its EventBridge rule would: invokes the stack's plan function
- * (`<stack>-plan`) with `{ schedule, time }`; the function plans the job and starts it (see
+ * Runs a schedule now, as its EventBridge rule would: invokes the stack's scheduler function
+ * (`<stack>-scheduler`) with `{ schedule, time }`; the function plans the job and starts it (see
  * `runSchedule`). The function's error (a schedule not in the deployed config, an output that
  * holds a result) is a `JobFailedError` with its type and message; a missing function is a
  * `StackNotFoundError`.
@@ -25,7 +25,7 @@ export async function triggerSchedule(
   stack: string,
   event: Required<ScheduledEvent>,
 ): Promise<TriggerOutcome> {
-  const functionName = `${stack}-plan`;
+  const functionName = `${stack}-scheduler`;
   let response: InvokeCommandOutput;
   try {
     response = await lambda.send(
@@ -44,7 +44,7 @@ export async function triggerSchedule(
   > | null;
   if (response.FunctionError) {
     throw new JobFailedError(
-      `the plan function did not start the job: ${String(payload?.errorType ?? response.FunctionError)}: ${String(payload?.errorMessage ?? '')}`,
+      `the scheduler function did not start the job: ${String(payload?.errorType ?? response.FunctionError)}: ${String(payload?.errorMessage ?? '')}`,
     );
   }
   return payload as TriggerOutcome;

@@ -83,7 +83,7 @@ describe('scheduleEvents', () => {
     }
   });
 
-  it('sends the plan function the schedule name and the scheduled time, as its parser wants', () => {
+  it('sends the scheduler function the schedule name and the scheduled time, as its parser wants', () => {
     const time = '2026-12-01T03:00:00Z';
     const made = events(config);
     const names = Object.keys(config.schedules ?? {});

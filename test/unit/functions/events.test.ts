@@ -101,8 +101,8 @@ describe('parseEvent', () => {
       expect(parseEvent('collect', collectEvent, event)).toEqual(event);
     }
     const scheduled = { schedule: 'wordcount-nightly', time: '2026-12-01T03:00:00Z' };
-    expect(parseEvent('plan', scheduledEvent, scheduled)).toEqual(scheduled);
-    expect(parseEvent('plan', scheduledEvent, { schedule: 'wordcount-nightly' })).toEqual({
+    expect(parseEvent('scheduler', scheduledEvent, scheduled)).toEqual(scheduled);
+    expect(parseEvent('scheduler', scheduledEvent, { schedule: 'wordcount-nightly' })).toEqual({
       schedule: 'wordcount-nightly',
     });
   });
@@ -145,7 +145,7 @@ describe('parseEvent', () => {
       'map.Key',
     ],
     ['collect', 'no bucket', collectEvent, { ...sent.abort, bucket: '' }, 'bucket'],
-    ['plan', 'an empty schedule name', scheduledEvent, { schedule: '' }, 'schedule'],
+    ['scheduler', 'an empty schedule name', scheduledEvent, { schedule: '' }, 'schedule'],
   ])('refuses a %s event with %s, naming %s… as TaskInputError', (task, _what, schema, event, field) => {
     const error = refusal(task, schema, event);
     expect(error).toBeInstanceOf(TaskInputError);
