@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Engine } from '../Engine.js';
 import { parseJsonBody, readBody, sendJson, sendJsonError } from './awsJson.js';
 import type { ApiContext, Operation } from './context.js';
@@ -7,6 +6,7 @@ import { ApiError } from './errors.js';
 import { EXECUTION_OPERATIONS } from './executionOps.js';
 import type { ExecutionStore } from './executionStore.js';
 import { ExecutionHistory } from './history.js';
+import { listenLocally } from './listen.js';
 import { REDRIVE_OPERATIONS } from './redriveOps.js';
 import { RESOURCE_OPERATIONS } from './resourceOps.js';
 import { type RegisteredStateMachine, StateMachines } from './stateMachines.js';
@@ -127,19 +127,7 @@ export async function serveHandlers(
       res.end(`Internal error: ${(error as Error).message}\n`);
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return listenLocally(server, options.port ?? 0, host);
 }
 
 /**

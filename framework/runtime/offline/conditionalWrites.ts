@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocally } from '../../engine/http/listen.js';
 import { KeyedLock, type Release } from './keyedLock.js';
 
 /** Sends a request on to the S3 server and its answer back, as the calling proxy does it. */
@@ -111,16 +111,7 @@ export async function startConditionalWriteProxy(options: {
     req.pipe(upstream);
   };
   const server = createServer((req, res) => guard(req, res, forward));
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenLocally(server, options.port ?? 0);
 }
 
 /** An S3 error answer. */

@@ -5,9 +5,9 @@ import {
   request,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { listenLocally } from '../../engine/http/listen.js';
 
 /**
  * An answer the front door gives itself, as a service would: status, headers and body. A
@@ -157,17 +157,5 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       res.end(`offline cloud front door: ${error.message}\n`);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenLocally(server, options.port ?? 0);
 }
