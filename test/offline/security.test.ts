@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
@@ -294,6 +294,46 @@ const environ = (pid: number) =>
       .filter(Boolean)
       .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
+
+describe('conditional writes through the AWS CLI', () => {
+  it('puts an object only if absent, and replaces it only under its current ETag', async () => {
+    const key = 'sec/conditional.txt';
+    const body = (text: string) => {
+      const file = join(tmp.dir, `${text}.txt`);
+      writeFileSync(file, text);
+      return file;
+    };
+    const put = (text: string, ...condition: string[]) =>
+      aws([
+        's3api',
+        'put-object',
+        '--bucket',
+        cloud.bucket,
+        '--key',
+        key,
+        '--body',
+        body(text),
+        ...condition,
+      ]);
+    const first = await put('first', '--if-none-match', '*');
+    expect(first.code, first.stderr).toBe(0);
+    const etag = JSON.parse(first.stdout).ETag as string;
+    // The ETag S3 gives a single-part object: the MD5 of its bytes, quoted.
+    expect(etag).toBe(`"${createHash('md5').update('first').digest('hex')}"`);
+
+    const again = await put('second', '--if-none-match', '*');
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('PreconditionFailed');
+    const stale = await put('third', '--if-match', '"0123456789abcdef0123456789abcdef"');
+    expect(stale.code).not.toBe(0);
+    expect(stale.stderr).toContain('PreconditionFailed');
+    const swapped = await put('fourth', '--if-match', etag);
+    expect(swapped.code, swapped.stderr).toBe(0);
+
+    const got = await s3().send(new GetObjectCommand({ Bucket: cloud.bucket, Key: key }));
+    expect(await got.Body?.transformToString()).toBe('fourth');
+  });
+});
 
 describe('the functions’ environment', () => {
   it('holds the stack’s endpoints and key, but not the user’s other variables', () => {
