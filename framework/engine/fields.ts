@@ -8,6 +8,18 @@
 type Fail = (what: string) => never;
 type Obj = Record<string, unknown>;
 
+/** Fields a Map may hold only in DISTRIBUTED mode (AWS's guide, Distributed Map state). */
+export const DISTRIBUTED_ONLY = [
+  'ItemReader',
+  'ItemBatcher',
+  'ResultWriter',
+  'ToleratedFailureCount',
+  'ToleratedFailureCountPath',
+  'ToleratedFailurePercentage',
+  'ToleratedFailurePercentagePath',
+  'Label',
+] as const;
+
 const COMMON = ['Type', 'Comment', 'QueryLanguage'];
 const FLOW = ['Next', 'End'];
 const IO = ['InputPath', 'OutputPath'];
@@ -43,14 +55,7 @@ const STATE_FIELDS: Readonly<Record<string, readonly string[]>> = {
     'Iterator',
     'MaxConcurrency',
     'MaxConcurrencyPath',
-    'ItemReader',
-    'ItemBatcher',
-    'ResultWriter',
-    'ToleratedFailureCount',
-    'ToleratedFailureCountPath',
-    'ToleratedFailurePercentage',
-    'ToleratedFailurePercentagePath',
-    'Label',
+    ...DISTRIBUTED_ONLY,
   ],
 };
 

@@ -1,22 +1,10 @@
 import type { MapState } from './asl.js';
-import { checkEnum, checkExclusive, checkFields } from './fields.js';
+import { checkEnum, checkExclusive, checkFields, DISTRIBUTED_ONLY } from './fields.js';
 import { compilePath } from './paths.js';
 import { compileTemplate } from './template.js';
 
 type Fail = (what: string) => never;
 type Obj = Record<string, unknown>;
-
-/** Fields a Map may hold only in DISTRIBUTED mode (AWS's guide, Distributed Map state). */
-const DISTRIBUTED_ONLY = [
-  'ItemReader',
-  'ItemBatcher',
-  'ResultWriter',
-  'ToleratedFailureCount',
-  'ToleratedFailureCountPath',
-  'ToleratedFailurePercentage',
-  'ToleratedFailurePercentagePath',
-  'Label',
-] as const;
 
 const MAP_PATHS = [
   'MaxConcurrencyPath',
