@@ -11,6 +11,7 @@ import {
   s3rverClientConfig,
   startS3rverProcess,
 } from '../../framework/runtime/offline/s3rverProcess.js';
+import { S3Store, type S3StoreOptions } from '../../framework/store/S3Store.js';
 
 /**
  * A running s3rver with one bucket, and an S3 client for it.
@@ -93,5 +94,31 @@ export async function startS3rver(
       await server.stop();
       await rm(directory, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * Makes S3Stores over a started s3rver, each under a prefix of its own (`<stem>1`, `<stem>2`…)
+ * so tests never see each other's objects, with retries that do not sleep. `fixture` is read at
+ * each call, since the server starts in a `beforeAll`.
+ *
+ * @example
+ * ```ts
+ * const newStore = storeMaker(() => s3, 't');
+ * const store = newStore({ retry: { maxAttempts: 3 } });
+ * ```
+ */
+export function storeMaker(fixture: () => S3rverFixture, stem: string) {
+  let prefixes = 0;
+  return (options: Partial<S3StoreOptions> = {}): S3Store => {
+    prefixes += 1;
+    const s3 = fixture();
+    return new S3Store({
+      client: s3.client,
+      bucket: s3.bucket,
+      prefix: `${stem}${prefixes}`,
+      deps: { sleep: async () => {}, random: () => 0.5 },
+      ...options,
+    });
   };
 }

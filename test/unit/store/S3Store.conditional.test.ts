@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faultFilter } from '../../../framework/runtime/offline/faults.js';
 import { startFrontDoor } from '../../../framework/runtime/offline/frontDoor.js';
 import { ConditionalRequestConflictError, PreconditionFailedError } from '../../../framework/store/errors.js';
-import { S3Store, type S3StoreOptions } from '../../../framework/store/S3Store.js';
+import { S3Store } from '../../../framework/store/S3Store.js';
 import type { RetryEvent } from '../../../framework/store/s3Retry.js';
-import { type S3rverFixture, startS3rver } from '../../support/s3rver.js';
+import { type S3rverFixture, startS3rver, storeMaker } from '../../support/s3rver.js';
 import { writerBytes } from '../../support/storeWriter.js';
 
 /** s3rver behind the offline cloud's proxy that enforces If-None-Match and If-Match. */
@@ -19,17 +19,7 @@ afterAll(async () => {
   await s3?.stop();
 });
 
-let prefixes = 0;
-function newStore(options: Partial<S3StoreOptions> = {}): S3Store {
-  prefixes += 1;
-  return new S3Store({
-    client: s3.client,
-    bucket: s3.bucket,
-    prefix: `c${prefixes}`,
-    deps: { sleep: async () => {}, random: () => 0.5 },
-    ...options,
-  });
-}
+const newStore = storeMaker(() => s3, 'c');
 
 const md5 = (bytes: Buffer | string) => `"${createHash('md5').update(bytes).digest('hex')}"`;
 const failure = (promise: Promise<unknown>) =>

@@ -8,10 +8,10 @@ import {
   ObjectNotFoundError,
   StoreRequestError,
 } from '../../../framework/store/errors.js';
-import { registerS3Opener, S3Store, type S3StoreOptions } from '../../../framework/store/S3Store.js';
+import { registerS3Opener, S3Store } from '../../../framework/store/S3Store.js';
 import type { RetryEvent } from '../../../framework/store/s3Retry.js';
 import { openUri } from '../../../framework/store/uri.js';
-import { type S3rverFixture, startS3rver } from '../../support/s3rver.js';
+import { type S3rverFixture, startS3rver, storeMaker } from '../../support/s3rver.js';
 
 let s3: S3rverFixture;
 beforeAll(async () => {
@@ -21,18 +21,7 @@ afterAll(async () => {
   await s3?.stop();
 });
 
-/** Each test gets its own prefix, so tests never see each other's objects. */
-let prefixes = 0;
-function newStore(options: Partial<S3StoreOptions> = {}): S3Store {
-  prefixes += 1;
-  return new S3Store({
-    client: s3.client,
-    bucket: s3.bucket,
-    prefix: `t${prefixes}`,
-    deps: { sleep: async () => {}, random: () => 0.5 },
-    ...options,
-  });
-}
+const newStore = storeMaker(() => s3, 't');
 
 /** What a test answers instead of s3rver: an HTTP response, or an error thrown by the "network". */
 type Fake = {
