@@ -1,3 +1,21 @@
+export type {
+  CallOptions,
+  EndpointOptions,
+  Gateway,
+  LambdaFunction,
+  Resource,
+} from './delegate/builders.js';
+export { gateway, http, lambda } from './delegate/builders.js';
+export { InvalidCallPolicyError, InvalidTaskError } from './delegate/errors.js';
+export type {
+  CallAuth,
+  CallError,
+  CallPolicy,
+  DelegateResult,
+  DelegateTask,
+  HttpTask,
+  LambdaTask,
+} from './delegate/types.js';
 export type { ScheduleConfig, StepmrConfig } from './deploy/config.js';
 export { defineConfig } from './deploy/config.js';
 export { StepmrError } from './errors.js';
