@@ -93,7 +93,7 @@ export function createCallRun(options: RunCallsOptions, overrides: Partial<CallD
  * const results = await runCalls([{ index: 40, task }], { jobId: 'score-1' });
  * ```
  */
-export function runCalls(
+export async function runCalls(
   items: readonly CallItem[],
   options: RunCallsOptions,
   deps: Partial<CallDeps> = {},
@@ -120,7 +120,7 @@ export interface DelegateOptions extends CallPolicy {
  * const failed = results.filter((r) => !r.ok);
  * ```
  */
-export function delegate(
+export async function delegate(
   tasks: readonly DelegateTask[],
   options: DelegateOptions = {},
   deps: Partial<CallDeps> = {},
