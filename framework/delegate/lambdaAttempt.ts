@@ -14,7 +14,7 @@ const THROTTLING = new Set(['TooManyRequestsException', 'ThrottlingException', '
 
 /**
  * One synchronous invocation (`RequestResponse`) of a Lambda task. The `Idempotency-Key` goes
- * in the client context (`context.clientContext.Custom.idempotencyKey` in the function). A
+ * in the invocation's client context, as `custom.idempotencyKey`. A
  * function error (`X-Amz-Function-Error`) is a failed result with the function's error type
  * and message (status 500), not retried; throttling is retried like a 429, service errors
  * (5xx) and lost connections like any other call.
