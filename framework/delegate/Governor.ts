@@ -1,10 +1,25 @@
 import type { CallDeps } from './deps.js';
 import type { ResolvedPolicy } from './policy.js';
 
-/** How a call went, for the adaptive limit. */
+/**
+ * How a call went, for the adaptive limit.
+ *
+ * @example
+ * ```ts
+ * permit.release(response.status === 429 ? 'throttled' : 'ok');
+ * ```
+ */
 export type CallOutcome = 'ok' | 'throttled' | 'neutral';
 
-/** The right to make one call; release it exactly once, with the call's outcome. */
+/**
+ * The right to make one call; release it exactly once, with the call's outcome.
+ *
+ * @example
+ * ```ts
+ * const permit = await governor.acquire(signal);
+ * try { await call(); permit.release('ok'); } catch { permit.release('neutral'); }
+ * ```
+ */
 export interface Permit {
   release(outcome: CallOutcome): void;
 }

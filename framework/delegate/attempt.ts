@@ -1,6 +1,13 @@
 import type { CallError } from './types.js';
 
-/** What one attempt of a call gave: a response, or why there was none, and whether to try again. */
+/**
+ * What one attempt of a call gave: a response, or why there was none, and whether to try again.
+ *
+ * @example
+ * ```ts
+ * const attempt: Attempt = { ok: true, status: 200, output: {}, retryable: false, throttled: false };
+ * ```
+ */
 export interface Attempt {
   readonly ok: boolean;
   /** The HTTP status; 0 when no response came. */

@@ -8,7 +8,14 @@ import { parseTask } from './parseTask.js';
 import { backoffMs, type ResolvedPolicy } from './policy.js';
 import type { DelegateResult, DelegateTask } from './types.js';
 
-/** What every call of a run shares. */
+/**
+ * What every call of a run shares.
+ *
+ * @example
+ * ```ts
+ * const ctx: CallContext = { jobId: 'score-1', policy, governor, apiKeys: new ApiKeys(deps), deps };
+ * ```
+ */
 export interface CallContext {
   /** The first part of every `Idempotency-Key` (`<jobId>-<index>`). */
   readonly jobId: string;

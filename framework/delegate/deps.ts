@@ -4,13 +4,25 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { Agent } from 'undici';
 
-/** The fetch the executor calls: Node's fetch, with the executor's keep-alive agent. */
+/**
+ * The fetch the executor calls: Node's fetch, with the executor's keep-alive agent.
+ *
+ * @example
+ * ```ts
+ * const logged: CallFetch = (url, init) => fetch(url, init);
+ * ```
+ */
 export type CallFetch = (url: string, init: RequestInit) => Promise<Response>;
 
 /**
  * What calls need from their surroundings (STYLE rule 12): clocks, sleep and randomness so
  * that time and jitter can be driven by tests; the HTTP client; the AWS clients and
  * credentials, injected so that tests point them at local servers. Every field has a default.
+ *
+ * @example
+ * ```ts
+ * await delegate(tasks, {}, { lambda: () => new LambdaClient({ endpoint, maxAttempts: 1 }) });
+ * ```
  */
 export interface CallDeps {
   /** A monotonic clock, ms. */

@@ -6,7 +6,14 @@ import { CallAuthError } from './errors.js';
 import { retryAfterMs, retryableStatus, throttlingStatus } from './policy.js';
 import type { HttpTask } from './types.js';
 
-/** What one HTTP attempt needs besides the task. */
+/**
+ * What one HTTP attempt needs besides the task.
+ *
+ * @example
+ * ```ts
+ * const ctx: HttpAttemptContext = { idempotencyKey: 'job-1-0', timeoutMs: 30_000, apiKeys, deps };
+ * ```
+ */
 export interface HttpAttemptContext {
   readonly idempotencyKey: string;
   readonly timeoutMs: number;

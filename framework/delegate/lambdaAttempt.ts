@@ -2,7 +2,14 @@ import { type Attempt, connectionErrorCode, failed, parseOutput } from './attemp
 import type { CallDeps } from './deps.js';
 import type { LambdaTask } from './types.js';
 
-/** What one Lambda attempt needs besides the task. */
+/**
+ * What one Lambda attempt needs besides the task.
+ *
+ * @example
+ * ```ts
+ * const ctx: LambdaAttemptContext = { idempotencyKey: 'job-1-0', timeoutMs: 30_000, deps };
+ * ```
+ */
 export interface LambdaAttemptContext {
   readonly idempotencyKey: string;
   readonly timeoutMs: number;

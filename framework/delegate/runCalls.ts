@@ -8,14 +8,28 @@ import { Governor, type GovernorStats } from './Governor.js';
 import { resolvePolicy } from './policy.js';
 import type { CallPolicy, DelegateResult, DelegateTask } from './types.js';
 
-/** A task with its position in the whole input (which names its `Idempotency-Key`). */
+/**
+ * A task with its position in the whole input (which names its `Idempotency-Key`).
+ *
+ * @example
+ * ```ts
+ * const item: CallItem = { index: 40, task: lambda('enrich').invoke({ id: 40 }) };
+ * ```
+ */
 export interface CallItem {
   readonly index: number;
   /** A task as received: it is checked against the contract before any call. */
   readonly task: unknown;
 }
 
-/** Options of a run of calls: the policy, the job id of the idempotency keys, a signal. */
+/**
+ * Options of a run of calls: the policy, the job id of the idempotency keys, a signal.
+ *
+ * @example
+ * ```ts
+ * const options: RunCallsOptions = { jobId: 'score-1', concurrency: 32, ratePerSecond: 100 };
+ * ```
+ */
 export interface RunCallsOptions extends CallPolicy {
   /** Every call's `Idempotency-Key` is `<jobId>-<index>`. Letters, digits, '-' and '_', up to 80. */
   readonly jobId: string;
@@ -23,7 +37,15 @@ export interface RunCallsOptions extends CallPolicy {
   readonly signal?: AbortSignal;
 }
 
-/** Calls that share one governor (limits and adaptive concurrency) and one API key cache. */
+/**
+ * Calls that share one governor (limits and adaptive concurrency) and one API key cache.
+ *
+ * @example
+ * ```ts
+ * const calls: CallRun = createCallRun({ jobId: 'score-1' });
+ * for (const batch of batches) await calls.run(batch);
+ * ```
+ */
 export interface CallRun {
   /** Calls `items` and gives one result per item, in the items' order. */
   run(items: readonly CallItem[]): Promise<DelegateResult[]>;
@@ -101,7 +123,14 @@ export async function runCalls(
   return createCallRun(options, deps).run(items);
 }
 
-/** Options of {@link delegate}: the call policy, a job id and a signal. */
+/**
+ * Options of {@link delegate}: the call policy, a job id and a signal.
+ *
+ * @example
+ * ```ts
+ * await delegate(tasks, { jobId: 'nightly-2026-12-02', retries: 5, timeoutMs: 10_000 });
+ * ```
+ */
 export interface DelegateOptions extends CallPolicy {
   /** Names the idempotency keys (`<jobId>-<index>`); give the same one to a re-run of the same work. @default a new random id */
   readonly jobId?: string;

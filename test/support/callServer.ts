@@ -1,7 +1,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-/** One request as the server received it. */
+/**
+ * One request as the server received it.
+ *
+ * @example
+ * ```ts
+ * const keys = server.requests.map((r: ReceivedRequest) => r.headers['idempotency-key']);
+ * ```
+ */
 export interface ReceivedRequest {
   readonly method: string;
   /** The path and query as sent (`/score?model=v2`). */
@@ -21,7 +28,14 @@ export interface ReceivedRequest {
   reply?: Reply;
 }
 
-/** What to do with a request. */
+/**
+ * What to do with a request.
+ *
+ * @example
+ * ```ts
+ * const reply: Reply = { status: 429, headers: { 'retry-after': '1' } };
+ * ```
+ */
 export interface Reply {
   readonly status?: number;
   readonly json?: unknown;
@@ -33,7 +47,15 @@ export interface Reply {
   readonly reset?: true;
 }
 
-/** A running test server. */
+/**
+ * A running test server.
+ *
+ * @example
+ * ```ts
+ * const server: CallServer = await startCallServer(() => ({ json: {} }));
+ * await server.close();
+ * ```
+ */
 export interface CallServer {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;

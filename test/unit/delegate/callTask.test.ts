@@ -184,4 +184,20 @@ describe('one call with its policy, against a real HTTP server', () => {
     expect(results[1]).toMatchObject({ ok: false, attempts: 0, error: { name: 'InvalidTaskError' } });
     expect(server.requests).toHaveLength(1);
   });
+
+  it('stops on its signal: calls in flight are aborted and the run rejects with the reason', async () => {
+    server = await startCallServer(() => ({ json: {}, delayMs: 5_000 }));
+    const controller = new AbortController();
+    const endpoint = http(`${server.url}/x`);
+    const run = delegate(
+      Array.from({ length: 20 }, () => endpoint.get()),
+      { concurrency: 4, adaptive: false, signal: controller.signal },
+    );
+    while ((server?.requests.length ?? 0) < 4) await new Promise((r) => setTimeout(r, 10));
+    controller.abort(new Error('stopped by the user'));
+    await expect(run).rejects.toThrowError('stopped by the user');
+    // The four calls in flight were the only ones made; none was retried after the abort.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.requests).toHaveLength(4);
+  });
 });
