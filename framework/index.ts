@@ -1,3 +1,4 @@
+export type { CallAllowList } from './delegate/allowList.js';
 export type {
   CallOptions,
   EndpointOptions,

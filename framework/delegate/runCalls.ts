@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { callUrl } from '../contract/delegate.js';
 import { JOB_ID } from '../contract/names.js';
+import type { CallAllowList } from './allowList.js';
 import { ApiKeys } from './auth.js';
 import { type CallContext, callTask } from './callTask.js';
 import { type CallDeps, callDeps } from './deps.js';
@@ -35,6 +37,8 @@ export interface RunCallsOptions extends CallPolicy {
   readonly jobId: string;
   /** Aborting it stops the run: calls in flight are aborted and the run rejects with its reason. */
   readonly signal?: AbortSignal;
+  /** What the run may call (origins, Lambda functions); a task outside it fails without a call. */
+  readonly allow?: CallAllowList;
 }
 
 /**
@@ -68,6 +72,13 @@ export function createCallRun(options: RunCallsOptions, overrides: Partial<CallD
       `jobId ${JSON.stringify(options.jobId)} cannot name idempotency keys: use letters, digits, '-' and '_' (1 to 80).`,
     );
   }
+  for (const origin of options.allow?.origins ?? []) {
+    if (!callUrl.safeParse(origin).success) {
+      throw new InvalidCallPolicyError(
+        `allow.origins holds ${JSON.stringify(origin)}, which is not an http(s) origin (for example 'https://api.example.com').`,
+      );
+    }
+  }
   const deps = callDeps(overrides);
   const policy = resolvePolicy(options);
   const governor = new Governor(policy, deps);
@@ -78,6 +89,7 @@ export function createCallRun(options: RunCallsOptions, overrides: Partial<CallD
     apiKeys: new ApiKeys(deps),
     deps,
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    ...(options.allow !== undefined ? { allow: options.allow } : {}),
   };
   return {
     async run(items) {

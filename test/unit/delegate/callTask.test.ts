@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { http } from '../../../framework/delegate/builders.js';
-import { delegate } from '../../../framework/delegate/runCalls.js';
+import { http, lambda } from '../../../framework/delegate/builders.js';
+import { delegate, runCalls } from '../../../framework/delegate/runCalls.js';
 import {
   type CallServer,
   type ReceivedRequest,
@@ -199,5 +199,31 @@ describe('one call with its policy, against a real HTTP server', () => {
     // The four calls in flight were the only ones made; none was retried after the abort.
     await new Promise((r) => setTimeout(r, 100));
     expect(server.requests).toHaveLength(4);
+  });
+
+  it('refuses tasks outside the run’s allow list without calling them (a forged task aimed elsewhere)', async () => {
+    server = await startCallServer(() => ({ json: {} }));
+    const elsewhere = await startCallServer(() => ({ json: { leaked: true } }));
+    try {
+      const items = [
+        { index: 0, task: http(`${server.url}/score`).post({ a: 1 }) },
+        { index: 1, task: http(`${elsewhere.url}/collect`).post({ a: 1 }) },
+        { index: 2, task: lambda('arn:aws:lambda:us-east-1:123456789012:function:other:live').invoke() },
+      ];
+      const results = await runCalls(items, {
+        jobId: 'allow',
+        allow: { origins: [server.url], functions: ['enrich'] },
+      });
+      expect(results[0]).toMatchObject({ ok: true, attempts: 1 });
+      expect(results[1]).toMatchObject({ ok: false, attempts: 0, error: { name: 'InvalidTaskError' } });
+      expect(results[1]?.error?.message).toMatch(/origin http:\/\/127\.0\.0\.1:\d+ is not among the origins/);
+      expect(results[2]?.error?.message).toMatch(/Lambda function other is not among the functions/);
+      expect(elsewhere.requests).toHaveLength(0);
+      await expect(runCalls([], { jobId: 'allow', allow: { origins: ['ftp://x'] } })).rejects.toThrowError(
+        /ftp:\/\/x/,
+      );
+    } finally {
+      await elsewhere.close();
+    }
   });
 });
