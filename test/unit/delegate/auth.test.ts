@@ -88,6 +88,25 @@ describe('SigV4 (auth: iam)', () => {
     expect(r?.error?.message).toMatch(/AWS_REGION/);
     expect(server.requests).toHaveLength(0);
   });
+
+  it('fails clearly, without a call, when there are no credentials to sign with', async () => {
+    const server = await start(() => ({ json: {} }));
+    const noCredentials = async () => {
+      throw Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+      });
+    };
+    const [r] = await delegate(
+      [http(`${server.url}/x`, { auth: { type: 'iam', region: 'eu-west-1' } }).get()],
+      {},
+      {
+        credentials: noCredentials,
+      },
+    );
+    expect(r).toMatchObject({ ok: false, attempts: 1, error: { name: 'CallAuthError' } });
+    expect(r?.error?.message).toMatch(/CredentialsProviderError: Could not load credentials/);
+    expect(server.requests).toHaveLength(0);
+  });
 });
 
 describe('API keys', () => {
