@@ -24,6 +24,8 @@ export interface ReceivedRequest {
   readonly arrivedWall: number;
   /** Requests in flight when this one arrived, itself included. */
   readonly inFlight: number;
+  /** The client's port: requests with the same one came over the same (kept-alive) connection. */
+  readonly clientPort: number;
   /** What the server answered (`reset` for a destroyed connection), filled in when decided. */
   reply?: Reply;
 }
@@ -121,6 +123,7 @@ export async function startCallServer(
       arrivedAt: performance.now(),
       arrivedWall: Date.now(),
       inFlight,
+      clientPort: req.socket.remotePort ?? 0,
     };
     requests.push(received);
     const reply = await decide(received, api);

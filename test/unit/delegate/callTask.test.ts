@@ -45,6 +45,8 @@ describe('one call with its policy, against a real HTTP server', () => {
     expect(results.map((r) => r.output)).toEqual(tasks.map((_, i) => ({ echo: i, square: i * i })));
     expect(results.every((r) => r.ok && r.status === 200 && r.attempts === 1)).toBe(true);
     expect(server.requests).toHaveLength(tasks.length);
+    // Connections are kept alive: far fewer than one per call.
+    expect(new Set(server.requests.map((r) => r.clientPort)).size).toBeLessThanOrEqual(64);
     // Completion order differs from input order: the latencies did reorder the answers.
     const arrival = server.requests.map((r) => (JSON.parse(r.body) as { i: number }).i);
     expect(arrival).not.toEqual([...arrival].sort((a, b) => a - b));
