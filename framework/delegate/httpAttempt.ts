@@ -1,4 +1,4 @@
-import { type Attempt, connectionErrorCode, failed, parseOutput } from './attempt.js';
+import { type Attempt, attemptSignal, connectionErrorCode, failed, parseOutput } from './attempt.js';
 import type { ApiKeys } from './auth.js';
 import { signRequest } from './auth.js';
 import type { CallDeps } from './deps.js';
@@ -65,8 +65,8 @@ export async function httpAttempt(task: HttpTask, ctx: HttpAttemptContext): Prom
       return failed(error.name, `${where(task, url)}: ${error.message}`, false);
     throw error;
   }
-  const timeout = AbortSignal.timeout(ctx.timeoutMs);
-  const signal = ctx.signal === undefined ? timeout : AbortSignal.any([ctx.signal, timeout]);
+  const attempt = attemptSignal(ctx.timeoutMs, ctx.signal);
+  const signal = attempt.signal;
   try {
     const response = await ctx.deps.fetch(url.toString(), {
       method: task.method,
@@ -97,7 +97,7 @@ export async function httpAttempt(task: HttpTask, ctx: HttpAttemptContext): Prom
     };
   } catch (error) {
     if (ctx.signal?.aborted) throw ctx.signal.reason;
-    if (timeout.aborted) {
+    if (attempt.timedOut()) {
       return failed('TimeoutError', `${where(task, url)} did not answer within ${ctx.timeoutMs} ms`, true);
     }
     const code = connectionErrorCode(error);
@@ -112,5 +112,7 @@ export async function httpAttempt(task: HttpTask, ctx: HttpAttemptContext): Prom
     const detail =
       typeof cause?.code === 'string' ? cause.code : String(cause?.message ?? (error as Error).message);
     return failed('RequestError', `${where(task, url)} failed: ${detail}`, false);
+  } finally {
+    attempt.done();
   }
 }

@@ -1,4 +1,4 @@
-import { type Attempt, connectionErrorCode, failed, parseOutput } from './attempt.js';
+import { type Attempt, attemptSignal, connectionErrorCode, failed, parseOutput } from './attempt.js';
 import type { CallDeps } from './deps.js';
 import type { LambdaTask } from './types.js';
 
@@ -39,8 +39,8 @@ export async function lambdaAttempt(task: LambdaTask, ctx: LambdaAttemptContext)
   const clientContext = Buffer.from(
     JSON.stringify({ custom: { idempotencyKey: ctx.idempotencyKey } }),
   ).toString('base64');
-  const timeout = AbortSignal.timeout(ctx.timeoutMs);
-  const signal = ctx.signal === undefined ? timeout : AbortSignal.any([ctx.signal, timeout]);
+  const attempt = attemptSignal(ctx.timeoutMs, ctx.signal);
+  const signal = attempt.signal;
   const where = `Lambda ${task.functionName}`;
   try {
     const out = await client.send(
@@ -70,7 +70,7 @@ export async function lambdaAttempt(task: LambdaTask, ctx: LambdaAttemptContext)
     return { ok: true, status: out.StatusCode ?? 200, output, retryable: false, throttled: false };
   } catch (error) {
     if (ctx.signal?.aborted) throw ctx.signal.reason;
-    if (timeout.aborted)
+    if (attempt.timedOut())
       return failed('TimeoutError', `${where} did not answer within ${ctx.timeoutMs} ms`, true);
     const e = error as {
       name?: string;
@@ -93,5 +93,7 @@ export async function lambdaAttempt(task: LambdaTask, ctx: LambdaAttemptContext)
     const code = connectionErrorCode(error);
     if (code !== undefined) return failed('ConnectionError', `${where} failed: ${code}`, true);
     return failed(e.name ?? 'LambdaError', `${where}: ${e.message}`, false, status);
+  } finally {
+    attempt.done();
   }
 }
