@@ -56,7 +56,7 @@ export interface JobEstimate {
   /** The Distributed Map's child executions (EXPRESS): one per task. */
   readonly childExecutions: number;
   readonly expressGbSeconds: number;
-  /** State transitions of the job's own (Standard) workflow. */
+  /** State transitions of the job's own (Standard) workflow, one per child execution included. */
   readonly stateTransitions: number;
   /** Peak request rates the shuffle puts on one prefix (`work/<job>/shuffle/`), per second. */
   readonly peak: { readonly shuffleGetsPerSecond: number; readonly shufflePutsPerSecond: number };
@@ -146,8 +146,9 @@ export function estimateJob(shape: JobShape, options: EstimateOptions = {}): Job
     (requests.map.taskBytes.length * billed(map.taskSeconds) +
       requests.reduce.taskBytes.length * billed(reduce.taskSeconds)) *
     AWS_LIMITS.expressMemoryGb;
-  // Map, HasReduce, then Shuffle and Reduce (or MapOnly), Commit, Done.
-  const stateTransitions = reduces ? 6 : 5;
+  // Map, HasReduce, then Shuffle and Reduce (or MapOnly), Commit, Done; and one for each child
+  // execution a Distributed Map starts (Step Functions guide, "Transitions in Distributed Map").
+  const stateTransitions = (reduces ? 6 : 5) + childExecutions;
   const wallSeconds = map.wallSeconds + reduce.wallSeconds + collect.wallSeconds;
   // Reducers running at once each read one run from every shuffle object over their task time.
   const running = Math.min(reduce.invocations, concurrency);

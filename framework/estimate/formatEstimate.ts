@@ -42,7 +42,7 @@ export function formatEstimate(e: JobEstimate, actual?: SuccessData): string {
   const reduces = r.reduce.tasks > 0;
   lines.push(
     `tasks: ${n(r.map.tasks)} map${reduces ? `, ${n(r.reduce.tasks)} reduce` : ' (map-only)'}, ${n(lambda.collect.invocations)} collect`,
-    `Step Functions: ${n(e.childExecutions)} EXPRESS child executions (Distributed Map), ${e.stateTransitions} state transitions (Standard)`,
+    `Step Functions: ${n(e.childExecutions)} EXPRESS child executions (Distributed Map), ${n(e.stateTransitions)} state transitions (Standard, one per child included)`,
     `bytes: ${gib(r.map.taskBytes.reduce((a, b) => a + b, 0))} in, ${gib(r.shuffleBytes)} shuffled, ${gib(r.outputBytes)} out`,
     '',
   );

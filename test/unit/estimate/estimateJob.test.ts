@@ -91,6 +91,8 @@ describe('estimateJob', () => {
     const s3 = ((t.put + t.copy + t.list) * 0.005 + (t.get + t.rangedGet + t.head) * 0.0004) / 1000;
     expect(e.dollars.s3).toBeCloseTo(s3, 12);
     expect(e.childExecutions).toBe(e.requests.map.tasks + e.requests.reduce.tasks);
+    // Map, HasReduce, Shuffle, Reduce, Commit, Done, and one per child execution started.
+    expect(e.stateTransitions).toBe(6 + e.childExecutions);
     // Each map task reads 64 or 42 MiB at 10 MiB/s after 0.2 s of overhead, on 2 GB.
     const mapSeconds = 0.2 + 6.4 + (0.2 + 4.2);
     expect(e.lambda.map.gbSeconds).toBeCloseTo(mapSeconds * 2, 9);
