@@ -1,4 +1,5 @@
 import type { RequestCounts } from '../store/CountingStore.js';
+import { SHUFFLE_PREFIXES } from '../tasks/payloads.js';
 import { EstimateError } from './errors.js';
 import { AWS_LIMITS, PRICES, PRICES_DATE, type RegionPrices } from './prices.js';
 import { countJobRequests, type JobRequests, type JobShape } from './requests.js';
@@ -58,8 +59,15 @@ export interface JobEstimate {
   readonly expressGbSeconds: number;
   /** State transitions of the job's own (Standard) workflow, one per child execution included. */
   readonly stateTransitions: number;
-  /** Peak request rates the shuffle puts on one prefix (`work/<job>/shuffle/`), per second. */
-  readonly peak: { readonly shuffleGetsPerSecond: number; readonly shufflePutsPerSecond: number };
+  /**
+   * Peak request rates on the shuffle's objects, per second: in all, and on each of the
+   * prefixes they are spread over (`work/<job>/shuffle/0/` … `f/`).
+   */
+  readonly peak: {
+    readonly shuffleGetsPerSecond: number;
+    readonly shufflePutsPerSecond: number;
+    readonly prefixes: number;
+  };
   readonly minutes: number;
   /** What would fail or be throttled on AWS, and what to change. */
   readonly warnings: readonly string[];
@@ -168,13 +176,14 @@ export function estimateJob(shape: JobShape, options: EstimateOptions = {}): Job
   };
   timeout(map, 'map', 'give each less input (--split-size, --splits-per-task)');
   timeout(reduce, 'reduce', 'use more reducers (--reducers)');
-  if (shuffleGetsPerSecond > AWS_LIMITS.s3GetPerPrefixPerSecond)
+  const prefixes = Math.max(1, Math.min(SHUFFLE_PREFIXES, map.invocations));
+  if (shuffleGetsPerSecond / prefixes > AWS_LIMITS.s3GetPerPrefixPerSecond)
     warnings.push(
-      `the reducers read about ${Math.round(shuffleGetsPerSecond)} ranged GETs/s from the shuffle, over S3's ${AWS_LIMITS.s3GetPerPrefixPerSecond}/s per prefix until S3 partitions it (503 SlowDown, retried): fewer, larger map tasks (--split-size, --splits-per-task) mean fewer, larger reads`,
+      `the reducers read about ${Math.round(shuffleGetsPerSecond / prefixes)} ranged GETs/s from each of the shuffle's ${prefixes} prefixes, over S3's ${AWS_LIMITS.s3GetPerPrefixPerSecond}/s per partitioned prefix (503 SlowDown, retried): fewer, larger map tasks (--split-size, --splits-per-task) mean fewer, larger reads`,
     );
-  if (shufflePutsPerSecond > AWS_LIMITS.s3PutPerPrefixPerSecond)
+  if (shufflePutsPerSecond / prefixes > AWS_LIMITS.s3PutPerPrefixPerSecond)
     warnings.push(
-      `the map tasks write about ${Math.round(shufflePutsPerSecond)} PUTs/s to the shuffle, over S3's ${AWS_LIMITS.s3PutPerPrefixPerSecond}/s per prefix: give each map task more input`,
+      `the map tasks write about ${Math.round(shufflePutsPerSecond / prefixes)} PUTs/s to each of the shuffle's ${prefixes} prefixes, over S3's ${AWS_LIMITS.s3PutPerPrefixPerSecond}/s per partitioned prefix: give each map task more input`,
     );
   const s3 = s3Dollars(requests.total, prices);
   const lambda =
@@ -194,7 +203,7 @@ export function estimateJob(shape: JobShape, options: EstimateOptions = {}): Job
     childExecutions,
     expressGbSeconds,
     stateTransitions,
-    peak: { shuffleGetsPerSecond, shufflePutsPerSecond },
+    peak: { shuffleGetsPerSecond, shufflePutsPerSecond, prefixes },
     minutes: wallSeconds / 60,
     warnings,
     dollars: { s3, lambda, stepFunctions, total: s3 + lambda + stepFunctions },

@@ -66,7 +66,7 @@ export function formatEstimate(e: JobEstimate, actual?: SuccessData): string {
   }
   lines.push('');
   const gbs = (stage: typeof lambda.map) =>
-    `${n(stage.invocations)} × ${stage.taskSeconds.toFixed(1)} s, ${stage.gbSeconds.toFixed(1)} GB-s`;
+    `${n(stage.invocations)} × ${stage.taskSeconds.toFixed(1)} s, ${n(stage.gbSeconds)} GB-s`;
   lines.push(
     `Lambda (arm64) at ${e.mbPerSecond} MiB/s per task: map ${gbs(lambda.map)}${reduces ? `; reduce ${gbs(lambda.reduce)}` : ''}; collect ${lambda.collect.gbSeconds.toFixed(1)} GB-s`,
   );
@@ -80,10 +80,13 @@ export function formatEstimate(e: JobEstimate, actual?: SuccessData): string {
   const get = AWS_LIMITS.s3GetPerPrefixPerSecond;
   const put = AWS_LIMITS.s3PutPerPrefixPerSecond;
   const over = (rate: number, limit: number) =>
-    rate > limit ? ` OVER the ${n(limit)}/s of one prefix` : ` (limit ${n(limit)}/s)`;
+    rate > limit ? ` OVER S3's ${n(limit)}/s` : ` (S3: ${n(limit)}/s per partitioned prefix)`;
+  const { prefixes } = e.peak;
+  const puts = e.peak.shufflePutsPerSecond / prefixes;
+  const gets = e.peak.shuffleGetsPerSecond / prefixes;
   lines.push(
     `concurrency: ${n(Math.min(e.concurrency, Math.max(r.map.tasks, r.reduce.tasks)))} tasks at once (Lambda quota ${n(AWS_LIMITS.lambdaConcurrency)} by default)`,
-    `shuffle prefix: ${n(e.peak.shufflePutsPerSecond)} PUT/s${over(e.peak.shufflePutsPerSecond, put)}, ${n(e.peak.shuffleGetsPerSecond)} ranged GET/s${over(e.peak.shuffleGetsPerSecond, get)}`,
+    `shuffle, on each of its ${prefixes} prefixes: ${n(puts)} PUT/s${over(puts, put)}, ${n(gets)} ranged GET/s${over(gets, get)}`,
     `time: about ${e.minutes < 1 ? `${(e.minutes * 60).toFixed(0)} s` : `${e.minutes.toFixed(1)} min`}`,
     `cost in ${e.region} (list prices of ${e.pricesDate}): S3 ${usd(e.dollars.s3)}, Lambda ${usd(e.dollars.lambda)}, Step Functions ${usd(e.dollars.stepFunctions)}; total ${usd(e.dollars.total)}`,
   );
