@@ -99,7 +99,15 @@ function lambdaStage(
 
 const requestCount = (r: RequestCounts) => r.list + r.get + r.rangedGet + r.put + r.copy + r.delete + r.head;
 
-/** Dollars of S3 requests at a region's prices. */
+/**
+ * Dollars of S3 requests at a region's prices: PUT, COPY and LIST at one price, GET (ranged or
+ * not) and HEAD at another, DELETE at a third (free).
+ *
+ * @example
+ * ```ts
+ * s3Dollars({ ...noRequests(), put: 1000 }, PRICES['us-east-1']!); // 0.005
+ * ```
+ */
 export function s3Dollars(r: RequestCounts, prices: RegionPrices): number {
   return (
     ((r.put + r.copy + r.list) * prices.s3PutCopyListPer1000 +

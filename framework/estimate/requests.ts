@@ -58,7 +58,15 @@ export interface JobRequests {
   readonly outputBytes: number;
 }
 
-/** The batches of splits the Distributed Map's ItemBatcher makes (item count and byte limits). */
+/**
+ * The batches of splits the Distributed Map's ItemBatcher makes of a job's splits (its item
+ * count and 256 KiB limits): one per map task.
+ *
+ * @example
+ * ```ts
+ * const tasks = mapBatches(shape).length;
+ * ```
+ */
 export function mapBatches(shape: JobShape): Split[][] {
   const batchInput = { jobId: shape.jobId, bucket: shape.bucket, prefix: shape.prefix };
   const batches = makeBatches(shape.splits, {

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { estimateJob } from '../../framework/estimate/estimateJob.js';
+import { formatEstimate } from '../../framework/estimate/formatEstimate.js';
 import { planShape } from '../../framework/estimate/planShape.js';
 import { countJobRequests } from '../../framework/estimate/requests.js';
 import { runEmbedded } from '../../framework/index.js';
@@ -43,6 +45,11 @@ describe('stepmr estimate against a run on the embedded engine', () => {
     // The tasks read every input byte (and one before each split after a file's first).
     const inputBytes = files.length && summary.manifest.bytes.in;
     expect(stages.map.requests?.bytesRead).toBeGreaterThanOrEqual(inputBytes);
+    // stepmr estimate --compare prints the counted rows under the estimated ones, equal here.
+    const printed = formatEstimate(estimateJob(shape), summary.manifest).split('\n');
+    const row = (label: string) => printed.find((line) => line.startsWith(`${label} `))?.slice(16);
+    expect(row('  counted')).toBe(row('map tasks'));
+    expect(printed.filter((line) => line.startsWith('  counted '))).toHaveLength(2);
     // GB-seconds: each task's time on 2048 MB (the stack's map and reduce memory).
     expect(stages.map.gbSeconds).toBeCloseTo((stages.map.taskMs / 1000) * 2, 6);
   }, 120_000);
