@@ -10,7 +10,7 @@ import { readSuccess } from '../tasks/manifest.js';
 import { positiveInt, size } from './parse.js';
 
 interface EstimateFlags {
-  readonly input: string[];
+  readonly input?: string[];
   readonly output?: string;
   readonly reducers?: number;
   readonly splitSize?: number;
@@ -44,9 +44,9 @@ export function addEstimateCommand(program: Command): void {
       'print what a job will do on AWS (tasks, S3 requests, GB-seconds) and what it costs, before running it',
     )
     .argument('<job>', 'the job module: a .ts file, or a folder with job.ts')
-    .requiredOption(
+    .option(
       '-i, --input <paths...>',
-      'the input, as `stepmr run` or `submit` takes it (listed, never read)',
+      'the input, as `stepmr run` or `submit` takes it (listed, never read); or --assume-input',
     )
     .option('-o, --output <uri>', 'the output (not checked: the estimate counts a fresh output)')
     .option(
@@ -89,7 +89,13 @@ export function addEstimateCommand(program: Command): void {
     )
     .option('--json', 'print the estimate as JSON')
     .action(async (spec: string, flags: EstimateFlags) => {
-      const wantsS3 = [...flags.input, flags.compare ?? ''].some((uri) => uri.startsWith('s3://'));
+      if (!flags.input && !flags.assumeInput) {
+        throw new EstimateError(
+          'stepmr estimate needs the input: --input <paths…> to list it, or --assume-input <size> (e.g. 10TB) to plan a synthetic one',
+        );
+      }
+      const inputs = flags.input ?? [`s3://${flags.bucket ?? 'stepmr-dev-data'}/in/synthetic/`];
+      const wantsS3 = [...(flags.input ?? []), flags.compare ?? ''].some((uri) => uri.startsWith('s3://'));
       if (wantsS3) (await import('../runtime/aws/s3.js')).useS3();
       const modulePath = await resolveJobModule(spec);
       const job = await loadJobModule(modulePath);
@@ -97,7 +103,7 @@ export function addEstimateCommand(program: Command): void {
       const shape = await planShape({
         job,
         name: job.name ?? basename(dirname(modulePath)),
-        inputs: flags.input,
+        inputs,
         ...(flags.assumeInput ? { files: syntheticInput(flags.assumeInput, bucket) } : {}),
         bucket,
         ...(flags.reducers ? { reducers: flags.reducers } : {}),
