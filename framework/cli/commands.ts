@@ -10,6 +10,7 @@ type AddCommands = (program: Command) => void;
 const COMMAND_MODULES: readonly [readonly string[], () => Promise<AddCommands>][] = [
   [['run'], async () => (await import('./runCommand.js')).addRunCommand],
   [['definition'], async () => (await import('./definitionCommand.js')).addDefinitionCommand],
+  [['estimate'], async () => (await import('./estimateCommand.js')).addEstimateCommand],
   [['submit'], async () => (await import('./submitCommand.js')).addSubmitCommand],
   [['trigger'], async () => (await import('./submitCommand.js')).addTriggerCommand],
   [['redrive'], async () => (await import('./redriveCommand.js')).addRedriveCommand],
