@@ -6,7 +6,7 @@ import { isStream, type Stream } from '../../stream/defineStream.js';
 import { InvalidOptionError, JobModuleError } from '../errors.js';
 import { loadJobModule, resolveJobModule } from '../loadJob.js';
 import type { EmbeddedExecution } from './runEmbedded.js';
-import { type BatchReport, type CrashHook, runNextBatch } from './streamBatch.js';
+import { type BatchReport, type CrashHook, openStreamEngine, runNextBatch } from './streamBatch.js';
 
 /** How `stepmr stream` runs a stream on this machine. */
 export interface EmbeddedStream
@@ -96,12 +96,12 @@ export async function runStreamEmbedded(options: EmbeddedStream): Promise<Stream
     source: { store: new FileStore(source), prefix: '' },
     checkpoint: new FileStore(checkpointDir),
     output: new FileStore(output),
-    execution: {
+    engine: openStreamEngine(join(outputDir, '_work'), {
       ...(options.threads ? { threads: options.threads } : {}),
       ...(options.taskTimeoutSeconds ? { taskTimeoutSeconds: options.taskTimeoutSeconds } : {}),
       ...(options.taskMemoryMb ? { taskMemoryMb: options.taskMemoryMb } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    },
+    }),
+    ...(options.signal ? { signal: options.signal } : {}),
     ...(options.crashAt ? { crashAt: options.crashAt } : {}),
     ...(options.now ? { now: options.now } : {}),
   };
@@ -127,6 +127,7 @@ export async function runStreamEmbedded(options: EmbeddedStream): Promise<Stream
     }
   } finally {
     await wake?.close();
+    await context.engine.close();
   }
   return { batches, files, stopped: options.signal?.aborted ?? false };
 }
