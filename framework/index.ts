@@ -51,6 +51,11 @@ export type {
 } from './stream/defineStream.js';
 export { defineStream, isStream } from './stream/defineStream.js';
 export { parseDuration, rateExpression } from './stream/duration.js';
-export { CheckpointError, StreamCrashError, StreamDefinitionError } from './stream/errors.js';
+export {
+  CheckpointError,
+  StreamBusyError,
+  StreamCrashError,
+  StreamDefinitionError,
+} from './stream/errors.js';
 export { batchFolder, batchJobId, isBatchJobId, publishedBatch } from './stream/publish.js';
 export type { SuccessManifest } from './tasks/manifest.js';

@@ -53,7 +53,9 @@ export async function publishedBatch(
   stream: Pick<StreamSettings, 'name' | 'mode'>,
   entry: OffsetEntry,
 ): Promise<PublishedBatch | undefined> {
-  if (entry.files.length === 0) return { records: { in: 0, out: 0 }, bytes: { in: 0, out: 0 } };
+  // A batch that took no objects runs no job: its driver commits it (update mode: naming the
+  // snapshot it carries over), whether it is claimed now or resumed.
+  if (entry.files.length === 0) return undefined;
   const folder = batchFolder(stream.mode, entry.batch);
   let text: string;
   try {

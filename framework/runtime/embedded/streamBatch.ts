@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OffsetEntry } from '../../contract/stream.js';
 import type { EngineEvent } from '../../engine/index.js';
@@ -108,10 +108,7 @@ export async function runNextBatch(context: BatchContext): Promise<BatchReport |
     now,
   );
   context.crashAt?.('after-commit', claim.batch);
-  // Readers of the snapshot before the previous one have had a whole batch to finish.
-  if (settings.mode === 'update' && summary && claim.batch >= 2) {
-    await rm(join(output.root, batchFolder('update', claim.batch - 2)), { recursive: true, force: true });
-  }
+  if (settings.mode === 'update' && summary && previous) await dropOldSnapshots(output.root, previous.folder);
   const committed = now();
   const oldest = Math.min(...claim.files.map((f) => f.modified));
   return {
@@ -126,6 +123,17 @@ export async function runNextBatch(context: BatchContext): Promise<BatchReport |
     rewrites: claim.entry.rewrites,
     pending: claim.entry.pending,
   };
+}
+
+/**
+ * Removes the snapshots older than `previous` (the one the previous commit names): their
+ * readers have had a whole batch to finish, and what a stopped driver left goes too.
+ */
+async function dropOldSnapshots(root: string, previous: string): Promise<void> {
+  // Padded numbers: names sort as their batches do.
+  const kept = previous.replace(/\/$/, '');
+  const old = (await readdir(root)).filter((name) => name.startsWith('snapshot=') && name < kept);
+  await Promise.all(old.map((name) => rm(join(root, name), { recursive: true, force: true })));
 }
 
 /** The snapshot batch N builds on: the folder the commit of N-1 names, and its parts. */

@@ -7,6 +7,7 @@ import { InvalidOptionError, JobModuleError } from '../errors.js';
 import { loadJobModule, resolveJobModule } from '../loadJob.js';
 import type { EmbeddedExecution } from './runEmbedded.js';
 import { type BatchReport, type CrashHook, openStreamEngine, runNextBatch } from './streamBatch.js';
+import { takeLease } from './streamLease.js';
 
 /** How `stepmr stream` runs a stream on this machine. */
 export interface EmbeddedStream
@@ -90,27 +91,29 @@ export async function runStreamEmbedded(options: EmbeddedStream): Promise<Stream
     );
   }
   const checkpointDir = resolve(options.checkpoint ?? join(outputDir, '_checkpoint'));
+  const checkpoint = new FileStore(checkpointDir);
+  const release = await takeLease(checkpoint, stream.stream.name);
+  const engine = openStreamEngine(join(outputDir, '_work'), {
+    ...(options.threads ? { threads: options.threads } : {}),
+    ...(options.taskTimeoutSeconds ? { taskTimeoutSeconds: options.taskTimeoutSeconds } : {}),
+    ...(options.taskMemoryMb ? { taskMemoryMb: options.taskMemoryMb } : {}),
+  });
   const context = {
     stream,
     module,
     source: { store: new FileStore(source), prefix: '' },
-    checkpoint: new FileStore(checkpointDir),
+    checkpoint,
     output: new FileStore(output),
-    engine: openStreamEngine(join(outputDir, '_work'), {
-      ...(options.threads ? { threads: options.threads } : {}),
-      ...(options.taskTimeoutSeconds ? { taskTimeoutSeconds: options.taskTimeoutSeconds } : {}),
-      ...(options.taskMemoryMb ? { taskMemoryMb: options.taskMemoryMb } : {}),
-    }),
+    engine,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.crashAt ? { crashAt: options.crashAt } : {}),
     ...(options.now ? { now: options.now } : {}),
   };
-  const wake = options.once
-    ? undefined
-    : new Wake(source, options.everyMs ?? stream.stream.everyMs, options.signal);
+  let wake: Wake | undefined;
   let batches = 0;
   let files = 0;
   try {
+    if (!options.once) wake = new Wake(source, options.everyMs ?? stream.stream.everyMs, options.signal);
     while (!options.signal?.aborted) {
       const report = await runNextBatch(context).catch((error: unknown) => {
         if (options.signal?.aborted) return undefined;
@@ -127,7 +130,8 @@ export async function runStreamEmbedded(options: EmbeddedStream): Promise<Stream
     }
   } finally {
     await wake?.close();
-    await context.engine.close();
+    await engine.close();
+    await release();
   }
   return { batches, files, stopped: options.signal?.aborted ?? false };
 }
