@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { BatchReport } from '../../framework/runtime/embedded/streamBatch.js';
 import { runStreamEmbedded } from '../../framework/runtime/embedded/streamEmbedded.js';
 import { StreamCrashError } from '../../framework/stream/errors.js';
 import { readOutput, tempDir } from './helpers.js';
@@ -52,7 +53,7 @@ describe('an object rewritten after it was processed', () => {
       },
     }).catch((error: unknown) => error);
     expect(crash).toBeInstanceOf(StreamCrashError);
-    const reports: { rewrites: unknown[]; files: number }[] = [];
+    const reports: BatchReport[] = [];
     await runStreamEmbedded({ ...options, onBatch: (r) => reports.push(r) });
     expect(reports).toMatchObject([
       { files: 0, rewrites: [{ key: 'a.jsonl', seenBatch: 0, action: 'skipped' }] },
