@@ -24,6 +24,9 @@ export type {
   RunSummary,
 } from './runtime/embedded/runEmbedded.js';
 export { redriveEmbedded, runEmbedded } from './runtime/embedded/runEmbedded.js';
+export type { BatchReport, CrashHook, StreamStep } from './runtime/embedded/streamBatch.js';
+export type { EmbeddedStream, StreamRunSummary } from './runtime/embedded/streamEmbedded.js';
+export { runStreamEmbedded } from './runtime/embedded/streamEmbedded.js';
 export { keyLabel } from './shuffle/keyLabel.js';
 export type { DefinitionOptions, JobFunctions } from './statemachine/buildDefinition.js';
 export { buildDefinition } from './statemachine/buildDefinition.js';
