@@ -60,5 +60,12 @@ export {
   StreamCrashError,
   StreamDefinitionError,
 } from './stream/errors.js';
-export { batchFolder, batchJobId, isBatchJobId, publishedBatch } from './stream/publish.js';
+export {
+  batchFolder,
+  batchJobId,
+  isBatchJobId,
+  publishedBatch,
+  STREAMS_PREFIX,
+  streamPrefixes,
+} from './stream/publish.js';
 export type { SuccessManifest } from './tasks/manifest.js';

@@ -117,6 +117,12 @@ export function defineStream<R, K extends Key, V, O = V>(
       `${where}: source.prefix must be a bucket prefix ending in '/', such as 'in/clicks/' (got ${JSON.stringify(prefix)})`,
     );
   }
+  const reserved = ['out/', 'work/', 'streams/'].find((r) => prefix.startsWith(r) || r.startsWith(prefix));
+  if (reserved) {
+    throw new StreamDefinitionError(
+      `${where}: source.prefix ${JSON.stringify(prefix)} overlaps ${reserved}, where the stack keeps results, working objects and checkpoints; choose a prefix of its own, such as 'in/${definition.name}/'`,
+    );
+  }
   if (typeof definition.map !== 'function')
     throw new StreamDefinitionError(`${where}: map must be a function`);
   const mode = definition.mode ?? 'append';
