@@ -171,4 +171,47 @@ describe('stepmr stream', () => {
     expect(r.stdout).toMatch(/^batch 2: 1 file, /m);
     expect(lastSnapshot(output)).toEqual(plainSums(inbox));
   });
+
+  it('survives a driver killed outright mid-batch: the next start takes over its lease and resumes the batch', async () => {
+    const inbox = join(tmp.dir, 'kill-in');
+    const output = join(tmp.dir, 'kill-out');
+    mkdirSync(inbox, { recursive: true });
+    arrive(
+      inbox,
+      'a.jsonl',
+      Array.from({ length: 40 }, (_, i) => ({ k: `k${i % 4}`, n: i })),
+    );
+    arrive(inbox, 'b.jsonl', [{ k: 'k0', n: 7 }]);
+    arrive(inbox, 'c.jsonl', [{ k: 'k9', n: 1 }]);
+    const killed = background(
+      'test/fixtures/jobs/stream-slow.ts',
+      '--source',
+      inbox,
+      '--output',
+      output,
+      '-t',
+      '1',
+    );
+    await until('batch 0 claimed', () => existsSync(join(output, '_checkpoint', 'offsets', '0000000000')));
+    await new Promise((done) => setTimeout(done, 300));
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+    expect(existsSync(join(output, '_checkpoint', 'driver.json'))).toBe(true);
+    expect(existsSync(join(output, '_checkpoint', 'commits', '0000000000'))).toBe(false);
+    const r = stepmr(
+      'stream',
+      'test/fixtures/jobs/stream-slow.ts',
+      '--source',
+      inbox,
+      '--output',
+      output,
+      '--once',
+    );
+    expect(r.stderr).toContain('files committed');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^batch 0: 2 files, .*\(resumed/m);
+    expect(r.stdout).toMatch(/^batch 1: 1 file, /m);
+    expect(lastSnapshot(output)).toEqual(plainSums(inbox));
+    expect(existsSync(join(output, '_checkpoint', 'driver.json'))).toBe(false);
+  });
 });
