@@ -11,6 +11,7 @@ import type { Stream } from '../../stream/defineStream.js';
 import { batchFolder, batchJobId, publishedBatch } from '../../stream/publish.js';
 import { readSuccess } from '../../tasks/manifest.js';
 import { type Backend, Driver, type RunSummary } from '../Driver.js';
+import { JobFailedError } from '../errors.js';
 import { type EmbeddedExecution, embeddedBackend } from './runEmbedded.js';
 
 /**
@@ -188,13 +189,21 @@ async function runBatchJob(
         files,
         output: toUri(batchDir),
         jobId,
+        badRecords: stream.stream.badRecords,
       },
       { intervalMs: 25, cancel: crash.signal },
     );
     done = true;
     return summary;
   } catch (error) {
-    throw crashed ?? error;
+    if (crashed) throw crashed;
+    if (error instanceof JobFailedError) {
+      throw new JobFailedError(
+        `stream ${stream.stream.name}, batch ${claim.batch} (${claim.files.length} files): ${error.message}. The batch runs again over the same files on the next start: fix the cause in the stream's code, or set badRecords: 'skip' for malformed records`,
+        { cause: error },
+      );
+    }
+    throw error;
   } finally {
     engine.onEvent = undefined;
     outer?.removeEventListener('abort', cancel);

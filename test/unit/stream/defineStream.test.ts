@@ -30,6 +30,7 @@ describe('defineStream', () => {
       maxFiles: 1000,
       maxBytes: 2 * 1024 * 1024,
       rewrites: 'skip',
+      badRecords: 'fail',
     });
     expect(Object.isFrozen(stream)).toBe(true);
   });
