@@ -9,7 +9,14 @@ import { z } from 'zod';
 
 const count = z.number().int().nonnegative();
 
-/** Digits of a batch number in checkpoint keys and output folders, so listings sort by number. */
+/**
+ * Digits of a batch number in checkpoint keys and output folders, so listings sort by number.
+ *
+ * @example
+ * ```ts
+ * String(3).padStart(BATCH_DIGITS, '0'); // '0000000003'
+ * ```
+ */
 export const BATCH_DIGITS = 10;
 
 /**

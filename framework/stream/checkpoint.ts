@@ -11,9 +11,24 @@ import { ObjectNotFoundError, PreconditionFailedError } from '../store/errors.js
 import type { Store } from '../store/Store.js';
 import { CheckpointError } from './errors.js';
 
-/** A compaction is written once the last committed batch is this many past the previous one. */
+/**
+ * A compaction is written once the last committed batch is this many past the previous one.
+ *
+ * @example
+ * ```ts
+ * const due = committed + 1 - (compacted + 1) >= COMPACT_EVERY;
+ * ```
+ */
 export const COMPACT_EVERY = 10;
-/** Offsets and commit entries kept before the latest compaction (for inspection and slow readers). */
+
+/**
+ * Offsets and commit entries kept before the latest compaction (for inspection and slow readers).
+ *
+ * @example
+ * ```ts
+ * const old = (batch: number) => batch < compacted - RETAIN;
+ * ```
+ */
 export const RETAIN = 10;
 
 /** An object a batch took (or skipped as a rewrite), as the seen set keeps it. */
@@ -74,7 +89,14 @@ function checkStream(entry: { stream: string; batch: number }, stream: string, k
   }
 }
 
-/** Reads an offsets entry of `stream`, checked. */
+/**
+ * Reads an offsets entry of `stream`, parsed and checked to be that stream's.
+ *
+ * @example
+ * ```ts
+ * const entry = await readOffsets(checkpoint, 'clicks', 3);
+ * ```
+ */
 export async function readOffsets(checkpoint: Store, stream: string, batch: number): Promise<OffsetEntry> {
   const key = streamKeys.offsets(batch);
   const entry = await readEntry(checkpoint, key, offsetEntrySchema);
@@ -82,7 +104,15 @@ export async function readOffsets(checkpoint: Store, stream: string, batch: numb
   return entry;
 }
 
-/** Reads the commit entry of a batch, or undefined when the batch is not committed. */
+/**
+ * Reads the commit entry of a batch, or undefined when the batch is not committed.
+ *
+ * @example
+ * ```ts
+ * const commit = await readCommit(checkpoint, 'clicks', 3);
+ * if (commit?.published) console.log(`read ${commit.published}`);
+ * ```
+ */
 export async function readCommit(
   checkpoint: Store,
   stream: string,

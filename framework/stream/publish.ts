@@ -23,7 +23,14 @@ export function streamPrefixes(name: string): { readonly checkpoint: string; rea
   };
 }
 
-/** The data bucket's folder of stream checkpoints. */
+/**
+ * The data bucket's folder of stream checkpoints, the only prefix a stream's trigger writes.
+ *
+ * @example
+ * ```ts
+ * const resource = `arn:aws:s3:::${bucket}/${STREAMS_PREFIX}clicks/*`;
+ * ```
+ */
 export const STREAMS_PREFIX = 'streams/';
 
 /**
@@ -53,7 +60,14 @@ export function batchJobId(stream: string, batch: number, rerun = 0): string {
   return rerun === 0 ? `${stream}-b${batch}` : `${stream}-b${batch}-r${rerun}`;
 }
 
-/** Whether a job id is one of batch N's runs. */
+/**
+ * Whether a job id is one of batch N's runs (see {@link batchJobId}).
+ *
+ * @example
+ * ```ts
+ * isBatchJobId('clicks-b3-r1', 'clicks', 3); // true
+ * ```
+ */
 export function isBatchJobId(jobId: string, stream: string, batch: number): boolean {
   return new RegExp(`^${stream}-b${batch}(-r\\d+)?$`).test(jobId);
 }

@@ -3,7 +3,14 @@ import { ObjectNotFoundError, PreconditionFailedError } from '../../store/errors
 import type { Store } from '../../store/Store.js';
 import { StreamBusyError } from '../../stream/errors.js';
 
-/** The checkpoint key of the lease of the driver running a stream on this machine. */
+/**
+ * The checkpoint key of the lease of the driver running a stream on this machine.
+ *
+ * @example
+ * ```ts
+ * const holder = JSON.parse((await checkpoint.get(LEASE_KEY)).toString()); // { pid, host, since }
+ * ```
+ */
 export const LEASE_KEY = 'driver.json';
 
 /** Who holds a stream's lease. */
