@@ -60,10 +60,12 @@ export {
   StreamCrashError,
   StreamDefinitionError,
 } from './stream/errors.js';
+export type { SnapshotLocation } from './stream/publish.js';
 export {
   batchFolder,
   batchJobId,
   isBatchJobId,
+  previousSnapshot,
   publishedBatch,
   STREAMS_PREFIX,
   streamPrefixes,

@@ -1,9 +1,12 @@
-import { parsePersisted, successSchema } from '../contract/persisted.js';
+import { parsePersisted, type SuccessData, successSchema } from '../contract/persisted.js';
 import { type OffsetEntry, padBatch } from '../contract/stream.js';
 import { BUCKET_LAYOUT } from '../deploy/layout.js';
+import { ObjectNotFoundError } from '../store/errors.js';
 import type { Store } from '../store/Store.js';
+import { readCommit } from './checkpoint.js';
 import type { PublishedBatch } from './claim.js';
 import type { StreamSettings } from './defineStream.js';
+import { CheckpointError } from './errors.js';
 
 /**
  * Where a deployed stream keeps its checkpoint and publishes its batches in the stack's data
@@ -74,9 +77,9 @@ export function isBatchJobId(jobId: string, stream: string, batch: number): bool
 
 /**
  * What batch N's output folder holds as its published result: the commit entry's fields if its
- * `_SUCCESS` is that of one of the batch's runs (its job id) over exactly the batch's objects,
- * (update mode: among its inputs), else undefined. A batch that took no objects publishes nothing and is published as it is.
- * This is the `published` check {@link claimNextBatch} takes.
+ * `_SUCCESS` is that of one of the batch's runs (its job id) and reads all the batch's objects
+ * (update mode: among its other inputs), else undefined, as always for a batch that took no
+ * objects (its driver commits it). This is the `published` check `claimNextBatch` takes.
  *
  * @example
  * ```ts
@@ -93,11 +96,69 @@ export async function publishedBatch(
   // snapshot it carries over), whether it is claimed now or resumed.
   if (entry.files.length === 0) return undefined;
   const folder = batchFolder(stream.mode, entry.batch);
+  const manifest = await readManifest(output, `${prefix}${folder}_SUCCESS`);
+  if (!manifest || !isBatchJobId(manifest.jobId, stream.name, entry.batch)) return undefined;
+  // Update mode's runs also read the previous snapshot, so the batch's objects are a subset.
+  const inputs = new Set(manifest.inputs);
+  if (entry.files.some((f) => !inputs.has(f.uri))) return undefined;
+  return { jobId: manifest.jobId, published: folder, records: manifest.records, bytes: manifest.bytes };
+}
+
+/** Where a stream publishes, for {@link previousSnapshot}. */
+export interface SnapshotLocation {
+  readonly checkpoint: Store;
+  /** The store of the stream's output and its prefix there (`''` locally, `out/streams/<name>/` on AWS). */
+  readonly output: Store;
+  readonly prefix: string;
+  readonly stream: Pick<StreamSettings, 'name'>;
+  /** The batch about to run. */
+  readonly batch: number;
+}
+
+/**
+ * The snapshot an update-mode batch N builds on: the folder batch N-1's commit names and its
+ * parts, which batch N's job reads besides its files (their records pass through map to the
+ * reducers). Undefined for batch 0. A commit naming a snapshot that holds no `_SUCCESS` is a
+ * `CheckpointError`: the running totals are gone, and a batch over an empty table would
+ * publish wrong ones.
+ *
+ * @example
+ * ```ts
+ * const previous = await previousSnapshot({ checkpoint, output, prefix: 'out/streams/clicks/', stream, batch: 7 });
+ * const inputs = [...claim.files, ...(previous?.files ?? [])];
+ * ```
+ */
+export async function previousSnapshot(
+  where: SnapshotLocation,
+): Promise<{ readonly folder: string; readonly files: { uri: string; size: number }[] } | undefined> {
+  const { checkpoint, output, prefix, stream, batch } = where;
+  if (batch === 0) return undefined;
+  const commit = await readCommit(checkpoint, stream.name, batch - 1);
+  if (!commit) {
+    throw new CheckpointError(
+      `stream ${stream.name}: batch ${batch} is claimed but batch ${batch - 1} has no commit entry in ${checkpoint.url}; the checkpoint was edited`,
+    );
+  }
+  if (commit.published === undefined) return undefined;
+  const location = `${output.url}${prefix}${commit.published}`;
+  const manifest = await readManifest(output, `${prefix}${commit.published}_SUCCESS`);
+  if (!manifest) {
+    throw new CheckpointError(
+      `stream ${stream.name}: batch ${batch - 1}'s snapshot ${location} holds no _SUCCESS, so the running totals are lost; restore it (the bucket keeps earlier versions), or start the stream afresh with a new checkpoint and output`,
+    );
+  }
+  const files = manifest.parts.map((part) => ({ uri: `${location}${part.name}`, size: part.bytes }));
+  return { folder: commit.published, files };
+}
+
+/** A `_SUCCESS` manifest, or undefined when there is none or it is not one stepmr wrote. */
+async function readManifest(store: Store, key: string): Promise<SuccessData | undefined> {
   let text: string;
   try {
-    text = (await output.get(`${prefix}${folder}_SUCCESS`)).toString('utf8');
-  } catch {
-    return undefined;
+    text = (await store.get(key)).toString('utf8');
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return undefined;
+    throw error;
   }
   let data: unknown;
   try {
@@ -106,10 +167,5 @@ export async function publishedBatch(
     return undefined;
   }
   const parsed = parsePersisted(successSchema, data);
-  if (!parsed.ok || !isBatchJobId(parsed.value.jobId, stream.name, entry.batch)) return undefined;
-  const manifest = parsed.value;
-  // Update mode's runs also read the previous snapshot, so the batch's objects are a subset.
-  const inputs = new Set(manifest.inputs);
-  if (entry.files.some((f) => !inputs.has(f.uri))) return undefined;
-  return { jobId: manifest.jobId, published: folder, records: manifest.records, bytes: manifest.bytes };
+  return parsed.ok ? parsed.value : undefined;
 }

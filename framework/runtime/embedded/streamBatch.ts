@@ -6,11 +6,9 @@ import { resolveOptions } from '../../job/options.js';
 import type { InputFile } from '../../plan/listInputs.js';
 import type { FileStore } from '../../store/FileStore.js';
 import { toUri } from '../../store/uri.js';
-import { readCommit } from '../../stream/checkpoint.js';
 import { type Claim, claimNextBatch, commitBatch, type StreamSource } from '../../stream/claim.js';
 import type { Stream } from '../../stream/defineStream.js';
-import { batchFolder, batchJobId, publishedBatch } from '../../stream/publish.js';
-import { readSuccess } from '../../tasks/manifest.js';
+import { batchFolder, batchJobId, previousSnapshot, publishedBatch } from '../../stream/publish.js';
 import { type Backend, Driver, type RunSummary } from '../Driver.js';
 import { JobFailedError } from '../errors.js';
 import { type EmbeddedExecution, embeddedBackend } from './runEmbedded.js';
@@ -91,7 +89,10 @@ export async function runNextBatch(context: BatchContext): Promise<BatchReport |
   if (!claim.resumed) context.crashAt?.('after-offset', claim.batch);
   const folder = batchFolder(settings.mode, claim.batch);
   await rm(join(output.root, folder), { recursive: true, force: true });
-  const previous = settings.mode === 'update' ? await previousSnapshot(context, claim.batch) : undefined;
+  const previous =
+    settings.mode === 'update'
+      ? await previousSnapshot({ checkpoint, output, prefix: '', stream: settings, batch: claim.batch })
+      : undefined;
   let summary: RunSummary | undefined;
   if (claim.files.length > 0) {
     summary = await runBatchJob(context, claim, folder, previous?.files ?? []);
@@ -136,21 +137,6 @@ async function dropOldSnapshots(root: string, previous: string): Promise<void> {
   const kept = previous.replace(/\/$/, '');
   const old = (await readdir(root)).filter((name) => name.startsWith('snapshot=') && name < kept);
   await Promise.all(old.map((name) => rm(join(root, name), { recursive: true, force: true })));
-}
-
-/** The snapshot batch N builds on: the folder the commit of N-1 names, and its parts. */
-async function previousSnapshot(
-  context: BatchContext,
-  batch: number,
-): Promise<{ folder: string; files: InputFile[] } | undefined> {
-  if (batch === 0) return undefined;
-  const commit = await readCommit(context.checkpoint, context.stream.stream.name, batch - 1);
-  if (!commit?.published) return undefined;
-  const location = `${context.output.url}${commit.published}`;
-  const manifest = await readSuccess(location);
-  if (!manifest) return undefined;
-  const files = manifest.parts.map((part) => ({ uri: `${location}${part.name}`, size: part.bytes }));
-  return { folder: commit.published, files };
 }
 
 /** Runs batch N's job over its objects (and the previous snapshot) into its output folder. */
