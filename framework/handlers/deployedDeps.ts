@@ -1,8 +1,10 @@
 import { tmpdir } from 'node:os';
 import { REGISTRY_REF } from '../contract/names.js';
 import type { StepmrConfig } from '../deploy/config.js';
+import type { DeployedStream } from '../deploy/streams.js';
 import { StepmrError } from '../errors.js';
 import type { Job } from '../job/defineJob.js';
+import type { AdvanceOutcome } from '../runtime/aws/advanceStream.js';
 import { JobModuleError } from '../runtime/errors.js';
 import type { Store } from '../store/Store.js';
 import { parseUri } from '../store/uri.js';
@@ -21,6 +23,17 @@ export interface DeployedOptions {
   readonly bucketStore?: (bucket: string) => Store;
   /** A local directory for spills and staging. @default process.env.STEPMR_TMP_DIR, else the OS's */
   readonly tmpDir?: string;
+  /** One step of a stream, for the trigger function (see `advanceStream`). */
+  readonly advanceStream?: (request: StreamStepRequest) => Promise<AdvanceOutcome>;
+}
+
+/** What the trigger function asks of a stream once its event is checked. */
+export interface StreamStepRequest {
+  readonly config: StepmrConfig;
+  readonly stream: DeployedStream;
+  readonly stack: { readonly bucket: string; readonly stateMachineArn: string };
+  /** Asked for by `stepmr trigger`: re-run a batch past the automatic re-runs. */
+  readonly manual: boolean;
 }
 
 /** Thrown when a deployed function lacks what serverless.yml sets in its environment. */
