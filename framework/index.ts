@@ -1,3 +1,11 @@
+export type {
+  CommitEntry,
+  CompactEntry,
+  OffsetEntry,
+  Rewrite,
+  SourceObject,
+} from './contract/stream.js';
+export { padBatch, streamKeys } from './contract/stream.js';
 export type { ScheduleConfig, StepmrConfig } from './deploy/config.js';
 export { defineConfig } from './deploy/config.js';
 export { StepmrError } from './errors.js';
@@ -29,4 +37,20 @@ export {
 export { FileStore } from './store/FileStore.js';
 export { registerS3Opener, S3Store } from './store/S3Store.js';
 export type { ByteRange, ObjectInfo, Store, VersionedObject } from './store/Store.js';
+export type { CheckpointState } from './stream/checkpoint.js';
+export { readCheckpoint, readCommit, readOffsets } from './stream/checkpoint.js';
+export type { Claim, ClaimRequest, PublishedBatch, StreamSource } from './stream/claim.js';
+export { claimNextBatch, commitBatch } from './stream/claim.js';
+export type {
+  AppendStreamDefinition,
+  Stream,
+  StreamDefinition,
+  StreamSettings,
+  TriggerDefinition,
+  UpdateStreamDefinition,
+} from './stream/defineStream.js';
+export { defineStream, isStream } from './stream/defineStream.js';
+export { parseDuration, rateExpression } from './stream/duration.js';
+export { CheckpointError, StreamCrashError, StreamDefinitionError } from './stream/errors.js';
+export { batchFolder, batchJobId, isBatchJobId, publishedBatch } from './stream/publish.js';
 export type { SuccessManifest } from './tasks/manifest.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { StepmrError } from '../errors.js';
 import { isJob, type Job } from '../job/defineJob.js';
 import type { RunOptions } from '../job/options.js';
+import { isStream, type Stream } from '../stream/defineStream.js';
 import { BUCKET_LAYOUT } from './layout.js';
 
 /** A scheduled batch run of a registered job. */
@@ -30,6 +31,11 @@ export interface StepmrConfig {
   /** The jobs registry: name → job. The deployed functions load jobs from here by name. */
   readonly jobs: Readonly<Record<string, Job>>;
   readonly schedules?: Readonly<Record<string, ScheduleConfig>>;
+  /**
+   * The streams registry: name → stream made by `defineStream`. Each is deployed with its
+   * trigger; the registry name must be the stream's own `name`.
+   */
+  readonly streams?: Readonly<Record<string, Stream>>;
 }
 
 /** `stepmr.config.ts` is malformed: the message names the field and what to do. */
@@ -93,12 +99,14 @@ const scheduleSchema = z.object({
  * ```ts
  * import { defineConfig } from 'stepmr';
  * import wordcount from './examples/wordcount/job.js';
+ * import clicks from './examples/clickstream/job.js';
  *
  * export default defineConfig({
  *   jobs: { wordcount },
  *   schedules: {
  *     nightly: { job: 'wordcount', schedule: 'cron(0 3 * * ? *)', input: ['in/corpus/'], output: 'out/wordcount/{date}/' },
  *   },
+ *   streams: { clicks },
  * });
  * ```
  */
@@ -131,6 +139,18 @@ export function defineConfig(config: StepmrConfig): StepmrConfig {
     if (!Object.hasOwn(config.jobs, schedule.job)) {
       throw new ConfigError(
         `stepmr.config.ts: schedules.${name} runs job ${JSON.stringify(schedule.job)}, which is not in jobs (${Object.keys(config.jobs).join(', ')})`,
+      );
+    }
+  }
+  for (const [name, stream] of Object.entries(config.streams ?? {})) {
+    if (!isStream(stream)) {
+      throw new ConfigError(
+        `stepmr.config.ts: streams.${name} is not a stream made by defineStream; import the stream module's default export`,
+      );
+    }
+    if (stream.stream.name !== name) {
+      throw new ConfigError(
+        `stepmr.config.ts: streams.${name} holds stream ${JSON.stringify(stream.stream.name)}; register it under its own name (streams: { ${stream.stream.name} })`,
       );
     }
   }
