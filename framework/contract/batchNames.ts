@@ -32,3 +32,14 @@ export function parseBatchExecutionName(
   if (!match?.[1]) return undefined;
   return { stream: match[1], batch: Number(match[2]), rerun: match[3] ? Number(match[3]) : 0 };
 }
+
+/**
+ * How a plan names a stream of the deployed registry (`streams` of stepmr.config.ts), whose
+ * batches run as jobs: `stream:<name>`.
+ *
+ * @example
+ * ```ts
+ * const module = `${STREAM_REF}clicks`; // 'stream:clicks'
+ * ```
+ */
+export const STREAM_REF = 'stream:';

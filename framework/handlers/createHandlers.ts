@@ -4,8 +4,8 @@ import {
   type ConfigSource,
   configOf,
   type DeployedOptions,
-  DeploymentError,
   deployedDeps,
+  type StreamStepRequest,
   stackBucket,
 } from './deployedDeps.js';
 import { logger, taskHandler } from './middleware.js';
@@ -16,6 +16,24 @@ function stateMachineArn(): string {
   const arn = process.env.STEPMR_STATE_MACHINE_ARN;
   if (!arn) throw new Error('STEPMR_STATE_MACHINE_ARN is not set: serverless.yml sets it');
   return arn;
+}
+
+/** A stream's step on the stack: its bucket in S3, its state machine in Step Functions. */
+async function deployedStreamStep(request: StreamStepRequest) {
+  const [{ sfnClient }, { s3Client, useS3 }, { cloudBackend }, { streamStep }, { S3Store }] =
+    await Promise.all([
+      import('../runtime/aws/clients.js'),
+      import('../runtime/aws/s3.js'),
+      import('../runtime/aws/cloudBackend.js'),
+      import('../runtime/aws/streamStep.js'),
+      import('../store/S3Store.js'),
+    ]);
+  useS3();
+  const { bucket } = request.stack;
+  return streamStep(request, {
+    store: (prefix) => new S3Store({ client: s3Client(), bucket, prefix }),
+    backend: cloudBackend(request.stack, sfnClient()),
+  });
 }
 
 /**
@@ -70,13 +88,9 @@ export function createHandlers(config: ConfigSource, options: DeployedOptions = 
       logger.info('trigger event ignored', { stream: check.stream, why: check.why });
       return { outcome: 'ignored' as const, why: check.why };
     }
-    if (!options.advanceStream) {
-      throw new DeploymentError(
-        `stream ${check.stream.name}: this build of stepmr has no stream driver for the deployed stack`,
-      );
-    }
     const manual = event.event['detail-type'] === 'Trigger Requested';
-    const outcome = await options.advanceStream({ config, stream: check.stream, stack, manual });
+    const advance = options.advanceStream ?? deployedStreamStep;
+    const outcome = await advance({ config, stream: check.stream, stack, manual });
     logger.info('stream triggered', { stream: check.stream.name, why: check.why, ...outcome });
     return outcome;
   });

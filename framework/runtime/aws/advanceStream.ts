@@ -4,7 +4,7 @@ import { isApiError, type Orchestrator } from '../orchestrator.js';
 /** A claimed batch, as `claimNextBatch` returns it. */
 export interface ClaimedBatch {
   readonly batch: number;
-  readonly files: readonly unknown[];
+  readonly files: readonly { readonly uri: string; readonly size: number }[];
   /** Claimed earlier and not committed: its execution may be running, or may have failed. */
   readonly resumed: boolean;
 }
@@ -74,8 +74,13 @@ export async function advanceStream(
   port: StreamAdvancePort,
   maxRuns: number = MAX_BATCH_RUNS,
 ): Promise<AdvanceOutcome> {
-  const claimed = await port.claim();
-  if (!claimed) return { outcome: 'idle' };
+  let claimed = await port.claim();
+  // A batch that took no objects (it only skipped rewritten ones) has nothing to run: the
+  // next claim commits it and cuts the one after.
+  for (let round = 0; claimed && claimed.files.length === 0 && round < 10; round++) {
+    claimed = await port.claim();
+  }
+  if (!claimed || claimed.files.length === 0) return { outcome: 'idle' };
   let rerun = 0;
   if (claimed.resumed) {
     for (; rerun < maxRuns; rerun++) {
