@@ -14,6 +14,7 @@ const COMMAND_MODULES: readonly [readonly string[], () => Promise<AddCommands>][
   [['trigger'], async () => (await import('./submitCommand.js')).addTriggerCommand],
   [['redrive'], async () => (await import('./redriveCommand.js')).addRedriveCommand],
   [['status', 'list', 'stop'], async () => (await import('./cloudCommands.js')).addStatusCommands],
+  [['stream'], async () => (await import('./streamCommand.js')).addStreamCommand],
   [['offline'], async () => (await import('./offlineCommand.js')).addOfflineCommand],
   [['cp'], async () => (await import('./copyCommand.js')).addCopyCommand],
   [['init'], async () => (await import('./initCommand.js')).addInitCommand],

@@ -140,6 +140,16 @@ export function defineStream<R, K extends Key, V, O = V>(
   const maxBytes = parseSize(trigger.maxBytesPerBatch ?? '1GiB');
   if (maxBytes < 1)
     throw new StreamDefinitionError(`${where}: trigger.maxBytesPerBatch must be at least 1 byte`);
+  if (mode === 'update' && definition.input.kind === 'csv') {
+    throw new StreamDefinitionError(
+      `${where}: mode 'update' reads its previous snapshot (JSON Lines) with the stream's input format, which must be jsonLines() or lines(); csv() input is not supported in update mode yet`,
+    );
+  }
+  if (mode === 'update' && definition.output !== undefined && definition.output.kind !== 'jsonl') {
+    throw new StreamDefinitionError(
+      `${where}: mode 'update' publishes its snapshots as JSON Lines (the next batch reads them back); remove output or use jsonLinesOutput()`,
+    );
+  }
   const rewrites = definition.rewrites ?? 'skip';
   if (rewrites !== 'skip' && rewrites !== 'reprocess') {
     throw new StreamDefinitionError(`${where}: rewrites must be 'skip' or 'reprocess'`);
@@ -154,12 +164,33 @@ export function defineStream<R, K extends Key, V, O = V>(
     rewrites,
   };
   const { trigger: _t, source: _s, mode: _m, rewrites: _r, ...job } = definition;
+  const map = mode === 'update' ? withState(definition.map) : definition.map;
   return Object.freeze({
     ...job,
+    map,
     __stepmrJob: true as const,
     __stepmrStream: true as const,
     stream,
   }) as Stream<R, K, V, O>;
+}
+
+/**
+ * A part of an update-mode snapshot, as a batch reads it: `<output>/snapshot=<N>/part-…`.
+ * Source objects are never named so (the source may not lie in the output).
+ */
+const STATE_PART = /\/snapshot=\d{10}\/part-[^/]+$/;
+
+/**
+ * Wraps an update-mode stream's map: a record of the previous snapshot (`{"key":…,"value":…}`)
+ * is emitted as it is, so the batch's reduce folds each key's total with its new values; any
+ * other record goes to the user's map.
+ */
+function withState<R, K extends Key, V>(map: StreamBase<R, K, V>['map']): StreamBase<R, K, V>['map'] {
+  return (record, emit, ctx) => {
+    if (!STATE_PART.test(ctx.uri)) return map(record, emit, ctx);
+    const state = (typeof record === 'string' ? JSON.parse(record) : record) as { key: K; value: V };
+    emit(state.key, state.value);
+  };
 }
 
 /**

@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Engine, type EngineEvent } from '../../engine/index.js';
 import type { Job } from '../../job/defineJob.js';
 import type { RunOptions } from '../../job/options.js';
-import { listInputs } from '../../plan/listInputs.js';
+import { type InputFile, listInputs } from '../../plan/listInputs.js';
 import { buildDefinition } from '../../statemachine/buildDefinition.js';
 import { FileStore } from '../../store/FileStore.js';
 import { toUri } from '../../store/uri.js';
@@ -76,6 +76,10 @@ export interface EmbeddedRun extends RunOptions, EmbeddedExecution {
   readonly overwrite?: boolean;
   /** Splits per map task; small splits are grouped. @default so that a task reads about 16 MiB */
   readonly splitsPerTask?: number;
+  /** The inputs already listed, with the sizes to read (a stream's batch). @default listed now */
+  readonly files?: readonly InputFile[];
+  /** The job id (and execution name). @default a new one */
+  readonly jobId?: string;
 }
 
 /**
@@ -108,10 +112,10 @@ export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
   const job: Job = await loadJobModule(modulePath);
   const output = resolve(run.output);
   // Bad input is reported before an existing output is touched, even with --overwrite.
-  const files = await listInputs(run.inputs);
+  const files = run.files ?? (await listInputs(run.inputs));
   const existed = await outputExists(output);
   // The request is the run's own options; how it executes is the engine's business.
-  const { job: _, output: __, threads, taskTimeoutSeconds, taskMemoryMb, ...rest } = run;
+  const { job: _, output: __, files: ___, threads, taskTimeoutSeconds, taskMemoryMb, ...rest } = run;
   const { signal, onEvent, onPlan, registry, ...options } = rest;
   return execute(output, existed, run, {
     ...options,

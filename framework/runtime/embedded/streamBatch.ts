@@ -1,0 +1,178 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { OffsetEntry } from '../../contract/stream.js';
+import type { InputFile } from '../../plan/listInputs.js';
+import type { FileStore } from '../../store/FileStore.js';
+import { readCommit } from '../../stream/checkpoint.js';
+import { type Claim, claimNextBatch, commitBatch, type StreamSource } from '../../stream/claim.js';
+import type { Stream } from '../../stream/defineStream.js';
+import { batchFolder, batchJobId, publishedBatch } from '../../stream/publish.js';
+import { readSuccess } from '../../tasks/manifest.js';
+import type { RunSummary } from '../Driver.js';
+import { type EmbeddedExecution, runEmbedded } from './runEmbedded.js';
+
+/**
+ * The named steps of a micro-batch, where a crash hook may stop the driver: after the offsets
+ * entry is written, while the batch's job runs (its map stage started), after its output is
+ * published but before the commit entry, and after the commit entry.
+ */
+export type StreamStep = 'after-offset' | 'mid-batch' | 'after-output' | 'after-commit';
+
+/** Called at each step with the batch number; a hook that throws stops the driver there. */
+export type CrashHook = (step: StreamStep, batch: number) => void;
+
+/** Everything one micro-batch of an embedded stream needs. */
+export interface BatchContext {
+  readonly stream: Stream;
+  /** The stream's module path, which the worker threads load. */
+  readonly module: string;
+  readonly source: StreamSource;
+  readonly checkpoint: FileStore;
+  /** The stream's output directory. */
+  readonly output: FileStore;
+  readonly execution?: Pick<EmbeddedExecution, 'threads' | 'taskTimeoutSeconds' | 'taskMemoryMb' | 'signal'>;
+  readonly crashAt?: CrashHook;
+  readonly now?: () => number;
+}
+
+/** What one committed micro-batch did, as `stepmr stream` prints it. */
+export interface BatchReport {
+  readonly batch: number;
+  /** Whether it was claimed before (a driver stopped) and run again now. */
+  readonly resumed: boolean;
+  readonly files: number;
+  readonly records: { readonly in: number; readonly out: number };
+  readonly bytes: { readonly in: number; readonly out: number };
+  /** Where its result is, relative to the output (undefined for a batch that took nothing). */
+  readonly published: string | undefined;
+  readonly durationMs: number;
+  /** From the oldest object's arrival (its modification time) to the commit. */
+  readonly lagMs: number;
+  readonly rewrites: OffsetEntry['rewrites'];
+  /** Objects and bytes still waiting when the batch was cut. */
+  readonly pending: OffsetEntry['pending'];
+}
+
+/**
+ * Claims and runs the stream's next micro-batch through the embedded engine and commits it;
+ * resolves with its report, or undefined when there is nothing new. A batch claimed before and
+ * not committed (a driver stopped) is run again over the same objects, after clearing what the
+ * stopped run left in its output folder (it published no `_SUCCESS` there, or the claim would
+ * have committed it).
+ *
+ * @example
+ * ```ts
+ * const report = await runNextBatch(context);
+ * if (report) console.log(`batch ${report.batch}: ${report.files} files`);
+ * ```
+ */
+export async function runNextBatch(context: BatchContext): Promise<BatchReport | undefined> {
+  const { stream, checkpoint, output } = context;
+  const settings = stream.stream;
+  const now = context.now ?? Date.now;
+  const claim = await claimNextBatch({
+    stream: settings.name,
+    checkpoint,
+    source: context.source,
+    caps: { maxFiles: settings.maxFiles, maxBytes: settings.maxBytes },
+    rewrites: settings.rewrites,
+    published: (entry) => publishedBatch(output, '', settings, entry),
+    now,
+  });
+  if (!claim) return undefined;
+  const started = now();
+  if (!claim.resumed) context.crashAt?.('after-offset', claim.batch);
+  const folder = batchFolder(settings.mode, claim.batch);
+  await rm(join(output.root, folder), { recursive: true, force: true });
+  const previous = settings.mode === 'update' ? await previousSnapshot(context, claim.batch) : undefined;
+  let summary: RunSummary | undefined;
+  if (claim.files.length > 0) {
+    summary = await runBatchJob(context, claim, folder, previous?.files ?? []);
+    context.crashAt?.('after-output', claim.batch);
+  }
+  const published = summary ? folder : previous?.folder;
+  await commitBatch(
+    checkpoint,
+    claim.entry,
+    {
+      ...(summary ? { jobId: summary.jobId } : {}),
+      ...(published ? { published } : {}),
+      records: summary?.manifest.records ?? { in: 0, out: 0 },
+      bytes: summary?.manifest.bytes ?? { in: 0, out: 0 },
+    },
+    now,
+  );
+  context.crashAt?.('after-commit', claim.batch);
+  // Readers of the snapshot before the previous one have had a whole batch to finish.
+  if (settings.mode === 'update' && summary && claim.batch >= 2) {
+    await rm(join(output.root, batchFolder('update', claim.batch - 2)), { recursive: true, force: true });
+  }
+  const committed = now();
+  const oldest = Math.min(...claim.files.map((f) => f.modified));
+  return {
+    batch: claim.batch,
+    resumed: claim.resumed,
+    files: claim.files.length,
+    records: summary?.manifest.records ?? { in: 0, out: 0 },
+    bytes: summary?.manifest.bytes ?? { in: 0, out: 0 },
+    published,
+    durationMs: committed - started,
+    lagMs: claim.files.length > 0 ? Math.max(0, committed - oldest) : 0,
+    rewrites: claim.entry.rewrites,
+    pending: claim.entry.pending,
+  };
+}
+
+/** The snapshot batch N builds on: the folder the commit of N-1 names, and its parts. */
+async function previousSnapshot(
+  context: BatchContext,
+  batch: number,
+): Promise<{ folder: string; files: InputFile[] } | undefined> {
+  if (batch === 0) return undefined;
+  const commit = await readCommit(context.checkpoint, context.stream.stream.name, batch - 1);
+  if (!commit?.published) return undefined;
+  const location = `${context.output.url}${commit.published}`;
+  const manifest = await readSuccess(location);
+  if (!manifest) return undefined;
+  const files = manifest.parts.map((part) => ({ uri: `${location}${part.name}`, size: part.bytes }));
+  return { folder: commit.published, files };
+}
+
+/** Runs batch N's job over its objects (and the previous snapshot) into its output folder. */
+async function runBatchJob(
+  context: BatchContext,
+  claim: Claim,
+  folder: string,
+  state: readonly InputFile[],
+): Promise<RunSummary> {
+  const files = [...claim.files.map((f) => ({ uri: f.uri, size: f.size })), ...state];
+  const crash = new AbortController();
+  let crashed: unknown;
+  const outer = context.execution?.signal;
+  const cancel = () => crash.abort();
+  outer?.addEventListener('abort', cancel, { once: true });
+  try {
+    return await runEmbedded({
+      job: context.module,
+      inputs: files.map((f) => f.uri),
+      files,
+      output: join(context.output.root, folder),
+      jobId: batchJobId(context.stream.stream.name, claim.batch),
+      ...context.execution,
+      signal: crash.signal,
+      onEvent: (event) => {
+        if (event.type !== 'MapRunStarted' || event.stateName !== 'Map' || crashed) return;
+        try {
+          context.crashAt?.('mid-batch', claim.batch);
+        } catch (error) {
+          crashed = error;
+          crash.abort();
+        }
+      },
+    });
+  } catch (error) {
+    throw crashed ?? error;
+  } finally {
+    outer?.removeEventListener('abort', cancel);
+  }
+}
