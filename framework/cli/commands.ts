@@ -14,7 +14,16 @@ const COMMAND_MODULES: readonly [readonly string[], () => Promise<AddCommands>][
   [['trigger'], async () => (await import('./submitCommand.js')).addTriggerCommand],
   [['redrive'], async () => (await import('./redriveCommand.js')).addRedriveCommand],
   [['status', 'list', 'stop'], async () => (await import('./cloudCommands.js')).addStatusCommands],
-  [['stream'], async () => (await import('./streamCommand.js')).addStreamCommand],
+  [
+    ['stream'],
+    async () => {
+      const [{ addStreamCommand }, { addStreamStatusCommand }] = await Promise.all([
+        import('./streamCommand.js'),
+        import('./streamCloudCommands.js'),
+      ]);
+      return (program) => void addStreamStatusCommand(addStreamCommand(program));
+    },
+  ],
   [['offline'], async () => (await import('./offlineCommand.js')).addOfflineCommand],
   [['cp'], async () => (await import('./copyCommand.js')).addCopyCommand],
   [['init'], async () => (await import('./initCommand.js')).addInitCommand],

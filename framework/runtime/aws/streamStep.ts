@@ -22,8 +22,15 @@ export interface StreamStepDeps {
   readonly now?: () => number;
 }
 
-/** Runs `stepmr trigger` may start past the automatic ones, after a fix. */
-const MANUAL_RUNS = 100;
+/**
+ * Runs of one batch `stepmr trigger` may start, past the automatic ones, after a fix.
+ *
+ * @example
+ * ```ts
+ * advanceStream(port, manual ? MANUAL_RUNS : MAX_BATCH_RUNS);
+ * ```
+ */
+export const MANUAL_RUNS = 100;
 
 /** The snapshot an update-mode batch N folds into: the parts of the one batch N-1 committed. */
 async function previousSnapshot(
