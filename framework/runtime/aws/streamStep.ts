@@ -96,12 +96,14 @@ export async function streamStep(
           settings.mode === 'update'
             ? await previousSnapshot(checkpoint, outputUri, settings.name, claimed.batch)
             : [];
+        const files = [...claimed.files.map((f) => ({ uri: f.uri, size: f.size })), ...state];
         const started = await driver.start({
           job: definition,
           name: stream.name,
           module: `${STREAM_REF}${stream.name}`,
-          inputs: [`s3://${stack.bucket}/${stream.prefix}`],
-          files: [...claimed.files.map((f) => ({ uri: f.uri, size: f.size })), ...state],
+          // The exact objects, which _SUCCESS lists: the claim checks a published batch by them.
+          inputs: files.map((f) => f.uri),
+          files,
           output: `${outputUri}${batchFolder(settings.mode, claimed.batch)}`,
           overwrite: false,
           jobId: name,
