@@ -82,7 +82,8 @@ export type RuleNamer = (suffix: string) => string;
  * and a schedule of its `every` (a safety net for a lost event), each sending `{ stream, event }`; one rule on the ends of the
  * state machine's batch executions (`<stream>-b<N>`, `<stream>-b<N>-r<k>`), so the next batch starts
  * as soon as one ends. Every target retries (`TRIGGER_RETRY_POLICY`) and then leaves the event in
- * one encrypted dead-letter queue that only these rules may send to; each rule has its own
+ * one encrypted dead-letter queue that only these rules may send to, where the function's own
+ * failures go too, after Lambda's two retries; each rule has its own
  * permission to invoke the function. No streams, no resources.
  *
  * @example
@@ -152,6 +153,18 @@ export function streamResources(streams: readonly DeployedStream[], ruleName: Ru
       '{"event":<aws.events.event.json>}',
     ),
   );
+  // The function's own failures (a throttled claim, an error) are retried by Lambda, then kept
+  // in the same queue: EventBridge's retries and dead letters cover only failed deliveries.
+  resources.TriggerEventInvokeConfig = {
+    Type: 'AWS::Lambda::EventInvokeConfig',
+    Properties: {
+      FunctionName: { Ref: TRIGGER_FUNCTION_ID },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: TRIGGER_RETRY_POLICY.MaximumEventAgeInSeconds,
+      DestinationConfig: { OnFailure: { Destination: getAtt(TRIGGER_DLQ_ID) } },
+    },
+  };
   resources[TRIGGER_DLQ_ID] = {
     Type: 'AWS::SQS::Queue',
     Properties: { MessageRetentionPeriod: DLQ_RETENTION_SECONDS, SqsManagedSseEnabled: true },

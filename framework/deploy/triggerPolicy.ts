@@ -1,5 +1,6 @@
 import { allow, arn, bucketArn, type Json, MULTIPART, objects } from './iam.js';
 import { BUCKET_LAYOUT } from './layout.js';
+import { TRIGGER_DLQ_ID } from './streamRules.js';
 import type { DeployedStream } from './streams.js';
 
 /**
@@ -32,6 +33,8 @@ export function triggerStatements(streams: readonly DeployedStream[], stateMachi
       streams.map((s) => objects(s.checkpoint)),
     ),
     allow(['states:StartExecution'], arn(stateMachineArn)),
+    // Lambda sends the events the function failed on to the dead-letter queue as this role.
+    allow(['sqs:SendMessage'], { 'Fn::GetAtt': [TRIGGER_DLQ_ID, 'Arn'] }),
     allow(
       ['states:DescribeExecution'],
       streams.map((s) => arn(`${executions}:${s.name}-b*`)),

@@ -93,6 +93,11 @@ export function readTemplate(template: J, at: Deployment) {
     if (found !== undefined) return found;
     const fn = /^(\w+LambdaFunction)\.Arn$/.exec(name);
     if (fn?.[1]) return functionArn(fn[1]);
+    // A queue's physical name is CloudFormation's to make; its logical id will do.
+    const queue = /^(\w+)\.Arn$/.exec(name)?.[1];
+    if (queue && template.Resources[queue]?.Type === 'AWS::SQS::Queue') {
+      return `arn:aws:sqs:${at.region}:${at.account}:${queue}`;
+    }
     throw new Error(`the test cannot resolve \${${name}}`);
   }
 

@@ -166,6 +166,24 @@ describe('the streams of stepmr.config.ts in the template', () => {
   });
 });
 
+describe('the trigger function’s own failures', () => {
+  it('are retried by Lambda, then kept in the same dead-letter queue, which its role may send to', () => {
+    const [config, ...more] = read.resources('AWS::Lambda::EventInvokeConfig');
+    expect(more).toEqual([]);
+    const p = config?.[1].Properties;
+    expect(p.FunctionName).toEqual({ Ref: 'TriggerLambdaFunction' });
+    expect(p.MaximumRetryAttempts).toBeGreaterThan(0);
+    expect(p.DestinationConfig.OnFailure.Destination).toEqual({
+      'Fn::GetAtt': ['StreamTriggerDeadLetterQueue', 'Arn'],
+    });
+    const sends = read
+      .roleStatements('TriggerRole')
+      .filter((st) => list(st.Action).includes('sqs:SendMessage'))
+      .flatMap((st) => list(st.Resource));
+    expect(sends).toEqual([{ 'Fn::GetAtt': ['StreamTriggerDeadLetterQueue', 'Arn'] }]);
+  });
+});
+
 describe('the trigger function’s role', () => {
   const can = (action: string, resource: string, context: Record<string, string> = {}) =>
     read.allowed('TriggerRole', action, resource, context);
