@@ -73,7 +73,14 @@ function matchesValue(value: unknown, allowed: readonly unknown[]): boolean {
   );
 }
 
-/** EventBridge's matching of the pattern subset stepmr's rules use: literals, `prefix`, nesting. */
+/**
+ * EventBridge's matching of the pattern subset stepmr's rules use: literals, `prefix`, nesting.
+ *
+ * @example
+ * ```ts
+ * matchesPattern(event, { source: ['aws.s3'], detail: { object: { key: [{ prefix: 'in/clicks/' }] } } });
+ * ```
+ */
 export function matchesPattern(event: unknown, pattern: Json): boolean {
   return Object.entries(pattern).every(([key, want]) => {
     const value = (event as Json | undefined)?.[key];
@@ -82,8 +89,15 @@ export function matchesPattern(event: unknown, pattern: Json): boolean {
   });
 }
 
-/** The pattern with each `{ Ref }` replaced by the value it has here. */
-function resolveRefs(value: unknown, refs: Readonly<Record<string, string>>): unknown {
+/**
+ * A template value with each `{ Ref }` replaced by the value it has here.
+ *
+ * @example
+ * ```ts
+ * resolveRefs({ name: [{ Ref: 'DataBucket' }] }, { DataBucket: 'stepmr-dev-data' }); // { name: ['stepmr-dev-data'] }
+ * ```
+ */
+export function resolveRefs(value: unknown, refs: Readonly<Record<string, string>>): unknown {
   if (Array.isArray(value)) return value.map((v) => resolveRefs(v, refs));
   if (value === null || typeof value !== 'object') return value;
   const ref = (value as { Ref?: unknown }).Ref;
