@@ -29,7 +29,9 @@ export type AdvanceOutcome =
   | {
       readonly outcome: 'started';
       readonly batch: number;
+      /** The execution's name. */
       readonly execution: string;
+      readonly executionArn: string;
       readonly rerun: number;
     };
 
@@ -102,8 +104,8 @@ export async function advanceStream(
   }
   const name = port.executionName(claimed.batch, rerun);
   try {
-    const execution = await port.start(claimed, name);
-    return { outcome: 'started', batch: claimed.batch, execution, rerun };
+    const executionArn = await port.start(claimed, name);
+    return { outcome: 'started', batch: claimed.batch, execution: name, executionArn, rerun };
   } catch (error) {
     if (!isApiError(error, 'ExecutionAlreadyExists')) throw error;
     return { outcome: 'running', batch: claimed.batch, execution: name };
