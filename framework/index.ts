@@ -24,6 +24,9 @@ export type {
   RunSummary,
 } from './runtime/embedded/runEmbedded.js';
 export { redriveEmbedded, runEmbedded } from './runtime/embedded/runEmbedded.js';
+export type { BatchReport, CrashHook, StreamStep } from './runtime/embedded/streamBatch.js';
+export type { EmbeddedStream, StreamRunSummary } from './runtime/embedded/streamEmbedded.js';
+export { runStreamEmbedded } from './runtime/embedded/streamEmbedded.js';
 export { keyLabel } from './shuffle/keyLabel.js';
 export type { DefinitionOptions, JobFunctions } from './statemachine/buildDefinition.js';
 export { buildDefinition } from './statemachine/buildDefinition.js';
@@ -51,6 +54,18 @@ export type {
 } from './stream/defineStream.js';
 export { defineStream, isStream } from './stream/defineStream.js';
 export { parseDuration, rateExpression } from './stream/duration.js';
-export { CheckpointError, StreamCrashError, StreamDefinitionError } from './stream/errors.js';
-export { batchFolder, batchJobId, isBatchJobId, publishedBatch } from './stream/publish.js';
+export {
+  CheckpointError,
+  StreamBusyError,
+  StreamCrashError,
+  StreamDefinitionError,
+} from './stream/errors.js';
+export {
+  batchFolder,
+  batchJobId,
+  isBatchJobId,
+  publishedBatch,
+  STREAMS_PREFIX,
+  streamPrefixes,
+} from './stream/publish.js';
 export type { SuccessManifest } from './tasks/manifest.js';

@@ -14,6 +14,8 @@ interface StreamFlags extends WorkerFlags {
   readonly once?: boolean;
 }
 
+const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
+
 /**
  * One line per committed batch: `batch 3: 12 files, 4211 records, 1.2 MiB, 850ms, lag 2.1s`,
  * with what a user should know (a resumed batch, rewrites, a backlog).
@@ -27,10 +29,10 @@ export function batchLine(report: BatchReport): string {
   const notes = [
     report.resumed ? 'resumed' : '',
     ...report.rewrites.map((r) => `${r.key} rewritten after batch ${r.seenBatch}: ${r.action}`),
-    report.pending.files > 0 ? `backlog ${report.pending.files} files, ${bytes(report.pending.bytes)}` : '',
+    report.pending.files > 0 ? `backlog ${files(report.pending.files)}, ${bytes(report.pending.bytes)}` : '',
   ].filter((note) => note !== '');
   return (
-    `batch ${report.batch}: ${report.files} files, ${count(report.records.in)} records, ${bytes(report.bytes.in)}, ` +
+    `batch ${report.batch}: ${files(report.files)}, ${count(report.records.in)} records, ${bytes(report.bytes.in)}, ` +
     `${duration(report.durationMs)}, lag ${duration(report.lagMs)}` +
     (report.published ? ` → ${report.published}` : '') +
     (notes.length > 0 ? ` (${notes.join('; ')})` : '')

@@ -66,7 +66,9 @@ const hidden = (key: string) => /(^|\/)[._]/.test(key);
  * resolve with undefined, as does a claim with nothing new to take.
  *
  * An object rewritten under a key already taken (another version) is skipped and reported in
- * the entry's `rewrites`, or taken again with `rewrites: 'reprocess'`.
+ * the entry's `rewrites`, or taken again with `rewrites: 'reprocess'`. A batch of no files
+ * (it only reports skipped rewrites) runs no job: its driver commits it with
+ * {@link commitBatch} (in update mode naming the previous commit's `published` folder).
  *
  * @example
  * ```ts

@@ -28,6 +28,12 @@ interface StreamBase<R, K extends Key, V> {
    * new object (its records are counted again). @default 'skip'
    */
   readonly rewrites?: 'skip' | 'reprocess';
+  /**
+   * What a malformed record does: fail the batch (it runs again, over the same files, on the
+   * next start, so a bad file stops the stream until the code handles it), or be skipped,
+   * counted and sampled in the batch's `_SUCCESS`. @default 'fail'
+   */
+  readonly badRecords?: 'fail' | 'skip';
   map(record: R, emit: Emit<K, V>, ctx: MapContext): void | Promise<void>;
   /** Folds values of one key map-side; associative and commutative. */
   combine?(key: K, values: V[]): V;
@@ -68,6 +74,7 @@ export interface StreamSettings {
   readonly maxFiles: number;
   readonly maxBytes: number;
   readonly rewrites: 'skip' | 'reprocess';
+  readonly badRecords: 'fail' | 'skip';
 }
 
 /**
@@ -117,6 +124,12 @@ export function defineStream<R, K extends Key, V, O = V>(
       `${where}: source.prefix must be a bucket prefix ending in '/', such as 'in/clicks/' (got ${JSON.stringify(prefix)})`,
     );
   }
+  const reserved = ['out/', 'work/', 'streams/'].find((r) => prefix.startsWith(r) || r.startsWith(prefix));
+  if (reserved) {
+    throw new StreamDefinitionError(
+      `${where}: source.prefix ${JSON.stringify(prefix)} overlaps ${reserved}, where the stack keeps results, working objects and checkpoints; choose a prefix of its own, such as 'in/${definition.name}/'`,
+    );
+  }
   if (typeof definition.map !== 'function')
     throw new StreamDefinitionError(`${where}: map must be a function`);
   const mode = definition.mode ?? 'append';
@@ -154,6 +167,10 @@ export function defineStream<R, K extends Key, V, O = V>(
   if (rewrites !== 'skip' && rewrites !== 'reprocess') {
     throw new StreamDefinitionError(`${where}: rewrites must be 'skip' or 'reprocess'`);
   }
+  const badRecords = definition.badRecords ?? 'fail';
+  if (badRecords !== 'fail' && badRecords !== 'skip') {
+    throw new StreamDefinitionError(`${where}: badRecords must be 'fail' or 'skip'`);
+  }
   const stream: StreamSettings = {
     name: definition.name,
     prefix,
@@ -162,8 +179,9 @@ export function defineStream<R, K extends Key, V, O = V>(
     maxFiles,
     maxBytes,
     rewrites,
+    badRecords,
   };
-  const { trigger: _t, source: _s, mode: _m, rewrites: _r, ...job } = definition;
+  const { trigger: _t, source: _s, mode: _m, rewrites: _r, badRecords: _b, ...job } = definition;
   const map = mode === 'update' ? withState(definition.map) : definition.map;
   return Object.freeze({
     ...job,

@@ -41,3 +41,15 @@ export class StreamCrashError extends StepmrError {
     super(`stream driver stopped at step ${step} (an injected crash)`);
   }
 }
+
+/**
+ * Another driver runs the stream on this checkpoint: the message names it and what to do.
+ *
+ * @example
+ * ```ts
+ * await runStreamEmbedded(options); // rejects with StreamBusyError while another stepmr stream runs it
+ * ```
+ */
+export class StreamBusyError extends StepmrError {
+  override readonly name = 'StreamBusyError';
+}

@@ -1,8 +1,30 @@
 import { parsePersisted, successSchema } from '../contract/persisted.js';
 import { type OffsetEntry, padBatch } from '../contract/stream.js';
+import { BUCKET_LAYOUT } from '../deploy/layout.js';
 import type { Store } from '../store/Store.js';
 import type { PublishedBatch } from './claim.js';
 import type { StreamSettings } from './defineStream.js';
+
+/**
+ * Where a deployed stream keeps its checkpoint and publishes its batches in the stack's data
+ * bucket: `streams/<name>/` (the only prefix its trigger writes) and `out/streams/<name>/`
+ * (under `out/`, where the functions publish). Locally they are `--output` and
+ * `<output>/_checkpoint/`.
+ *
+ * @example
+ * ```ts
+ * streamPrefixes('clicks'); // { checkpoint: 'streams/clicks/', output: 'out/streams/clicks/' }
+ * ```
+ */
+export function streamPrefixes(name: string): { readonly checkpoint: string; readonly output: string } {
+  return {
+    checkpoint: `${STREAMS_PREFIX}${name}/`,
+    output: `${BUCKET_LAYOUT.output}${STREAMS_PREFIX}${name}/`,
+  };
+}
+
+/** The data bucket's folder of stream checkpoints. */
+export const STREAMS_PREFIX = 'streams/';
 
 /**
  * The folder, relative to the stream's output, where batch N publishes: `batch=<N>/` in append
@@ -53,7 +75,9 @@ export async function publishedBatch(
   stream: Pick<StreamSettings, 'name' | 'mode'>,
   entry: OffsetEntry,
 ): Promise<PublishedBatch | undefined> {
-  if (entry.files.length === 0) return { records: { in: 0, out: 0 }, bytes: { in: 0, out: 0 } };
+  // A batch that took no objects runs no job: its driver commits it (update mode: naming the
+  // snapshot it carries over), whether it is claimed now or resumed.
+  if (entry.files.length === 0) return undefined;
   const folder = batchFolder(stream.mode, entry.batch);
   let text: string;
   try {

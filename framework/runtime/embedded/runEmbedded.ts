@@ -151,8 +151,16 @@ export async function redriveEmbedded(run: EmbeddedRedrive): Promise<RunSummary>
   return execute(output, true, run, { redrive: toUri(output), tolerate: run.tolerate });
 }
 
-/** The embedded engine over a worker pool, and the orchestrator adapter over it. */
-function embeddedBackend(workDir: string, run: EmbeddedExecution) {
+/**
+ * The embedded engine over a worker pool, and the orchestrator adapter over it, its work store
+ * in `workDir`. A stream keeps one for all its batches.
+ *
+ * @example
+ * ```ts
+ * const { backend, close } = embeddedBackend('/tmp/work', { threads: 2 });
+ * ```
+ */
+export function embeddedBackend(workDir: string, run: EmbeddedExecution) {
   const work = new FileStore(workDir);
   const invoker = new WorkerPoolInvoker({
     ...(run.threads ? { threads: run.threads } : {}),

@@ -1,15 +1,18 @@
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OffsetEntry } from '../../contract/stream.js';
+import type { EngineEvent } from '../../engine/index.js';
 import type { InputFile } from '../../plan/listInputs.js';
 import type { FileStore } from '../../store/FileStore.js';
+import { toUri } from '../../store/uri.js';
 import { readCommit } from '../../stream/checkpoint.js';
 import { type Claim, claimNextBatch, commitBatch, type StreamSource } from '../../stream/claim.js';
 import type { Stream } from '../../stream/defineStream.js';
 import { batchFolder, batchJobId, publishedBatch } from '../../stream/publish.js';
 import { readSuccess } from '../../tasks/manifest.js';
-import type { RunSummary } from '../Driver.js';
-import { type EmbeddedExecution, runEmbedded } from './runEmbedded.js';
+import { type Backend, Driver, type RunSummary } from '../Driver.js';
+import { JobFailedError } from '../errors.js';
+import { type EmbeddedExecution, embeddedBackend } from './runEmbedded.js';
 
 /**
  * The named steps of a micro-batch, where a crash hook may stop the driver: after the offsets
@@ -30,7 +33,10 @@ export interface BatchContext {
   readonly checkpoint: FileStore;
   /** The stream's output directory. */
   readonly output: FileStore;
-  readonly execution?: Pick<EmbeddedExecution, 'threads' | 'taskTimeoutSeconds' | 'taskMemoryMb' | 'signal'>;
+  /** The engine the batches run on. */
+  readonly engine: StreamEngine;
+  /** Cancels a running batch's job (it publishes nothing and is run again on the next start). */
+  readonly signal?: AbortSignal;
   readonly crashAt?: CrashHook;
   readonly now?: () => number;
 }
@@ -103,10 +109,7 @@ export async function runNextBatch(context: BatchContext): Promise<BatchReport |
     now,
   );
   context.crashAt?.('after-commit', claim.batch);
-  // Readers of the snapshot before the previous one have had a whole batch to finish.
-  if (settings.mode === 'update' && summary && claim.batch >= 2) {
-    await rm(join(output.root, batchFolder('update', claim.batch - 2)), { recursive: true, force: true });
-  }
+  if (settings.mode === 'update' && summary && previous) await dropOldSnapshots(output.root, previous.folder);
   const committed = now();
   const oldest = Math.min(...claim.files.map((f) => f.modified));
   return {
@@ -121,6 +124,17 @@ export async function runNextBatch(context: BatchContext): Promise<BatchReport |
     rewrites: claim.entry.rewrites,
     pending: claim.entry.pending,
   };
+}
+
+/**
+ * Removes the snapshots older than `previous` (the one the previous commit names): their
+ * readers have had a whole batch to finish, and what a stopped driver left goes too.
+ */
+async function dropOldSnapshots(root: string, previous: string): Promise<void> {
+  // Padded numbers: names sort as their batches do.
+  const kept = previous.replace(/\/$/, '');
+  const old = (await readdir(root)).filter((name) => name.startsWith('snapshot=') && name < kept);
+  await Promise.all(old.map((name) => rm(join(root, name), { recursive: true, force: true })));
 }
 
 /** The snapshot batch N builds on: the folder the commit of N-1 names, and its parts. */
@@ -145,34 +159,93 @@ async function runBatchJob(
   folder: string,
   state: readonly InputFile[],
 ): Promise<RunSummary> {
+  const { engine, stream } = context;
   const files = [...claim.files.map((f) => ({ uri: f.uri, size: f.size })), ...state];
+  const jobId = batchJobId(stream.stream.name, claim.batch);
+  const batchDir = join(context.output.root, folder);
   const crash = new AbortController();
   let crashed: unknown;
-  const outer = context.execution?.signal;
+  const outer = context.signal;
   const cancel = () => crash.abort();
+  if (outer?.aborted) cancel();
   outer?.addEventListener('abort', cancel, { once: true });
+  engine.onEvent = (event) => {
+    if (event.type !== 'MapRunStarted' || event.stateName !== 'Map' || crashed) return;
+    try {
+      context.crashAt?.('mid-batch', claim.batch);
+    } catch (error) {
+      crashed = error;
+      crash.abort();
+    }
+  };
+  let done = false;
   try {
-    return await runEmbedded({
-      job: context.module,
-      inputs: files.map((f) => f.uri),
-      files,
-      output: join(context.output.root, folder),
-      jobId: batchJobId(context.stream.stream.name, claim.batch),
-      ...context.execution,
-      signal: crash.signal,
-      onEvent: (event) => {
-        if (event.type !== 'MapRunStarted' || event.stateName !== 'Map' || crashed) return;
-        try {
-          context.crashAt?.('mid-batch', claim.batch);
-        } catch (error) {
-          crashed = error;
-          crash.abort();
-        }
+    const summary = await new Driver(engine.backend).run(
+      {
+        job: stream,
+        name: stream.stream.name,
+        module: context.module,
+        inputs: files.map((f) => f.uri),
+        files,
+        output: toUri(batchDir),
+        jobId,
+        badRecords: stream.stream.badRecords,
       },
-    });
+      { intervalMs: 25, cancel: crash.signal },
+    );
+    done = true;
+    return summary;
   } catch (error) {
-    throw crashed ?? error;
+    if (crashed) throw crashed;
+    if (error instanceof JobFailedError) {
+      throw new JobFailedError(
+        `stream ${stream.stream.name}, batch ${claim.batch} (${claim.files.length} files): ${error.message}. The batch runs again over the same files on the next start: fix the cause in the stream's code, or set badRecords: 'skip' for malformed records`,
+        { cause: error },
+      );
+    }
+    throw error;
   } finally {
+    engine.onEvent = undefined;
     outer?.removeEventListener('abort', cancel);
+    await rm(join(engine.workDir, jobId), { recursive: true, force: true });
+    // A run that did not publish leaves no output folder (it is run again from scratch).
+    if (!done) await rm(batchDir, { recursive: true, force: true });
   }
+}
+
+/** One embedded engine and worker pool for all of a stream's batches. */
+export interface StreamEngine {
+  readonly backend: Backend;
+  /** The work store's directory: each batch's job works in `<workDir>/<job id>/`. */
+  readonly workDir: string;
+  /** Where the engine's events go now (the running batch's crash hook). */
+  onEvent: ((event: EngineEvent) => void) | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the engine and worker pool a stream's batches run on, working in `workDir` (next to
+ * the batches' output folders, so that publishing a part is a rename).
+ *
+ * @example
+ * ```ts
+ * const engine = openStreamEngine(join(output, '_work'), { threads: 2 });
+ * try { await runNextBatch({ ...context, engine }); } finally { await engine.close(); }
+ * ```
+ */
+export function openStreamEngine(
+  workDir: string,
+  execution: Pick<EmbeddedExecution, 'threads' | 'taskTimeoutSeconds' | 'taskMemoryMb'>,
+): StreamEngine {
+  const engine: StreamEngine = {
+    workDir,
+    onEvent: undefined,
+    backend: undefined as unknown as Backend,
+    close: async () => undefined,
+  };
+  const { backend, close } = embeddedBackend(workDir, {
+    ...execution,
+    onEvent: (event) => engine.onEvent?.(event),
+  });
+  return Object.assign(engine, { backend, close });
 }

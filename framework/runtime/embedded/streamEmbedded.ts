@@ -6,7 +6,8 @@ import { isStream, type Stream } from '../../stream/defineStream.js';
 import { InvalidOptionError, JobModuleError } from '../errors.js';
 import { loadJobModule, resolveJobModule } from '../loadJob.js';
 import type { EmbeddedExecution } from './runEmbedded.js';
-import { type BatchReport, type CrashHook, runNextBatch } from './streamBatch.js';
+import { type BatchReport, type CrashHook, openStreamEngine, runNextBatch } from './streamBatch.js';
+import { takeLease } from './streamLease.js';
 
 /** How `stepmr stream` runs a stream on this machine. */
 export interface EmbeddedStream
@@ -90,27 +91,29 @@ export async function runStreamEmbedded(options: EmbeddedStream): Promise<Stream
     );
   }
   const checkpointDir = resolve(options.checkpoint ?? join(outputDir, '_checkpoint'));
+  const checkpoint = new FileStore(checkpointDir);
+  const release = await takeLease(checkpoint, stream.stream.name);
+  const engine = openStreamEngine(join(outputDir, '_work'), {
+    ...(options.threads ? { threads: options.threads } : {}),
+    ...(options.taskTimeoutSeconds ? { taskTimeoutSeconds: options.taskTimeoutSeconds } : {}),
+    ...(options.taskMemoryMb ? { taskMemoryMb: options.taskMemoryMb } : {}),
+  });
   const context = {
     stream,
     module,
     source: { store: new FileStore(source), prefix: '' },
-    checkpoint: new FileStore(checkpointDir),
+    checkpoint,
     output: new FileStore(output),
-    execution: {
-      ...(options.threads ? { threads: options.threads } : {}),
-      ...(options.taskTimeoutSeconds ? { taskTimeoutSeconds: options.taskTimeoutSeconds } : {}),
-      ...(options.taskMemoryMb ? { taskMemoryMb: options.taskMemoryMb } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    },
+    engine,
+    ...(options.signal ? { signal: options.signal } : {}),
     ...(options.crashAt ? { crashAt: options.crashAt } : {}),
     ...(options.now ? { now: options.now } : {}),
   };
-  const wake = options.once
-    ? undefined
-    : new Wake(source, options.everyMs ?? stream.stream.everyMs, options.signal);
+  let wake: Wake | undefined;
   let batches = 0;
   let files = 0;
   try {
+    if (!options.once) wake = new Wake(source, options.everyMs ?? stream.stream.everyMs, options.signal);
     while (!options.signal?.aborted) {
       const report = await runNextBatch(context).catch((error: unknown) => {
         if (options.signal?.aborted) return undefined;
@@ -127,6 +130,8 @@ export async function runStreamEmbedded(options: EmbeddedStream): Promise<Stream
     }
   } finally {
     await wake?.close();
+    await engine.close();
+    await release();
   }
   return { batches, files, stopped: options.signal?.aborted ?? false };
 }

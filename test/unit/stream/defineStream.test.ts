@@ -30,6 +30,7 @@ describe('defineStream', () => {
       maxFiles: 1000,
       maxBytes: 2 * 1024 * 1024,
       rewrites: 'skip',
+      badRecords: 'fail',
     });
     expect(Object.isFrozen(stream)).toBe(true);
   });
@@ -39,6 +40,8 @@ describe('defineStream', () => {
     [{ source: { prefix: '/abs/' } }, /source.prefix must be a bucket prefix ending in '\//],
     [{ source: { prefix: 'in/clicks' } }, /source.prefix/],
     [{ mode: 'update' }, /mode 'update' needs reduce/],
+    [{ source: { prefix: 'out/clicks/' } }, /overlaps out\/, where the stack keeps results/],
+    [{ source: { prefix: 'streams/' } }, /overlaps streams\//],
     [{ trigger: { maxFilesPerBatch: 0 } }, /maxFilesPerBatch must be a whole number/],
     [{ trigger: { every: 'soon' } }, /invalid duration "soon"/],
   ])('refuses %j with a message naming the field', (change, message) => {
