@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { STREAM_NAME } from '../contract/batchNames.js';
+import { STREAMS_PREFIX, streamPrefixes } from '../stream/publish.js';
 import { ConfigError, type StepmrConfig } from './config.js';
 import { BUCKET_LAYOUT } from './layout.js';
 
@@ -13,12 +14,12 @@ export interface DeployedStream {
   readonly rate: string;
   /** The checkpoint prefix: `streams/<name>/`. */
   readonly checkpoint: string;
-  /** The output prefix of its batches: `out/<name>/` (batch N under `batch=<N>/`). */
+  /** The output prefix of its batches: `out/streams/<name>/` (batch N under `batch=<N>/`). */
   readonly output: string;
 }
 
 /** Where the stack keeps the streams' checkpoints (offsets and commits logs). */
-export const STREAMS_ROOT = 'streams/';
+const STREAMS_ROOT = STREAMS_PREFIX;
 
 /**
  * A stream's period as an EventBridge rate: whole minutes, hours or days, at least
@@ -71,7 +72,7 @@ function sourcePrefix(name: string, prefix: string): string {
  *
  * @example
  * ```ts
- * deployedStreams(config); // [{ name: 'clicks', prefix: 'in/clicks/', rate: 'rate(1 minute)', checkpoint: 'streams/clicks/', output: 'out/clicks/' }]
+ * deployedStreams(config); // [{ name: 'clicks', prefix: 'in/clicks/', rate: 'rate(1 minute)', checkpoint: 'streams/clicks/', output: 'out/streams/clicks/' }]
  * ```
  */
 export function deployedStreams(config: StepmrConfig): DeployedStream[] {
@@ -99,8 +100,7 @@ export function deployedStreams(config: StepmrConfig): DeployedStream[] {
       name,
       prefix: sourcePrefix(name, settings.prefix),
       rate: rateOf(settings.everyMs),
-      checkpoint: `${STREAMS_ROOT}${name}/`,
-      output: `${BUCKET_LAYOUT.output}${name}/`,
+      ...streamPrefixes(name),
     };
   });
 }

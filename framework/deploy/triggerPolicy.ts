@@ -6,7 +6,7 @@ import type { DeployedStream } from './streams.js';
 /**
  * The trigger function's least privilege, beyond its own logs: per stream, read and list its
  * source prefix (the listing is the truth of what arrived), read and write its checkpoint
- * `streams/<name>/` (the offsets, commits and compaction logs; deleting there too), read its results `out/<name>/`; write job
+ * `streams/<name>/` (the offsets, commits and compaction logs; deleting there too), read its results `out/streams/<name>/`; write job
  * plans under `work/` as the scheduler function does; start executions of the stack's state
  * machine and look up the stream's batch executions (`<name>-b*`) by name. No `*`
  * resource, no delete elsewhere, no other bucket; with no streams, nothing.

@@ -108,7 +108,7 @@ describe('a stream on the offline cloud', () => {
     );
     expect(commit.published).toBeDefined();
     const output = await cloud.download(
-      `s3://${cloud.bucket}/out/clicks/${commit.published}`,
+      `s3://${cloud.bucket}/out/streams/clicks/${commit.published}`,
       join(tmp.dir, 'snapshot'),
     );
     const got = new Map(output.records.map((r) => [r.key as string, r.value]));

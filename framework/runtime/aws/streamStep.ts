@@ -49,10 +49,10 @@ async function previousSnapshot(
 
 /**
  * One step of a registered stream on the deployed stack (see {@link advanceStream}): the claim
- * over the stack bucket (source `in/…`, checkpoint `streams/<name>/`, output `out/<name>/`), and
+ * over the stack bucket (source `in/…`, checkpoint `streams/<name>/`, output `out/streams/<name>/`), and
  * a batch planned as a job of the stream (loaded by the functions as `stream:<name>`) over
  * exactly its claimed objects (and, in update mode, the previous snapshot), published at
- * `out/<name>/batch=<N>/` (or `snapshot=<N>/`), its execution named `<name>-b<N>`.
+ * `out/streams/<name>/batch=<N>/` (or `snapshot=<N>/`), its execution named `<name>-b<N>`.
  *
  * @example
  * ```ts
