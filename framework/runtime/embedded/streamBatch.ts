@@ -2,6 +2,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OffsetEntry } from '../../contract/stream.js';
 import type { EngineEvent } from '../../engine/index.js';
+import { resolveOptions } from '../../job/options.js';
 import type { InputFile } from '../../plan/listInputs.js';
 import type { FileStore } from '../../store/FileStore.js';
 import { toUri } from '../../store/uri.js';
@@ -190,6 +191,7 @@ async function runBatchJob(
         output: toUri(batchDir),
         jobId,
         badRecords: stream.stream.badRecords,
+        splitsPerTask: splitsPerTask(files, resolveOptions(stream, {}).splitSize),
       },
       { intervalMs: 25, cancel: crash.signal },
     );
@@ -211,6 +213,20 @@ async function runBatchJob(
     // A run that did not publish leaves no output folder (it is run again from scratch).
     if (!done) await rm(batchDir, { recursive: true, force: true });
   }
+}
+
+/** A map task reads about this much: many small files share a task, as a batch's usually are. */
+const TASK_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Splits per map task for a batch's files: about {@link TASK_BYTES} a task by their average
+ * split, between 1 and 1,000. A batch of 300 files of 1 KiB then runs one map task, not 300.
+ */
+function splitsPerTask(files: readonly InputFile[], splitSize: number): number {
+  const splits = files.reduce((n, f) => n + Math.max(1, Math.ceil(f.size / splitSize)), 0);
+  const bytes = files.reduce((n, f) => n + f.size, 0);
+  const average = Math.max(1, bytes / Math.max(1, splits));
+  return Math.max(1, Math.min(1000, Math.floor(TASK_BYTES / average)));
 }
 
 /** One embedded engine and worker pool for all of a stream's batches. */
