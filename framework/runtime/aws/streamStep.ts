@@ -1,6 +1,7 @@
 import { STREAM_REF } from '../../contract/batchNames.js';
 import type { StepmrConfig } from '../../deploy/config.js';
 import type { DeployedStream } from '../../deploy/streams.js';
+import { resolveOptions } from '../../job/options.js';
 import type { InputFile } from '../../plan/listInputs.js';
 import type { Store } from '../../store/Store.js';
 import { readCommit } from '../../stream/checkpoint.js';
@@ -10,6 +11,7 @@ import { batchFolder, batchJobId, publishedBatch } from '../../stream/publish.js
 import { readSuccess } from '../../tasks/manifest.js';
 import type { Backend } from '../Driver.js';
 import { Driver } from '../Driver.js';
+import { splitsPerTaskFor } from '../splitsPerTask.js';
 import { type AdvanceOutcome, advanceStream, MAX_BATCH_RUNS } from './advanceStream.js';
 import type { DeployedStack } from './findStack.js';
 
@@ -104,6 +106,9 @@ export async function streamStep(
           // The exact objects, which _SUCCESS lists: the claim checks a published batch by them.
           inputs: files.map((f) => f.uri),
           files,
+          badRecords: settings.badRecords,
+          // Many small objects share a map task, as the embedded stream's batches do.
+          splitsPerTask: splitsPerTaskFor(files, resolveOptions(definition, {}).splitSize),
           output: `${outputUri}${batchFolder(settings.mode, claimed.batch)}`,
           overwrite: false,
           jobId: name,
