@@ -1,4 +1,5 @@
 import { defineConfig } from 'stepmr';
+import clicks from './examples/clickstream/job.js';
 import logs from './examples/logs/job.js';
 import wordcount from './examples/wordcount/job.js';
 
@@ -8,6 +9,8 @@ import wordcount from './examples/wordcount/job.js';
  */
 export default defineConfig({
   jobs: { wordcount, logs },
+  // Deployed with EventBridge rules (objects under in/clicks/, every minute) and the trigger function.
+  streams: { clicks },
   schedules: {
     'wordcount-nightly': {
       job: 'wordcount',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STREAM_NAME } from './batchNames.js';
 import { JOB_ID } from './names.js';
 import { splitSchema } from './persisted.js';
 
@@ -79,6 +80,67 @@ export const scheduledEvent = z.object({
   time: z.string().exactOptional(),
 });
 
+const streamName = z.string().regex(STREAM_NAME, 'must be a stream name');
+
+/** EventBridge's schedule event: the stream is named by the rule's target, not by the event. */
+const scheduledTick = z.object({
+  source: z.literal('aws.events'),
+  'detail-type': z.literal('Scheduled Event'),
+  time: z.string(),
+});
+
+/** S3's "Object Created" event, as the data bucket sends it to EventBridge. */
+const objectCreated = z.object({
+  source: z.literal('aws.s3'),
+  'detail-type': z.literal('Object Created'),
+  time: z.string(),
+  detail: z.object({
+    bucket: z.object({ name: z.string().min(1) }),
+    object: z.object({ key: z.string().min(1), size: z.number().int().nonnegative().exactOptional() }),
+  }),
+});
+
+/** Step Functions' "Execution Status Change" of an execution of the stack's state machine. */
+const executionStatusChange = z.object({
+  source: z.literal('aws.states'),
+  'detail-type': z.literal('Step Functions Execution Status Change'),
+  time: z.string(),
+  detail: z.object({
+    executionArn: z.string().min(1),
+    stateMachineArn: z.string().min(1),
+    name: z.string().min(1),
+    status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']),
+  }),
+});
+
+/** `stepmr trigger <stream>`: a batch now, through the same path as the rules. */
+const triggerRequested = z.object({
+  source: z.literal('stepmr'),
+  'detail-type': z.literal('Trigger Requested'),
+  time: z.string(),
+});
+
+/**
+ * The trigger function's event: an EventBridge event, as the stream's rules deliver it
+ * (`{ stream, event }`, the rule's target naming the stream), or the execution rule's
+ * `{ event }` of a batch execution that changed status (the stream is in its name). The
+ * function checks it against its stack before it acts (see `runTrigger`).
+ *
+ * @example
+ * ```ts
+ * const { stream, event } = triggerEvent.parse({ stream: 'clicks', event: scheduled });
+ * ```
+ */
+export const triggerEvent = z.object({
+  stream: streamName.exactOptional(),
+  event: z.discriminatedUnion('detail-type', [
+    scheduledTick,
+    objectCreated,
+    executionStatusChange,
+    triggerRequested,
+  ]),
+});
+
 /** A map task's event, as parsed. */
 export type MapEvent = z.infer<typeof mapEvent>;
 /** A reduce task's event, as parsed. */
@@ -87,3 +149,5 @@ export type ReduceEvent = z.infer<typeof reduceEvent>;
 export type CollectEventData = z.infer<typeof collectEvent>;
 /** The scheduler function's event, as parsed. */
 export type ScheduledEventData = z.infer<typeof scheduledEvent>;
+/** The trigger function's event, as parsed. */
+export type TriggerEventData = z.infer<typeof triggerEvent>;

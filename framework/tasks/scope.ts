@@ -1,3 +1,4 @@
+import { STREAM_REF } from '../contract/batchNames.js';
 import { JOB_ID, REGISTRY_REF, workPrefix } from '../contract/names.js';
 import { parseUri } from '../store/uri.js';
 import { ForbiddenTaskInputError } from './errors.js';
@@ -58,9 +59,9 @@ export function deployedScope(bucket: string, layout = { work: 'work/', output: 
         : undefined;
     },
     refuseJob(reference) {
-      return reference.startsWith(REGISTRY_REF)
+      return reference.startsWith(REGISTRY_REF) || reference.startsWith(STREAM_REF)
         ? undefined
-        : 'only jobs registered in stepmr.config.ts run here';
+        : 'only jobs and streams registered in stepmr.config.ts run here';
     },
   };
 }

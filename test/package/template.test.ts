@@ -8,6 +8,7 @@ import aslValidator from 'asl-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scheduledEvent } from '../../framework/contract/events.js';
 import { BUCKET_LAYOUT } from '../../framework/deploy/layout.js';
+import { deployedStreams } from '../../framework/deploy/streams.js';
 import { validateDefinition } from '../../framework/engine/index.js';
 import { buildDefinition } from '../../framework/statemachine/buildDefinition.js';
 import config from '../../stepmr.config.js';
@@ -234,12 +235,12 @@ describe('serverless package: IAM', () => {
   });
 
   it.each(Object.keys(DESIGN))('%s reaches the data bucket exactly where the design says', (role) => {
-    expectRoleAsDesigned(read, role);
+    expectRoleAsDesigned(read, role, deployedStreams(config));
   });
 
   it('lets each function write logs to its own log group only', () => {
     const groups = resources('AWS::Logs::LogGroup').map(([, g]) => g.Properties.LogGroupName as string);
-    expect(groups.filter((g) => g.startsWith('/aws/lambda/')).length).toBe(4);
+    expect(groups.filter((g) => g.startsWith('/aws/lambda/')).length).toBe(5);
     for (const [, fn] of resources('AWS::Lambda::Function')) {
       const role = fn.Properties.Role['Fn::GetAtt'][0] as string;
       const own = `/aws/lambda/${fn.Properties.FunctionName}`;
@@ -266,7 +267,7 @@ describe('serverless package: role trust', () => {
   const OTHER_ACCOUNT = '210987654321';
 
   it('lets the functions take their roles only on behalf of this account', () => {
-    for (const role of ['MapRole', 'ReduceRole', 'CollectRole', 'SchedulerRole']) {
+    for (const role of ['MapRole', 'ReduceRole', 'CollectRole', 'SchedulerRole', 'TriggerRole']) {
       expect(trusts(role, 'lambda.amazonaws.com', { 'aws:SourceAccount': ACCOUNT }), role).toBe(true);
       expect(trusts(role, 'lambda.amazonaws.com', { 'aws:SourceAccount': OTHER_ACCOUNT }), role).toBe(false);
       expect(trusts(role, 'lambda.amazonaws.com', {}), role).toBe(false);
@@ -337,7 +338,7 @@ describe('serverless package: the state machine log', () => {
       const foreign = group.replace(ACCOUNT, '210987654321');
       expect(allowed('StateMachineRole', action, foreign), action).toBe(false);
     }
-    for (const role of ['MapRole', 'ReduceRole', 'CollectRole', 'SchedulerRole']) {
+    for (const role of ['MapRole', 'ReduceRole', 'CollectRole', 'SchedulerRole', 'TriggerRole']) {
       expect(allowed(role, 'logs:CreateLogDelivery', '*'), role).toBe(false);
     }
   });
@@ -467,7 +468,7 @@ function serverlessYmlFunctions(): Map<string, Record<string, string>> {
 describe('serverless package: the functions', () => {
   it('has map, reduce, collect and plan with the sizes and timeouts of serverless.yml, each with its own role', () => {
     const yml = serverlessYmlFunctions();
-    expect([...yml.keys()].sort()).toEqual(['collect', 'map', 'reduce', 'scheduler']);
+    expect([...yml.keys()].sort()).toEqual(['collect', 'map', 'reduce', 'scheduler', 'trigger']);
     const roles = new Set<string>();
     for (const [key, settings] of yml) {
       const id = `${key[0]?.toUpperCase()}${key.slice(1)}LambdaFunction`;
@@ -490,12 +491,12 @@ describe('serverless package: the functions', () => {
     expect(roles.has('StateMachineRole')).toBe(false);
   });
 
-  it('tells every function its stack’s bucket (the only one it may use), and the scheduler function the state machine', () => {
-    for (const fn of ['Map', 'Reduce', 'Collect', 'Scheduler']) {
+  it('tells every function its stack’s bucket (the only one it may use), and the scheduler and trigger functions the state machine', () => {
+    for (const fn of ['Map', 'Reduce', 'Collect', 'Scheduler', 'Trigger']) {
       const env = template.Resources[`${fn}LambdaFunction`].Properties.Environment.Variables;
       expect(env.STEPMR_DATA_BUCKET, fn).toEqual({ Ref: 'DataBucket' });
       expect(env.STEPMR_STATE_MACHINE_ARN, fn).toEqual(
-        fn === 'Scheduler' ? { Ref: 'JobsStateMachine' } : undefined,
+        fn === 'Scheduler' || fn === 'Trigger' ? { Ref: 'JobsStateMachine' } : undefined,
       );
     }
   });
@@ -504,7 +505,10 @@ describe('serverless package: the functions', () => {
 describe('serverless package: schedules and outputs', () => {
   it('has one EventBridge rule per schedule of stepmr.config.ts, sending the scheduler function its name', () => {
     const schedules = Object.entries(config.schedules ?? {});
-    const rules = resources('AWS::Events::Rule');
+    const scheduler = { 'Fn::GetAtt': ['SchedulerLambdaFunction', 'Arn'] };
+    const rules = resources('AWS::Events::Rule').filter(([, rule]) =>
+      list(rule.Properties.Targets as J[]).some((t) => JSON.stringify(t.Arn) === JSON.stringify(scheduler)),
+    );
     expect(rules.length).toBe(schedules.length);
     const time = '2026-12-01T03:00:00Z';
     for (const [name, schedule] of schedules) {
