@@ -11,6 +11,7 @@ import { loadPlannedJob, openJobWork, removeIfEnded } from './jobWork.js';
 import type { BadRecordSample, BadRecords, JobPlan, MapTaskEvent, MapTaskResult } from './payloads.js';
 import { workKeys } from './payloads.js';
 import { checkInput } from './scope.js';
+import { atUserCode } from './thrownAt.js';
 
 type Sink = (key: Key, value: unknown) => void;
 
@@ -180,7 +181,7 @@ function guardCombine(combine: (key: Key, values: unknown[]) => unknown) {
     } catch (cause) {
       if (cause instanceof StepmrError) throw cause;
       const message = cause instanceof Error ? cause.message : String(cause);
-      throw new UserCodeError(`combine threw on ${keyLabel(key)}: ${message}`, { cause });
+      throw new UserCodeError(`combine threw on ${keyLabel(key)}: ${message}${atUserCode(cause)}`, { cause });
     }
   };
 }
@@ -216,5 +217,5 @@ function userError(split: Split, offset: number, line: number | undefined, cause
   // The framework's own errors (a bad record, a store failure) keep their name and advice.
   if (cause instanceof StepmrError) return cause;
   const message = cause instanceof Error ? cause.message : String(cause);
-  return new UserCodeError(`map threw on ${record}: ${message}`, { cause });
+  return new UserCodeError(`map threw on ${record}: ${message}${atUserCode(cause)}`, { cause });
 }

@@ -9,6 +9,7 @@ import type { ReduceTaskEvent, ReduceTaskResult, StagedPart } from './payloads.j
 import { workKeys } from './payloads.js';
 import { checkAnyWorkKey } from './scope.js';
 import { readPartitionRuns } from './shuffleIndex.js';
+import { atUserCode } from './thrownAt.js';
 
 /**
  * Reduces a batch of partitions: for each, a streaming merge of its sorted run in every
@@ -54,7 +55,7 @@ export async function reduceTask(event: ReduceTaskEvent, deps: TaskDeps): Promis
       } catch (cause) {
         // The key by its label, never its content: messages reach payloads, logs and _SUCCESS.
         throw new UserCodeError(
-          `reduce threw on ${keyLabel(group.key)} (partition ${partition}): ${(cause as Error)?.message ?? cause}`,
+          `reduce threw on ${keyLabel(group.key)} (partition ${partition}): ${(cause as Error)?.message ?? cause}${atUserCode(cause)}`,
           { cause },
         );
       }
