@@ -6,6 +6,7 @@ import type { Job, MapContext } from '../job/defineJob.js';
 import type { Key, Split } from '../job/types.js';
 import { InvalidKeyError, keyLabel, MapOutputBuffer } from '../shuffle/index.js';
 import type { TaskDeps } from './deps.js';
+import { progressOf } from './deps.js';
 import { BadRecordLimitError, UserCodeError } from './errors.js';
 import { loadPlannedJob, openJobWork, removeIfEnded } from './jobWork.js';
 import type { BadRecordSample, BadRecords, JobPlan, MapTaskEvent, MapTaskResult } from './payloads.js';
@@ -41,6 +42,8 @@ export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapT
   const first = event.Items[0]?.id ?? 0;
   const splits = event.Items.map((s) => s.id);
   let recordsOut = 0;
+  const report = progressOf(deps, { jobId: ref.jobId, stage: 'map', task: first });
+  report(0, 0, true);
 
   if (job.reduce) {
     // The buffer makes its working directory (spills, the shuffle file) only when it needs one.
@@ -51,10 +54,17 @@ export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapT
       ...(job.combine ? { combine: guardCombine(job.combine) } : {}),
     });
     try {
-      const read = await runMap(job, event.Items, deps, plan, (k, v) => {
-        recordsOut++;
-        buffer.add(k, v);
-      });
+      const read = await runMap(
+        job,
+        event.Items,
+        deps,
+        plan,
+        (k, v) => {
+          recordsOut++;
+          buffer.add(k, v);
+        },
+        report,
+      );
       // combine also runs here, over pairs of every split of the batch: name them all.
       const out = await buffer.finish().catch((error: unknown) => {
         throw naming(event.Items, error);
@@ -78,10 +88,17 @@ export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapT
   }
 
   const writer = new PartWriter(plan.outputFormat);
-  const read = await runMap(job, event.Items, deps, plan, (k, v) => {
-    recordsOut++;
-    writer.write(k, v);
-  });
+  const read = await runMap(
+    job,
+    event.Items,
+    deps,
+    plan,
+    (k, v) => {
+      recordsOut++;
+      writer.write(k, v);
+    },
+    report,
+  );
   const body = writer.finish();
   const key = workKeys.part(ref, first);
   await work.put(key, body);
@@ -118,6 +135,7 @@ async function runMap(
   deps: TaskDeps,
   plan: JobPlan,
   sink: Sink,
+  report: (bytes: number, records: number) => void,
 ): Promise<MapRead> {
   let records = 0;
   let bytes = 0;
@@ -142,9 +160,16 @@ async function runMap(
   for (const split of splits) {
     const ctx = { uri: split.uri, offset: 0, line: undefined as number | undefined };
     const context: MapContext = ctx;
+    const before = { bytes, records };
+    const length = split.end - split.start;
+    let seen = 0;
     const onRecord = (record: unknown, offset: number, line: number | undefined) => {
       ctx.offset = offset;
       ctx.line = line;
+      // Every 1024 records, the bytes read so far (of a .gz split, its uncompressed offset, capped).
+      if ((++seen & 1023) === 0) {
+        report(before.bytes + Math.min(length, Math.max(0, offset - split.start)), before.records + seen);
+      }
       let result: void | Promise<void>;
       try {
         result = job.map(record, sink, context);
@@ -166,6 +191,7 @@ async function runMap(
     });
     records += read.records;
     bytes += read.bytes;
+    report(bytes, records);
   }
   return { records, bytes, bad };
 }

@@ -3,6 +3,7 @@ import { PartWriter } from '../io/index.js';
 import type { Key } from '../job/types.js';
 import { keyLabel, mergeRuns, type RunSource } from '../shuffle/index.js';
 import type { TaskDeps } from './deps.js';
+import { progressOf } from './deps.js';
 import { TaskInputError, UserCodeError } from './errors.js';
 import { loadPlannedJob, openJobWork, removeIfEnded } from './jobWork.js';
 import type { ReduceTaskEvent, ReduceTaskResult, StagedPart } from './payloads.js';
@@ -31,6 +32,13 @@ export async function reduceTask(event: ReduceTaskEvent, deps: TaskDeps): Promis
   const parts: StagedPart[] = [];
   let recordsIn = 0;
   let bytesIn = 0;
+  const report = progressOf(deps, {
+    jobId: ref.jobId,
+    stage: 'reduce',
+    task: event.Items[0]?.partition ?? 0,
+  });
+  report(0, 0, true);
+  let groups = 0;
   for (const { partition } of event.Items) {
     if (!Number.isInteger(partition) || partition < 0 || partition >= plan.reducers) {
       throw new TaskInputError(
@@ -49,6 +57,7 @@ export async function reduceTask(event: ReduceTaskEvent, deps: TaskDeps): Promis
     const writer = new PartWriter(plan.outputFormat);
     for await (const group of mergeRuns<Key, unknown>(runs, { sources })) {
       recordsIn += group.values.length;
+      if ((++groups & 255) === 0) report(0, recordsIn);
       let value: unknown;
       try {
         value = reduce(group.key, group.values);
