@@ -9,6 +9,11 @@
  * A running exact sum: one number (the sum of what was added, exactly), or
  * `[carry, ...partials]`, whose exact value is `carry × 2^1024 + Σ partials`. A NaN or an
  * infinity is kept alone, as IEEE addition would end: `Infinity + -Infinity` is NaN.
+ *
+ * @example
+ * ```ts
+ * const state: SumState = addSums([1e100, 1, -1e100]); // exactly 1 (a number, or partials)
+ * ```
  */
 export type SumState = number | readonly number[];
 

@@ -5,8 +5,13 @@ import { addSums, roundSum, type SumState } from './exactSum.js';
 /**
  * A ready-made `combine` and `reduce` pair: `map` emits `State` values (a plain number for
  * every helper here), `combine` folds them map-side into one `State`, `reduce` gives the
- * result `Out`. Use both halves together:
- * `defineJob({ …, combine: sum.combine, reduce: sum.reduce })`.
+ * result `Out`. Use both halves together.
+ *
+ * @example
+ * ```ts
+ * const total: Aggregate<SumState, number> = sum;
+ * defineJob({ input: lines(), map: (l, emit) => emit(l, l.length), combine: total.combine, reduce: total.reduce });
+ * ```
  */
 export interface Aggregate<State, Out> {
   /** Folds any subset of a key's values into one; associative and commutative. */
@@ -100,7 +105,14 @@ function extreme(values: readonly number[], pick: (...v: number[]) => number): n
   return out === 0 ? 0 : out;
 }
 
-/** The state of {@link mean}: a number emitted by `map`, or a sum and how many were added. */
+/**
+ * The state of {@link mean}: a number emitted by `map`, or a sum and how many were added.
+ *
+ * @example
+ * ```ts
+ * const state: MeanState = mean.combine('k', [1, 2, 4]); // { sum: 7, count: 3 }
+ * ```
+ */
 export type MeanState = number | { readonly sum: SumState; readonly count: number };
 
 /**

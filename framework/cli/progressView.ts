@@ -3,6 +3,12 @@ import { bytes, count, duration } from './format.js';
 /**
  * What a stage's progress line shows, at one moment: a snapshot of counts, from which
  * {@link renderStage} makes the line (a pure function, tested as such).
+ *
+ * @example
+ * ```ts
+ * const s: StageSnapshot = { label: 'reduce', unit: 'partition', items: 8, itemsDone: 2, running: 2, succeeded: 2,
+ *   failed: 0, bytesTotal: 0, bytesRead: 0, records: 0, elapsedMs: 900, rate: undefined, done: false };
+ * ```
  */
 export interface StageSnapshot {
   /** `map` or `reduce`. */
@@ -29,7 +35,15 @@ export interface StageSnapshot {
   readonly done: boolean;
 }
 
-/** `1 split`, `2 splits`. */
+/**
+ * A count and its unit, plural unless the count is 1.
+ *
+ * @example
+ * ```ts
+ * plural(1, 'split'); // '1 split'
+ * plural(3, 'split'); // '3 splits'
+ * ```
+ */
 export function plural(n: number, unit: string): string {
   return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }

@@ -27,7 +27,14 @@ export interface TaskDeps {
   progress?(report: TaskProgress): void;
 }
 
-/** What a running task has read so far, for a progress display. */
+/**
+ * What a running task has read so far, for a progress display.
+ *
+ * @example
+ * ```ts
+ * const report: TaskProgress = { jobId: 'wc-1', stage: 'map', task: 0, bytes: 65_536, records: 1200 };
+ * ```
+ */
 export interface TaskProgress {
   readonly jobId: string;
   readonly stage: 'map' | 'reduce';
@@ -38,7 +45,14 @@ export interface TaskProgress {
   readonly records: number;
 }
 
-/** How often a task reports its progress, at most, in ms. */
+/**
+ * How often a task reports its progress, at most, in ms.
+ *
+ * @example
+ * ```ts
+ * setInterval(render, PROGRESS_EVERY_MS); // no point redrawing more often
+ * ```
+ */
 export const PROGRESS_EVERY_MS = 250;
 
 /**

@@ -13,7 +13,14 @@ export const LOCAL_BUCKETS_ENV = 'STEPMR_LOCAL_BUCKETS';
 /** Set to `1` where `s3://` inputs or outputs are used from the embedded runtime. */
 export const USE_S3_ENV = 'STEPMR_S3';
 
-/** The channel on which the embedded runtime's workers report their tasks' progress. */
+/**
+ * The channel on which the embedded runtime's workers report their tasks' progress.
+ *
+ * @example
+ * ```ts
+ * new BroadcastChannel(PROGRESS_CHANNEL).onmessage = (m) => console.log((m as MessageEvent).data);
+ * ```
+ */
 export const PROGRESS_CHANNEL = 'stepmr:task-progress';
 
 let channel: BroadcastChannel | undefined;
