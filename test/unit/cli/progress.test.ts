@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { progressPrinter } from '../../../framework/cli/cloudCommands.js';
+import type { CloudCommandDeps } from '../../../framework/cli/drivers.js';
 import { Progress } from '../../../framework/cli/Progress.js';
 import { plural, RateMeter, renderStage, type StageSnapshot } from '../../../framework/cli/progressView.js';
+import type { ExecutionReport } from '../../../framework/runtime/executions.js';
 
 const MiB = 1024 * 1024;
 
@@ -129,5 +132,51 @@ describe('Progress off a terminal', () => {
     expect(printed.at(-1)).toBe(
       'map     4/4 splits | 40.0 MiB of 40.0 MiB | 4.0 MiB/s | in 10.0s | tasks: 2 done | 4000 records/s',
     );
+  });
+});
+
+describe('stepmr status --watch', () => {
+  it('adds the time left at the rate the Map Run’s items end, once they do', () => {
+    const written: string[] = [];
+    let now = 0;
+    const deps = {
+      stderr: { write: (s: string) => written.push(s) },
+      now: () => now,
+    } as unknown as CloudCommandDeps;
+    const print = progressPrinter(deps);
+    const report = (succeeded: number, status = 'RUNNING') =>
+      ({
+        stages: [
+          {
+            name: 'Map',
+            mapRunArn: 'arn:map',
+            status,
+            total: 40,
+            succeeded,
+            failed: 0,
+            aborted: 0,
+            running: status === 'RUNNING' ? 4 : 0,
+            pending: status === 'RUNNING' ? 36 - succeeded : 0,
+          },
+        ],
+      }) as unknown as ExecutionReport;
+    for (const [t, done] of [
+      [0, 0],
+      [2000, 0], // start-up: nothing ended yet
+      [4000, 4],
+      [6000, 8],
+    ] as const) {
+      now = t;
+      print(report(done));
+    }
+    now = 30_000;
+    print(report(40, 'SUCCEEDED'));
+    expect(written.join('').split('\n').filter(Boolean)).toEqual([
+      'Map        0/40 succeeded, 4 running, 36 pending [RUNNING]',
+      // 4 items in the 2 s since the last still poll: 2 a second, 36 left.
+      'Map        4/40 succeeded, 4 running, 32 pending [RUNNING] | ETA 18.0s',
+      'Map        8/40 succeeded, 4 running, 28 pending [RUNNING] | ETA 16.0s',
+      'Map        40/40 succeeded [SUCCEEDED]',
+    ]);
   });
 });
