@@ -1,3 +1,15 @@
+export type { Aggregate, MeanState, SumState } from './aggregate/index.js';
+export {
+  AggregateValueError,
+  addSums,
+  count,
+  fields,
+  max,
+  mean,
+  min,
+  roundSum,
+  sum,
+} from './aggregate/index.js';
 export type {
   CommitEntry,
   CompactEntry,

@@ -67,6 +67,7 @@ function builtCatalogue(): CommandSummary[] | undefined {
 export async function addCommands(program: Command, argv: readonly string[]): Promise<void> {
   const name = argv[2];
   const one = COMMAND_MODULES.find(([names]) => name !== undefined && names.includes(name));
+  if (argv.length === 3 && (name === '--version' || name === '-V')) return;
   const topHelp = argv.length === 2 || (argv.length === 3 && (name === '--help' || name === '-h'));
   const catalogue = topHelp ? builtCatalogue() : undefined;
   if (catalogue) {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { RunOptions, Tolerance } from '../job/options.js';
-import { nonNegativeInt, oneOf, positiveInt, size, tolerance } from './parse.js';
+import { nonNegativeInt, oneOf, positiveInt, positiveSize, tolerance } from './parse.js';
 
 /** The flags of a job's run that `stepmr run` and `stepmr submit` share. */
 export interface JobFlags {
@@ -38,7 +38,7 @@ export function jobOptions(command: Command, help: { input: string; output: stri
     .option(
       '-s, --split-size <size>',
       'bytes per input split, e.g. 8MB, 512KiB (default: 32MiB)',
-      size('--split-size'),
+      positiveSize('--split-size'),
     )
     .option(
       '--splits-per-task <n>',
@@ -48,9 +48,13 @@ export function jobOptions(command: Command, help: { input: string; output: stri
     .option(
       '--memory-budget <size>',
       'map-side buffer before spilling to disk (default: 256MiB)',
-      size('--memory-budget'),
+      positiveSize('--memory-budget'),
     )
-    .option('--max-record-size <size>', 'longest record accepted (default: 8MiB)', size('--max-record-size'))
+    .option(
+      '--max-record-size <size>',
+      'longest record accepted (default: 8MiB)',
+      positiveSize('--max-record-size'),
+    )
     .option(
       '-f, --format <format>',
       'output format: jsonl, csv or text (default: the job’s, else jsonl)',

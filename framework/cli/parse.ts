@@ -35,6 +35,20 @@ export function size(name: string) {
   };
 }
 
+/** Commander parser for a size of at least one byte: `0` is refused, never taken as the default. */
+export function positiveSize(name: string) {
+  const parse = size(name);
+  return (value: string): number => {
+    const bytes = parse(value);
+    if (bytes < 1) {
+      throw new InvalidArgumentError(
+        `${name} must be at least 1 byte, got "${value}": write a size such as 8MB, or leave ${name} out for the default`,
+      );
+    }
+    return bytes;
+  };
+}
+
 /** Commander parser for one of a fixed set of words. */
 export function oneOf<T extends string>(name: string, allowed: readonly T[]) {
   return (value: string): T => {

@@ -19,6 +19,7 @@ import {
 } from './drivers.js';
 import { type JobFlags, jobOptions, runOptionsOf } from './jobOptions.js';
 import { positiveInt } from './parse.js';
+import { plural } from './progressView.js';
 import { formatSummary } from './summary.js';
 
 interface SubmitFlags extends JobFlags, StackFlags {
@@ -60,11 +61,12 @@ export async function followStarted(
   driver: Driver,
   started: StartedJob,
   label: string,
+  /** What the splits are, singular: `split`, `failed split`. */
   splits: string,
   flags: { readonly wait?: boolean; readonly interval?: number; readonly json?: boolean },
 ): Promise<void> {
   deps.stderr.write(
-    `job ${started.jobId} (${label}): ${started.splits} ${splits}, ${started.reducers ? `${started.reducers} reducers` : 'map-only'}\n  execution ${started.executionArn}\n`,
+    `job ${started.jobId} (${label}): ${plural(started.splits, splits)}, ${started.reducers ? plural(started.reducers, 'reducer') : 'map-only'}\n  execution ${started.executionArn}\n`,
   );
   if (!flags.wait) {
     deps.stdout.write(`${started.executionArn}\n`);
@@ -155,7 +157,7 @@ export function addSubmitCommand(program: Command, partial: Partial<CloudCommand
           output: flags.output,
           overwrite: flags.overwrite ?? false,
         });
-        await followStarted(deps, driver, started, name, 'splits', flags);
+        await followStarted(deps, driver, started, name, 'split', flags);
       }),
     );
 }
@@ -227,7 +229,7 @@ export function addTriggerCommand(program: Command, partial: Partial<CloudComman
         return;
       }
       const driver = await cloudDriver(deps, flags, { ref: result.executionArn });
-      await followStarted(deps, driver, result, `schedule ${schedule}`, 'splits', flags);
+      await followStarted(deps, driver, result, `schedule ${schedule}`, 'split', flags);
     }),
   );
 }

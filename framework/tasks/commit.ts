@@ -79,8 +79,9 @@ export async function commitJob(
       `job ${event.jobId}: ${staged.length} reduce parts staged, ${plan.reducers} expected; the output has no _SUCCESS`,
     );
   }
-  const parts = staged.map((part) => {
-    const name = partName(part.part, plan.outputFormat);
+  // Reduce parts by partition; a map-only job's in input order, numbered from 0.
+  const parts = staged.map((part, index) => {
+    const name = partName(reduces ? part.part : index, plan.outputFormat);
     return { staged: part, name, key: `${out.key}${name}` };
   });
   // Verify every part before publishing any. A part already at its published name with the
@@ -116,7 +117,13 @@ export async function commitJob(
       const working = [event.prefix, ...lineage(plan, earlier)].map((prefix) => `${work.url}${prefix}`);
       await clearOutput(out.store, out.key, keep, working, work, event);
     }
-    for (const part of toMove) await moveObject(work, part.staged.key, out.store, part.key);
+    // A map-only job's staged parts are its map results: with failed splits they stay for a
+    // redrive, which numbers them again among the redriven ones.
+    const keepStaged = maps.failed.length > 0 && !reduces;
+    for (const part of toMove) {
+      if (keepStaged) await out.store.put(part.key, work.read(part.staged.key));
+      else await moveObject(work, part.staged.key, out.store, part.key);
+    }
     // A stop while the parts moved (it removes the staged ones) is seen here at the latest.
     if (await stopped()) throw stoppedError();
     await out.store.put(`${out.key}_SUCCESS`, `${JSON.stringify(manifest, null, 2)}\n`);

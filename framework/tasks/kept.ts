@@ -130,8 +130,9 @@ export async function finishWork(
 ): Promise<void> {
   if (keep) {
     const kept = new Set([workKeys.plan(ref), workKeys.kept(ref)]);
-    const shuffle = `${ref.prefix}shuffle/`;
-    await deleteUnder(work, ref.prefix, (key) => !kept.has(key) && !key.startsWith(shuffle));
+    // Map results: shuffle objects, or a map-only job's staged parts.
+    const results = [`${ref.prefix}shuffle/`, `${ref.prefix}parts/`];
+    await deleteUnder(work, ref.prefix, (key) => !kept.has(key) && !results.some((r) => key.startsWith(r)));
     return;
   }
   // The redriven job's kept.json lists the older prefixes; it goes last, so a retry finds it.

@@ -7,11 +7,13 @@ import type { Key, Split } from '../job/types.js';
 import { InvalidKeyError, keyLabel, MapOutputBuffer } from '../shuffle/index.js';
 import { countingDeps, usageOf } from './countRequests.js';
 import type { TaskDeps } from './deps.js';
+import { progressOf } from './deps.js';
 import { BadRecordLimitError, UserCodeError } from './errors.js';
 import { loadPlannedJob, openJobWork, removeIfEnded } from './jobWork.js';
 import type { BadRecordSample, BadRecords, JobPlan, MapTaskEvent, MapTaskResult } from './payloads.js';
 import { workKeys } from './payloads.js';
 import { checkInput } from './scope.js';
+import { atUserCode } from './thrownAt.js';
 
 type Sink = (key: Key, value: unknown) => void;
 
@@ -42,6 +44,8 @@ export async function mapTask(event: MapTaskEvent, given: TaskDeps): Promise<Map
   const first = event.Items[0]?.id ?? 0;
   const splits = event.Items.map((s) => s.id);
   let recordsOut = 0;
+  const report = progressOf(deps, { jobId: ref.jobId, stage: 'map', task: first });
+  report(0, 0, true);
 
   if (job.reduce) {
     // The buffer makes its working directory (spills, the shuffle file) only when it needs one.
@@ -52,10 +56,17 @@ export async function mapTask(event: MapTaskEvent, given: TaskDeps): Promise<Map
       ...(job.combine ? { combine: guardCombine(job.combine) } : {}),
     });
     try {
-      const read = await runMap(job, event.Items, deps, plan, (k, v) => {
-        recordsOut++;
-        buffer.add(k, v);
-      });
+      const read = await runMap(
+        job,
+        event.Items,
+        deps,
+        plan,
+        (k, v) => {
+          recordsOut++;
+          buffer.add(k, v);
+        },
+        report,
+      );
       // combine also runs here, over pairs of every split of the batch: name them all.
       const out = await buffer.finish().catch((error: unknown) => {
         throw naming(event.Items, error);
@@ -80,10 +91,17 @@ export async function mapTask(event: MapTaskEvent, given: TaskDeps): Promise<Map
   }
 
   const writer = new PartWriter(plan.outputFormat);
-  const read = await runMap(job, event.Items, deps, plan, (k, v) => {
-    recordsOut++;
-    writer.write(k, v);
-  });
+  const read = await runMap(
+    job,
+    event.Items,
+    deps,
+    plan,
+    (k, v) => {
+      recordsOut++;
+      writer.write(k, v);
+    },
+    report,
+  );
   const body = writer.finish();
   const key = workKeys.part(ref, first);
   await work.put(key, body);
@@ -121,6 +139,7 @@ async function runMap(
   deps: TaskDeps,
   plan: JobPlan,
   sink: Sink,
+  report: (bytes: number, records: number) => void,
 ): Promise<MapRead> {
   let records = 0;
   let bytes = 0;
@@ -145,9 +164,16 @@ async function runMap(
   for (const split of splits) {
     const ctx = { uri: split.uri, offset: 0, line: undefined as number | undefined };
     const context: MapContext = ctx;
+    const before = { bytes, records };
+    const length = split.end - split.start;
+    let seen = 0;
     const onRecord = (record: unknown, offset: number, line: number | undefined) => {
       ctx.offset = offset;
       ctx.line = line;
+      // Every 1024 records, the bytes read so far (of a .gz split, its uncompressed offset, capped).
+      if ((++seen & 1023) === 0) {
+        report(before.bytes + Math.min(length, Math.max(0, offset - split.start)), before.records + seen);
+      }
       let result: void | Promise<void>;
       try {
         result = job.map(record, sink, context);
@@ -169,6 +195,7 @@ async function runMap(
     });
     records += read.records;
     bytes += read.bytes;
+    report(bytes, records);
   }
   return { records, bytes, bad };
 }
@@ -184,7 +211,7 @@ function guardCombine(combine: (key: Key, values: unknown[]) => unknown) {
     } catch (cause) {
       if (cause instanceof StepmrError) throw cause;
       const message = cause instanceof Error ? cause.message : String(cause);
-      throw new UserCodeError(`combine threw on ${keyLabel(key)}: ${message}`, { cause });
+      throw new UserCodeError(`combine threw on ${keyLabel(key)}: ${message}${atUserCode(cause)}`, { cause });
     }
   };
 }
@@ -220,5 +247,5 @@ function userError(split: Split, offset: number, line: number | undefined, cause
   // The framework's own errors (a bad record, a store failure) keep their name and advice.
   if (cause instanceof StepmrError) return cause;
   const message = cause instanceof Error ? cause.message : String(cause);
-  return new UserCodeError(`map threw on ${record}: ${message}`, { cause });
+  return new UserCodeError(`map threw on ${record}: ${message}${atUserCode(cause)}`, { cause });
 }

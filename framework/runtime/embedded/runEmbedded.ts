@@ -1,6 +1,7 @@
 import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { BroadcastChannel } from 'node:worker_threads';
 import { Engine, type EngineEvent } from '../../engine/index.js';
 import type { Job } from '../../job/defineJob.js';
 import type { RunOptions } from '../../job/options.js';
@@ -8,11 +9,12 @@ import { type InputFile, listInputs } from '../../plan/listInputs.js';
 import { buildDefinition } from '../../statemachine/buildDefinition.js';
 import { FileStore } from '../../store/FileStore.js';
 import { toUri } from '../../store/uri.js';
+import type { TaskProgress } from '../../tasks/deps.js';
 import { type Backend, Driver, type RunSummary } from '../Driver.js';
 import { OutputExistsError } from '../errors.js';
 import { loadJobModule, resolveJobModule } from '../loadJob.js';
 import type { RunRequest } from '../planRun.js';
-import { LOCAL_BUCKETS_ENV } from './embeddedDeps.js';
+import { LOCAL_BUCKETS_ENV, PROGRESS_CHANNEL } from './embeddedDeps.js';
 import { engineOrchestrator } from './engineOrchestrator.js';
 import type { JobRegistry } from './jobRegistry.js';
 import { recordingOrchestrator } from './registryOrchestrator.js';
@@ -53,6 +55,8 @@ export interface EmbeddedExecution {
   readonly signal?: AbortSignal;
   /** Progress events of the engine. */
   readonly onEvent?: (event: EngineEvent) => void;
+  /** What the run's tasks have read so far, as they report it (about every 250 ms each). */
+  readonly onTaskProgress?: (report: TaskProgress) => void;
   /** Called once the plan is written, with the number of splits and input bytes. */
   readonly onPlan?: (plan: { jobId: string; splits: number; inputBytes: number; reducers: number }) => void;
   /**
@@ -216,6 +220,7 @@ async function execute(
   const recording = run.registry && recordingOrchestrator(backend.orchestrator, run.registry, output);
   let jobId: string | undefined;
   let summary: RunSummary | undefined;
+  const progress = run.onTaskProgress && listenToProgress(run.onTaskProgress, () => jobId);
   try {
     const driver = new Driver(recording ? { ...backend, orchestrator: recording } : backend);
     summary = await driver.run(request, {
@@ -228,6 +233,7 @@ async function execute(
     });
     return { ...summary, output };
   } finally {
+    progress?.close();
     await recording?.close();
     await close();
     const manifest = summary?.manifest;
@@ -243,6 +249,16 @@ async function execute(
       if (!existed) await rm(output, { recursive: true, force: true });
     }
   }
+}
+
+/** Passes on the progress the workers report for the job `jobId()`. */
+function listenToProgress(onProgress: (report: TaskProgress) => void, jobId: () => string | undefined) {
+  const channel = new BroadcastChannel(PROGRESS_CHANNEL);
+  channel.onmessage = (message: unknown) => {
+    const report = (message as { data?: TaskProgress }).data;
+    if (report?.jobId !== undefined && report.jobId === jobId()) onProgress(report);
+  };
+  return channel;
 }
 
 /** Removes the directories under `dir` that the commit's deletes left empty (its own if empty too). */
