@@ -1,3 +1,4 @@
+import type { CallPolicy, DelegateResult } from '../delegate/types.js';
 import type { Job } from '../job/defineJob.js';
 import type { Store } from '../store/Store.js';
 import type { TaskScope } from './scope.js';
@@ -20,4 +21,18 @@ export interface TaskDeps {
   /** A local directory for spills and staging files. */
   readonly tmpDir: string;
   now(): number;
+  /**
+   * Makes a delegate task's calls (the call executor, with this runtime's credentials): one
+   * result per item, whatever happened to the call. Absent where no delegate function runs.
+   */
+  readonly runCalls?: CallRunner;
 }
+
+/**
+ * Makes a batch of calls under a policy: exactly one result per item, failures included, and
+ * how many answers were throttling (429 or 503), retried ones included.
+ */
+export type CallRunner = (
+  items: readonly { readonly index: number; readonly task: unknown }[],
+  policy: CallPolicy,
+) => Promise<{ readonly results: readonly DelegateResult[]; readonly throttles: number }>;

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { parseTask } from '../delegate/parseTask.js';
 import { StepmrError } from '../errors.js';
 import { type BadRecordError, PartWriter, readSplit } from '../io/index.js';
 import type { Job, MapContext } from '../job/defineJob.js';
@@ -40,6 +41,29 @@ export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapT
   const first = event.Items[0]?.id ?? 0;
   const splits = event.Items.map((s) => s.id);
   let recordsOut = 0;
+
+  if (job.delegate) {
+    // A delegate job's map stage only turns records into tasks; the delegate stage calls them.
+    const build = job.delegate.task;
+    const lines: string[] = [];
+    const asTasks: Job = { ...job, map: (record, emit) => emit(null, taskOf(build(record))) };
+    const read = await runMap(asTasks, event.Items, deps, plan, (_key, task) => {
+      lines.push(`${JSON.stringify(task)}\n`);
+    });
+    const key = workKeys.tasks(ref, first);
+    await work.put(key, lines.join(''));
+    await removeIfEnded(opened, [key]);
+    return {
+      splits,
+      tasks: { key, count: lines.length },
+      recordsIn: read.records,
+      recordsOut: lines.length,
+      bytesIn: read.bytes,
+      spills: 0,
+      ...badRecordsOf(read),
+      ms: deps.now() - started,
+    };
+  }
 
   if (job.reduce) {
     // The buffer makes its working directory (spills, the shuffle file) only when it needs one.
@@ -95,6 +119,17 @@ export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapT
     ...badRecordsOf(read),
     ms: deps.now() - started,
   };
+}
+
+/** A task `delegate` returned, checked against the task contract (the executor checks it again). */
+function taskOf(task: unknown): unknown {
+  const checked = parseTask(task);
+  if (!checked.ok) {
+    throw new Error(
+      `delegate returned no valid task (${checked.reason}); build one with gateway(), http() or lambda()`,
+    );
+  }
+  return checked.task;
 }
 
 function badRecordsOf(read: MapRead): { badRecords?: BadRecords } {
