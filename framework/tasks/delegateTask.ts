@@ -98,9 +98,11 @@ async function writeOutput(
   const { plan, store: work, ref } = opened;
   const job = mode === 'map' ? await loadPlannedJob(opened, deps) : undefined;
   const map = async (emit: (key: Key, value: unknown) => void) => {
+    if (!job) return;
+    const overResults = job.map as unknown as (r: DelegateResult, e: typeof emit) => unknown;
     for (const result of results) {
       try {
-        await (job?.map as (r: DelegateResult, e: typeof emit) => unknown)(result, emit);
+        await overResults(result, emit);
       } catch (cause) {
         const message = cause instanceof Error ? cause.message : String(cause);
         throw new UserCodeError(`map threw on the result of call ${result.index}: ${message}`, { cause });
