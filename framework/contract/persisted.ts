@@ -79,6 +79,8 @@ function delegatePlanSchema() {
     maxFailed: z.union([z.object({ count }), z.object({ percent: z.number().min(0).max(100) })]),
     /** A redrive: run again only the calls that failed in the job it redrives. */
     redrive: z.boolean().exactOptional(),
+    /** A redrive: the job whose id names the calls' idempotency keys (the first run's). */
+    keysOf: jobId.exactOptional(),
   });
 }
 

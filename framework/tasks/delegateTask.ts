@@ -41,7 +41,10 @@ export async function delegateTask(event: DelegateEvent, deps: TaskDeps): Promis
       ? await readCallResults(work, workKeys.callResults(plan.redrive, first), items)
       : new Map<number, DelegateResult>();
   const toCall = items.filter((item) => earlier.get(item.index)?.ok !== true);
-  const made = toCall.length > 0 ? await runCalls(toCall, taskPolicy(stage)) : { results: [], throttles: 0 };
+  // A redrive's calls keep the keys of the job they redo, so a service can tell them apart.
+  const keys = { jobId: stage.keysOf ?? plan.jobId };
+  const made =
+    toCall.length > 0 ? await runCalls(toCall, { ...taskPolicy(stage), ...keys }) : { results: [], throttles: 0 };
   const byIndex = new Map(earlier);
   for (const result of made.results) byIndex.set(result.index, result);
   const results = items.map((item) => {

@@ -34,5 +34,6 @@ export interface TaskDeps {
  */
 export type CallRunner = (
   items: readonly { readonly index: number; readonly task: unknown }[],
-  policy: CallPolicy,
+  /** `jobId` names every call's `Idempotency-Key`, `<jobId>-<index>`. */
+  options: CallPolicy & { readonly jobId: string },
 ) => Promise<{ readonly results: readonly DelegateResult[]; readonly throttles: number }>;
