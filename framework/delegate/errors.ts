@@ -25,3 +25,17 @@ export class InvalidTaskError extends StepmrError {
 export class InvalidCallPolicyError extends StepmrError {
   override readonly name = 'InvalidCallPolicyError';
 }
+
+/**
+ * Auth that could not be applied: a missing API key variable, an unreadable SSM parameter, no
+ * region to sign for. The message names the variable or parameter, never a secret. A call that
+ * meets it fails without being retried (its result has this name).
+ *
+ * @example
+ * ```ts
+ * await keys.value({ type: 'apiKey', env: 'SCORING_KEY' }); // rejects with CallAuthError when unset
+ * ```
+ */
+export class CallAuthError extends StepmrError {
+  override readonly name = 'CallAuthError';
+}

@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { JOB_ID } from '../contract/names.js';
+import { ApiKeys } from './auth.js';
+import { type CallContext, callTask } from './callTask.js';
+import { type CallDeps, callDeps } from './deps.js';
+import { InvalidCallPolicyError } from './errors.js';
+import { Governor, type GovernorStats } from './Governor.js';
+import { resolvePolicy } from './policy.js';
+import type { CallPolicy, DelegateResult, DelegateTask } from './types.js';
+
+/** A task with its position in the whole input (which names its `Idempotency-Key`). */
+export interface CallItem {
+  readonly index: number;
+  /** A task as received: it is checked against the contract before any call. */
+  readonly task: unknown;
+}
+
+/** Options of a run of calls: the policy, the job id of the idempotency keys, a signal. */
+export interface RunCallsOptions extends CallPolicy {
+  /** Every call's `Idempotency-Key` is `<jobId>-<index>`. Letters, digits, '-' and '_', up to 80. */
+  readonly jobId: string;
+  /** Aborting it stops the run: calls in flight are aborted and the run rejects with its reason. */
+  readonly signal?: AbortSignal;
+}
+
+/** Calls that share one governor (limits and adaptive concurrency) and one API key cache. */
+export interface CallRun {
+  /** Calls `items` and gives one result per item, in the items' order. */
+  run(items: readonly CallItem[]): Promise<DelegateResult[]>;
+  stats(): GovernorStats;
+}
+
+/**
+ * A run of calls: batches given to `run` share its governor, so the limits hold across them
+ * and the adaptive limit learnt on one batch carries to the next.
+ *
+ * @example
+ * ```ts
+ * const calls = createCallRun({ jobId: 'score-1', concurrency: 32 });
+ * const first = await calls.run([{ index: 0, task }, { index: 1, task: other }]);
+ * ```
+ */
+export function createCallRun(options: RunCallsOptions, overrides: Partial<CallDeps> = {}): CallRun {
+  if (!JOB_ID.test(options.jobId)) {
+    throw new InvalidCallPolicyError(
+      `jobId ${JSON.stringify(options.jobId)} cannot name idempotency keys: use letters, digits, '-' and '_' (1 to 80).`,
+    );
+  }
+  const deps = callDeps(overrides);
+  const policy = resolvePolicy(options);
+  const governor = new Governor(policy, deps);
+  const ctx: CallContext = {
+    jobId: options.jobId,
+    policy,
+    governor,
+    apiKeys: new ApiKeys(deps),
+    deps,
+    ...(options.signal !== undefined ? { signal: options.signal } : {}),
+  };
+  return {
+    async run(items) {
+      for (const item of items) {
+        if (!Number.isSafeInteger(item.index) || item.index < 0) {
+          throw new InvalidCallPolicyError(
+            `Call item index ${item.index} must be a whole number of at least 0.`,
+          );
+        }
+      }
+      const results = new Array<DelegateResult>(items.length);
+      let next = 0;
+      // Workers pull the next item; twice the ceiling, so calls waiting out a backoff do not
+      // hold the governor's slots idle.
+      const worker = async () => {
+        while (next < items.length) {
+          const i = next++;
+          const item = items[i] as CallItem;
+          results[i] = await callTask(item.index, item.task, ctx);
+        }
+      };
+      const workers = Math.min(items.length, policy.concurrency * 2);
+      await Promise.all(Array.from({ length: workers }, worker));
+      return results;
+    },
+    stats: () => governor.stats(),
+  };
+}
+
+/**
+ * Calls a list of items with one shared governor, for a stage that runs a batch at a time.
+ *
+ * @example
+ * ```ts
+ * const results = await runCalls([{ index: 40, task }], { jobId: 'score-1' });
+ * ```
+ */
+export function runCalls(
+  items: readonly CallItem[],
+  options: RunCallsOptions,
+  deps: Partial<CallDeps> = {},
+): Promise<DelegateResult[]> {
+  return createCallRun(options, deps).run(items);
+}
+
+/** Options of {@link delegate}: the call policy, a job id and a signal. */
+export interface DelegateOptions extends CallPolicy {
+  /** Names the idempotency keys (`<jobId>-<index>`); give the same one to a re-run of the same work. @default a new random id */
+  readonly jobId?: string;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Calls every task from this process and gives exactly one result per task, in input order.
+ * A failed call is a result (`ok: false`), not an exception; the run rejects only on bad
+ * options or an aborted signal.
+ *
+ * @example
+ * ```ts
+ * const scoring = gateway('https://abc123.execute-api.us-east-1.amazonaws.com/prod', { auth: 'iam' });
+ * const results = await delegate(applicants.map((a) => scoring.resource('/score').post(a)), { concurrency: 32 });
+ * const failed = results.filter((r) => !r.ok);
+ * ```
+ */
+export function delegate(
+  tasks: readonly DelegateTask[],
+  options: DelegateOptions = {},
+  deps: Partial<CallDeps> = {},
+): Promise<DelegateResult[]> {
+  const jobId = options.jobId ?? `delegate-${randomUUID()}`;
+  return runCalls(
+    tasks.map((task, index) => ({ index, task })),
+    { ...options, jobId },
+    deps,
+  );
+}
