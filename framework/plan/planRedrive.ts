@@ -100,7 +100,9 @@ export async function planRedrive(request: RedriveRequest): Promise<PlannedRedri
   }
   // A delegate job's redrive maps nothing: it runs the job's calls again, those that failed.
   const delegate =
-    earlierPlan.delegate && failedCalls > 0 ? { ...earlierPlan.delegate, redrive: true } : undefined;
+    earlierPlan.delegate && failedCalls > 0
+      ? { ...earlierPlan.delegate, redrive: true, keysOf: earlierPlan.delegate.keysOf ?? earlierPlan.jobId }
+      : undefined;
   const splits = delegate ? [] : kept.failed.flat().sort((a, b) => a.id - b.id);
   await checkInputs(splits);
   const now = request.now?.() ?? Date.now();

@@ -44,7 +44,9 @@ export async function delegateTask(event: DelegateEvent, deps: TaskDeps): Promis
   // A redrive's calls keep the keys of the job they redo, so a service can tell them apart.
   const keys = { jobId: stage.keysOf ?? plan.jobId };
   const made =
-    toCall.length > 0 ? await runCalls(toCall, { ...taskPolicy(stage), ...keys }) : { results: [], throttles: 0 };
+    toCall.length > 0
+      ? await runCalls(toCall, { ...taskPolicy(stage), ...keys })
+      : { results: [], throttles: 0 };
   const byIndex = new Map(earlier);
   for (const result of made.results) byIndex.set(result.index, result);
   const results = items.map((item) => {
