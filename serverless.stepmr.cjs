@@ -14,7 +14,11 @@ module.exports = {
   definition: async () => (await stepmr()).templateDefinition(),
   // Failures of the state machine go to its log group (a resource of `resources`).
   loggingConfig: async () => (await stepmr()).stateMachineLogging(),
-  resources: async ({ resolveVariable }) => (await stepmr()).stackResources(await names(resolveVariable)),
+  // The delegate function's role may invoke only the APIs and functions stepmr.config.ts names.
+  resources: async ({ resolveVariable }) => {
+    const { loadConfig, stackResources } = await stepmr();
+    return stackResources(await names(resolveVariable), await loadConfig(CONFIG));
+  },
   // Where the functions find the stack. `stepmr offline` runs serverless-offline, which cannot
   // resolve Ref, with the offline stack's bucket and state machine in these variables.
   dataBucket: () => process.env.STEPMR_OFFLINE_DATA_BUCKET ?? { Ref: 'DataBucket' },

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { buildDefinition } from '../statemachine/buildDefinition.js';
 import { dataBucket, tlsOnly } from './bucket.js';
-import type { StepmrConfig } from './config.js';
+import type { DelegatesConfig, StepmrConfig } from './config.js';
+import { apiArns, functionArns } from './delegates.js';
 import { BUCKET_LAYOUT } from './layout.js';
 
 /** The deployment a template is made for: serverless.yml's service and stage. */
@@ -11,7 +12,7 @@ export interface StackNames {
 }
 
 /** The task functions of serverless.yml, by key; their CloudFormation logical ids follow from it. */
-export const FUNCTIONS = ['map', 'reduce', 'collect', 'scheduler'] as const;
+export const FUNCTIONS = ['map', 'reduce', 'delegate', 'collect', 'scheduler'] as const;
 export type FunctionKey = (typeof FUNCTIONS)[number];
 
 import type { StateMachineDefinition } from '../engine/asl.js';
@@ -60,11 +61,13 @@ const listUnder = (...prefixes: string[]) =>
  */
 export function templateDefinition(): StateMachineDefinition {
   const ref = (key: FunctionKey) => ({ 'Fn::GetAtt': [functionLogicalId(key), 'Arn'] });
-  return buildDefinition({ functions: { map: ref('map'), reduce: ref('reduce'), collect: ref('collect') } });
+  return buildDefinition({
+    functions: { map: ref('map'), reduce: ref('reduce'), delegate: ref('delegate'), collect: ref('collect') },
+  });
 }
 
 /** Least-privilege statements of each function's role, beyond its own logs. */
-function functionStatements(key: FunctionKey, names: StackNames): Json[] {
+function functionStatements(key: FunctionKey, names: StackNames, delegates: DelegatesConfig): Json[] {
   const work = BUCKET_LAYOUT.work;
   const out = BUCKET_LAYOUT.output;
   const stateMachineArn = `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${stackNames(names).stateMachine}`;
@@ -78,6 +81,17 @@ function functionStatements(key: FunctionKey, names: StackNames): Json[] {
       ];
     case 'reduce':
       return [allow(['s3:GetObject', 's3:PutObject', ...MULTIPART], objects(work)), listUnder(work)];
+    case 'delegate': {
+      // Its job's working objects, and only the APIs and functions stepmr.config.ts names.
+      const apis = apiArns(delegates);
+      const functions = functionArns(delegates);
+      return [
+        allow(['s3:GetObject', 's3:PutObject', ...MULTIPART], objects(work)),
+        listUnder(work),
+        ...(apis.length ? [allow(['execute-api:Invoke'], apis)] : []),
+        ...(functions.length ? [allow(['lambda:InvokeFunction'], functions)] : []),
+      ];
+    }
     case 'collect':
       // Commits staged parts into the output and cleans up the job's working objects.
       return [
@@ -128,11 +142,11 @@ function role(service: string, policyName: string, statements: Json[], sourceArn
   };
 }
 
-function functionRole(key: FunctionKey, names: StackNames): Json {
+function functionRole(key: FunctionKey, names: StackNames, delegates: DelegatesConfig): Json {
   const logGroup = `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${stackNames(names).function(key)}`;
   return role('lambda.amazonaws.com', `${key}-function`, [
     allow(['logs:CreateLogStream', 'logs:PutLogEvents'], arn(`${logGroup}:*`)),
-    ...functionStatements(key, names),
+    ...functionStatements(key, names, delegates),
   ]);
 }
 
@@ -178,7 +192,10 @@ function stateMachineRole(names: StackNames): Json {
     'states.amazonaws.com',
     'jobs-state-machine',
     [
-      allow(['lambda:InvokeFunction'], [functionArn('map'), functionArn('reduce'), functionArn('collect')]),
+      allow(
+        ['lambda:InvokeFunction'],
+        [functionArn('map'), functionArn('reduce'), functionArn('delegate'), functionArn('collect')],
+      ),
       // Distributed Map runs its children as executions of this state machine.
       allow(['states:StartExecution'], arn(`${base}:stateMachine:${name}`)),
       allow(['states:DescribeExecution', 'states:StopExecution'], arn(`${base}:execution:${name}/*`)),
@@ -230,16 +247,21 @@ export function stateMachineLogging(): Json {
  * The CloudFormation resources and outputs serverless.yml adds: the data bucket (encrypted,
  * private, TLS only, versioned, working objects expiring), one least-privilege role per
  * function and one for the state machine, each assumable only on behalf of this account, the
- * state machine's error log, and the outputs `stepmr submit` finds the stack by.
+ * state machine's error log, and the outputs `stepmr submit` finds the stack by. The delegate
+ * function's role may invoke only the APIs and functions of `config.delegates`.
  *
  * @example
  * ```ts
- * const { Resources, Outputs } = stackResources({ service: 'stepmr', stage: 'dev' });
+ * const { Resources, Outputs } = stackResources({ service: 'stepmr', stage: 'dev' }, config);
  * ```
  */
-export function stackResources(names: StackNames): { Resources: Json; Outputs: Json } {
+export function stackResources(
+  names: StackNames,
+  config?: Pick<StepmrConfig, 'delegates'>,
+): { Resources: Json; Outputs: Json } {
   const Resources: Json = { DataBucket: dataBucket(), DataBucketPolicy: tlsOnly() };
-  for (const key of FUNCTIONS) Resources[roleLogicalId(key)] = functionRole(key, names);
+  const delegates = config?.delegates ?? {};
+  for (const key of FUNCTIONS) Resources[roleLogicalId(key)] = functionRole(key, names, delegates);
   Resources[roleLogicalId('stateMachine')] = stateMachineRole(names);
   Resources[STATE_MACHINE_LOG_GROUP_ID] = stateMachineLogGroup(names);
   return {

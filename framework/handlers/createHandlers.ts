@@ -18,8 +18,8 @@ function stateMachineArn(): string {
 }
 
 /**
- * The Lambda handlers of a stepmr stack, for a project's `functions/`: `map`, `reduce` and
- * `collect` (the state machine's tasks) and `scheduler` (the driver of scheduled runs). They run only
+ * The Lambda handlers of a stepmr stack, for a project's `functions/`: `map`, `reduce`,
+ * `delegate` and `collect` (the state machine's tasks) and `scheduler` (the driver of scheduled runs). They run only
  * the jobs registered in `config`, in the stack's data bucket (`STEPMR_DATA_BUCKET`), and
  * check every event, plan and object they read back against it.
  *
@@ -29,7 +29,7 @@ function stateMachineArn(): string {
  * import { createHandlers } from 'stepmr';
  * import config from '../stepmr.config.js';
  *
- * export const { map, reduce, collect, scheduler } = createHandlers(config);
+ * export const { map, reduce, delegate, collect, scheduler } = createHandlers(config);
  * ```
  */
 export function createHandlers(config: ConfigSource, options: DeployedOptions = {}) {
