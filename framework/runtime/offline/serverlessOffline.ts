@@ -73,6 +73,8 @@ async function listening(port: number, child: ChildProcess, what: string, ms: nu
 /** serverless-offline running in a child process. */
 export interface ServerlessOffline {
   readonly pid: number | undefined;
+  /** The port of its API Gateway emulation (the functions' `http` and `httpApi` events) on 127.0.0.1. */
+  readonly httpPort: number;
   /** Resolves when it exits, by itself or by `stop()`, with how and its last output. */
   readonly exited: Promise<PartExit>;
   /** Ctrl-C, then SIGKILL after 5 s; resolves when it has exited. */
@@ -137,5 +139,5 @@ export async function startServerlessOffline(options: {
     await stop();
     throw new Error(`${(error as Error).message}\n${part.lastLines().join('\n')}`);
   }
-  return { pid: child.pid, exited: part.exited, stop };
+  return { pid: child.pid, httpPort, exited: part.exited, stop };
 }
