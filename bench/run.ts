@@ -21,9 +21,13 @@ import { offlineSoak } from './offlineSoak.js';
  * bench/offlineSoak.ts): 5,000 objects, a 500-task job, ten jobs back to back, serverless-offline's
  * memory bounded and every result exact.
  *
+ * Last, delegation (bench/delegate.ts): calls per second against a plain fetch loop, and
+ * adaptive concurrency on a service that throttles beyond 50 calls in flight.
+ *
  * Options: --size-mb N (default 256), --memory-gb N (default 1, 0 skips), --tasks N (default 2000),
  * --offline-mb N (default 64, 0 skips), --offline-tasks N (default 200), --soak-objects N
- * (default 5000, 0 skips), --soak-tasks N (default 500), --soak-jobs N (default 10).
+ * (default 5000, 0 skips), --soak-tasks N (default 500), --soak-jobs N (default 10),
+ * --delegate-calls N (default 5000, 0 skips).
  */
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: number) => {
@@ -374,6 +378,13 @@ if (soakObjects > 0) {
     tasks: opt('soak-tasks', 500),
     jobs: opt('soak-jobs', 10),
   });
+}
+
+// 8. Delegation: calls per second against a plain fetch loop, and adaptive concurrency on a
+// throttling service (bench/delegate.ts, in its own process).
+const delegateCalls = opt('delegate-calls', 5000);
+if (delegateCalls > 0) {
+  results.delegate = child<Record<string, unknown>>('delegate.ts', '--calls', String(delegateCalls));
 }
 
 mkdirSync(join(root, 'results'), { recursive: true });

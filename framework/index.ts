@@ -1,3 +1,4 @@
+export type { CallAllowList } from './delegate/allowList.js';
 export type {
   CallOptions,
   EndpointOptions,
@@ -6,7 +7,11 @@ export type {
   Resource,
 } from './delegate/builders.js';
 export { gateway, http, lambda } from './delegate/builders.js';
-export { InvalidCallPolicyError, InvalidTaskError } from './delegate/errors.js';
+export type { CallDeps } from './delegate/deps.js';
+export { CallAuthError, InvalidCallPolicyError, InvalidTaskError } from './delegate/errors.js';
+export type { GovernorStats } from './delegate/Governor.js';
+export type { CallItem, CallRun, DelegateOptions, RunCallsOptions } from './delegate/runCalls.js';
+export { createCallRun, delegate, runCalls } from './delegate/runCalls.js';
 export type {
   CallAuth,
   CallError,

@@ -164,5 +164,12 @@ export const lambdaTaskSchema = z.object({
  */
 export const delegateTaskSchema = z.discriminatedUnion('kind', [httpTaskSchema, lambdaTaskSchema]);
 
-/** A task as the schema gives it. */
+/**
+ * A task as the schema gives it.
+ *
+ * @example
+ * ```ts
+ * const task: ParsedDelegateTask = delegateTaskSchema.parse(raw);
+ * ```
+ */
 export type ParsedDelegateTask = z.infer<typeof delegateTaskSchema>;

@@ -1,10 +1,25 @@
 import type { CallDeps } from './deps.js';
 import type { ResolvedPolicy } from './policy.js';
 
-/** How a call went, for the adaptive limit. */
+/**
+ * How a call went, for the adaptive limit.
+ *
+ * @example
+ * ```ts
+ * permit.release(response.status === 429 ? 'throttled' : 'ok');
+ * ```
+ */
 export type CallOutcome = 'ok' | 'throttled' | 'neutral';
 
-/** The right to make one call; release it exactly once, with the call's outcome. */
+/**
+ * The right to make one call; release it exactly once, with the call's outcome.
+ *
+ * @example
+ * ```ts
+ * const permit = await governor.acquire(signal);
+ * try { await call(); permit.release('ok'); } catch { permit.release('neutral'); }
+ * ```
+ */
 export interface Permit {
   release(outcome: CallOutcome): void;
 }
@@ -160,14 +175,17 @@ export class Governor {
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     const epoch = this.epoch;
-    const saturated = this.inFlight >= Math.floor(this.limitNow);
+    // Demand filled the limit when this call started (or calls wait when it ends): only then
+    // does its success say the limit could be higher (a run with fewer calls than the limit
+    // must not inflate it).
+    const saturated = this.inFlight + this.queue.length >= Math.floor(this.limitNow);
     let released = false;
     return {
       release: (outcome) => {
         if (released) return;
         released = true;
         this.inFlight -= 1;
-        this.adapt(outcome, epoch, saturated);
+        this.adapt(outcome, epoch, saturated || this.queue.length > 0);
         this.pump();
       },
     };
@@ -182,7 +200,7 @@ export class Governor {
       this.limitNow = Math.max(1, Math.floor(this.limitNow * DECREASE));
       this.threshold = this.limitNow;
     } else if (outcome === 'ok' && saturated) {
-      const step = this.limitNow < this.threshold ? 1 : 1 / this.limitNow;
+      const step = this.limitNow < this.threshold ? 1 : 1 / Math.floor(this.limitNow);
       this.limitNow = Math.min(this.policy.concurrency, this.limitNow + step);
     }
   }

@@ -1,6 +1,13 @@
 import type { CallError } from './types.js';
 
-/** What one attempt of a call gave: a response, or why there was none, and whether to try again. */
+/**
+ * What one attempt of a call gave: a response, or why there was none, and whether to try again.
+ *
+ * @example
+ * ```ts
+ * const attempt: Attempt = { ok: true, status: 200, output: {}, retryable: false, throttled: false };
+ * ```
+ */
 export interface Attempt {
   readonly ok: boolean;
   /** The HTTP status; 0 when no response came. */
@@ -78,4 +85,44 @@ export function parseOutput(text: string): unknown {
  */
 export function failed(name: string, message: string, retryable: boolean, status = 0): Attempt {
   return { ok: false, status, output: null, error: { name, message }, retryable, throttled: false };
+}
+
+/** The signal of one attempt: aborted by its timeout or by the run's signal. */
+export interface AttemptSignal {
+  readonly signal: AbortSignal;
+  /** Whether the timeout (not the run) aborted it. */
+  timedOut(): boolean;
+  /** Clears the timer and the link to the run's signal; call it when the attempt ends. */
+  done(): void;
+}
+
+/**
+ * An attempt's signal, with its timer cleared as soon as the attempt ends (`AbortSignal.timeout`
+ * would keep one timer per attempt alive for the whole timeout, and `AbortSignal.any` costs
+ * more than the listener it stands for).
+ *
+ * @example
+ * ```ts
+ * const attempt = attemptSignal(30_000, runSignal);
+ * try { await fetch(url, { signal: attempt.signal }); } finally { attempt.done(); }
+ * ```
+ */
+export function attemptSignal(timeoutMs: number, run: AbortSignal | undefined): AttemptSignal {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error(`timed out after ${timeoutMs} ms`));
+  }, timeoutMs);
+  const onAbort = () => controller.abort(run?.reason);
+  if (run?.aborted) onAbort();
+  else run?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    done: () => {
+      clearTimeout(timer);
+      run?.removeEventListener('abort', onAbort);
+    },
+  };
 }

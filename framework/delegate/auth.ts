@@ -123,7 +123,16 @@ export async function signRequest(
     headers: { ...headers, host: url.host },
     ...(body !== undefined ? { body } : {}),
   };
-  const signed = await signer.sign(request, { signingDate: new Date(deps.wallClock()) });
+  let signed: HttpRequest;
+  try {
+    signed = await signer.sign(request, { signingDate: new Date(deps.wallClock()) });
+  } catch (error) {
+    const e = error as Error;
+    throw new CallAuthError(
+      `Could not sign the call to ${url.origin} with SigV4: ${e.name}: ${e.message}. Check that this process has AWS credentials (the function's role when deployed).`,
+      { cause: error },
+    );
+  }
   const { host: _host, ...sent } = signed.headers;
   return sent;
 }

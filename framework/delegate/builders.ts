@@ -2,7 +2,14 @@ import { callAuthSchema, callUrl, delegateTaskSchema } from '../contract/delegat
 import { InvalidTaskError } from './errors.js';
 import type { CallAuth, HttpTask, LambdaTask } from './types.js';
 
-/** Per-call options of an HTTP verb. */
+/**
+ * Per-call options of an HTTP verb.
+ *
+ * @example
+ * ```ts
+ * scoring.resource('/score').post(record, { query: { model: 'v2' }, headers: { 'x-team': 'risk' } });
+ * ```
+ */
 export interface CallOptions {
   /** Query parameters, appended to the URL (arrays repeat the name). */
   readonly query?: Readonly<
@@ -11,7 +18,15 @@ export interface CallOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** The HTTP verbs of one URL, each building an {@link HttpTask}. */
+/**
+ * The HTTP verbs of one URL, each building an {@link HttpTask}.
+ *
+ * @example
+ * ```ts
+ * const users = gateway('https://api.example.com').resource('/users');
+ * const task = users.get({ query: { page: 2 } });
+ * ```
+ */
 export interface Resource {
   /** The absolute URL the verbs call (without the per-call query). */
   readonly url: string;
@@ -22,14 +37,29 @@ export interface Resource {
   patch(body?: unknown, options?: CallOptions): HttpTask;
 }
 
-/** An API (an API Gateway stage, or any HTTPS base URL) whose resources share one auth. */
+/**
+ * An API (an API Gateway stage, or any HTTPS base URL) whose resources share one auth.
+ *
+ * @example
+ * ```ts
+ * const api: Gateway = gateway('https://abc123.execute-api.us-east-1.amazonaws.com/prod');
+ * api.resource('/score').post({ id: 1 });
+ * ```
+ */
 export interface Gateway {
   readonly baseUrl: string;
   /** The resource at `path` under the base URL (`'/score'`, `'/users/42'`). */
   resource(path: string): Resource;
 }
 
-/** Options of {@link gateway} and {@link http}. */
+/**
+ * Options of {@link gateway} and {@link http}.
+ *
+ * @example
+ * ```ts
+ * gateway(url, { auth: { type: 'apiKey', ssmParameter: '/scoring/key' }, headers: { 'x-team': 'risk' } });
+ * ```
+ */
 export interface EndpointOptions {
   /** How calls authenticate: `'none'`, `'iam'` (SigV4) or a full {@link CallAuth}. @default 'none' */
   readonly auth?: CallAuth | 'none' | 'iam';
@@ -141,7 +171,15 @@ export function http(url: string, options: EndpointOptions = {}): Resource {
   return resourceAt(checkUrl(url, 'URL'), toAuth(options.auth), options.headers);
 }
 
-/** A Lambda function whose invocations build Lambda tasks. */
+/**
+ * A Lambda function whose invocations build Lambda tasks.
+ *
+ * @example
+ * ```ts
+ * const enrich: LambdaFunction = lambda('enrich');
+ * const tasks = records.map((r) => enrich.invoke(r));
+ * ```
+ */
 export interface LambdaFunction {
   readonly functionName: string;
   /** One synchronous invocation (`RequestResponse`) with `payload` as its event. */

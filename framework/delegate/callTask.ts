@@ -1,3 +1,4 @@
+import { type CallAllowList, refusal } from './allowList.js';
 import type { Attempt } from './attempt.js';
 import type { ApiKeys } from './auth.js';
 import type { CallDeps } from './deps.js';
@@ -8,7 +9,14 @@ import { parseTask } from './parseTask.js';
 import { backoffMs, type ResolvedPolicy } from './policy.js';
 import type { DelegateResult, DelegateTask } from './types.js';
 
-/** What every call of a run shares. */
+/**
+ * What every call of a run shares.
+ *
+ * @example
+ * ```ts
+ * const ctx: CallContext = { jobId: 'score-1', policy, governor, apiKeys: new ApiKeys(deps), deps };
+ * ```
+ */
 export interface CallContext {
   /** The first part of every `Idempotency-Key` (`<jobId>-<index>`). */
   readonly jobId: string;
@@ -17,6 +25,8 @@ export interface CallContext {
   readonly apiKeys: ApiKeys;
   readonly deps: CallDeps;
   readonly signal?: AbortSignal;
+  /** What the run may call; a task outside it is a failed result, with no call. */
+  readonly allow?: CallAllowList;
 }
 
 function outcome(attempt: Attempt): CallOutcome {
@@ -33,8 +43,8 @@ function attemptOnce(task: DelegateTask, idempotencyKey: string, ctx: CallContex
 }
 
 /**
- * One task, called with the run's policy: the task is checked against the contract (a bad one
- * is a failed result, `InvalidTaskError`, with no attempt), then attempted under the governor
+ * One task, called with the run's policy: the task is checked against the contract and the
+ * run's allow list (a bad one is a failed result, `InvalidTaskError`, with no attempt), then attempted under the governor
  * until it succeeds, fails for good (another 4xx, a function error, bad auth) or has used its
  * retries. Between attempts it waits an exponential backoff with full jitter, and never less
  * than the service's `Retry-After`; a `Retry-After` longer than `maxDelayMs` ends the retries.
@@ -47,13 +57,17 @@ function attemptOnce(task: DelegateTask, idempotencyKey: string, ctx: CallContex
  */
 export async function callTask(index: number, task: unknown, ctx: CallContext): Promise<DelegateResult> {
   const checked = parseTask(task);
-  if (!checked.ok) {
+  const refused = checked.ok ? refusal(checked.task, ctx.allow) : undefined;
+  if (!checked.ok || refused !== undefined) {
+    const reason = checked.ok
+      ? `Task ${index} is refused: ${refused}`
+      : `Task ${index} is not a task: ${checked.reason}`;
     return {
       index,
       ok: false,
       status: 0,
       output: null,
-      error: { name: 'InvalidTaskError', message: `Task ${index} is not a task: ${checked.reason}` },
+      error: { name: 'InvalidTaskError', message: reason },
       attempts: 0,
       ms: 0,
     };

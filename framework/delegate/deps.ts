@@ -2,15 +2,26 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { Agent } from 'undici';
 
-/** The fetch the executor calls: Node's fetch, with the executor's keep-alive agent. */
+/**
+ * The fetch the executor calls: Node's fetch (undici), on its keep-alive global dispatcher.
+ *
+ * @example
+ * ```ts
+ * const logged: CallFetch = (url, init) => fetch(url, init);
+ * ```
+ */
 export type CallFetch = (url: string, init: RequestInit) => Promise<Response>;
 
 /**
  * What calls need from their surroundings (STYLE rule 12): clocks, sleep and randomness so
  * that time and jitter can be driven by tests; the HTTP client; the AWS clients and
  * credentials, injected so that tests point them at local servers. Every field has a default.
+ *
+ * @example
+ * ```ts
+ * await delegate(tasks, {}, { lambda: () => new LambdaClient({ endpoint, maxAttempts: 1 }) });
+ * ```
  */
 export interface CallDeps {
   /** A monotonic clock, ms. */
@@ -32,22 +43,6 @@ export interface CallDeps {
   readonly credentials: AwsCredentialIdentityProvider;
 }
 
-let sharedAgent: Agent | undefined;
-
-/**
- * The process's keep-alive agent for delegated calls: connections are reused across calls,
- * batches and (in a warm Lambda) invocations.
- *
- * @example
- * ```ts
- * await fetch(url, { dispatcher: callAgent() } as RequestInit);
- * ```
- */
-export function callAgent(): Agent {
-  sharedAgent ??= new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 300_000 });
-  return sharedAgent;
-}
-
 let lambdaClient: Promise<LambdaClient> | undefined;
 let ssmClient: Promise<SSMClient> | undefined;
 let credentials: AwsCredentialIdentityProvider | undefined;
@@ -67,9 +62,10 @@ export function callDeps(overrides: Partial<CallDeps> = {}): CallDeps {
     wallClock: () => Date.now(),
     sleep: (ms, signal) => delay(ms, undefined, signal === undefined ? undefined : { signal }),
     random: Math.random,
-    // The agent is undici's own; Node's fetch takes it as its dispatcher (the types of the two
-    // undici versions differ, the dispatcher interface does not).
-    fetch: (url, init) => fetch(url, { ...init, dispatcher: callAgent() } as unknown as RequestInit),
+    // Node's fetch, on its global dispatcher: undici's keep-alive Agent, so connections are
+    // reused across calls, batches and (in a warm Lambda) invocations. (A dedicated, tuned
+    // Agent would need undici as a dependency of the package.)
+    fetch: (url, init) => fetch(url, init),
     env: process.env,
     lambda: () => {
       lambdaClient ??= import('@aws-sdk/client-lambda').then((m) => new m.LambdaClient({ maxAttempts: 1 }));

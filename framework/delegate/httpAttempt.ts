@@ -1,4 +1,4 @@
-import { type Attempt, connectionErrorCode, failed, parseOutput } from './attempt.js';
+import { type Attempt, attemptSignal, connectionErrorCode, failed, parseOutput } from './attempt.js';
 import type { ApiKeys } from './auth.js';
 import { signRequest } from './auth.js';
 import type { CallDeps } from './deps.js';
@@ -6,7 +6,14 @@ import { CallAuthError } from './errors.js';
 import { retryAfterMs, retryableStatus, throttlingStatus } from './policy.js';
 import type { HttpTask } from './types.js';
 
-/** What one HTTP attempt needs besides the task. */
+/**
+ * What one HTTP attempt needs besides the task.
+ *
+ * @example
+ * ```ts
+ * const ctx: HttpAttemptContext = { idempotencyKey: 'job-1-0', timeoutMs: 30_000, apiKeys, deps };
+ * ```
+ */
 export interface HttpAttemptContext {
   readonly idempotencyKey: string;
   readonly timeoutMs: number;
@@ -58,8 +65,8 @@ export async function httpAttempt(task: HttpTask, ctx: HttpAttemptContext): Prom
       return failed(error.name, `${where(task, url)}: ${error.message}`, false);
     throw error;
   }
-  const timeout = AbortSignal.timeout(ctx.timeoutMs);
-  const signal = ctx.signal === undefined ? timeout : AbortSignal.any([ctx.signal, timeout]);
+  const attempt = attemptSignal(ctx.timeoutMs, ctx.signal);
+  const signal = attempt.signal;
   try {
     const response = await ctx.deps.fetch(url.toString(), {
       method: task.method,
@@ -90,7 +97,7 @@ export async function httpAttempt(task: HttpTask, ctx: HttpAttemptContext): Prom
     };
   } catch (error) {
     if (ctx.signal?.aborted) throw ctx.signal.reason;
-    if (timeout.aborted) {
+    if (attempt.timedOut()) {
       return failed('TimeoutError', `${where(task, url)} did not answer within ${ctx.timeoutMs} ms`, true);
     }
     const code = connectionErrorCode(error);
@@ -105,5 +112,7 @@ export async function httpAttempt(task: HttpTask, ctx: HttpAttemptContext): Prom
     const detail =
       typeof cause?.code === 'string' ? cause.code : String(cause?.message ?? (error as Error).message);
     return failed('RequestError', `${where(task, url)} failed: ${detail}`, false);
+  } finally {
+    attempt.done();
   }
 }

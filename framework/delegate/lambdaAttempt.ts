@@ -1,8 +1,15 @@
-import { type Attempt, connectionErrorCode, failed, parseOutput } from './attempt.js';
+import { type Attempt, attemptSignal, connectionErrorCode, failed, parseOutput } from './attempt.js';
 import type { CallDeps } from './deps.js';
 import type { LambdaTask } from './types.js';
 
-/** What one Lambda attempt needs besides the task. */
+/**
+ * What one Lambda attempt needs besides the task.
+ *
+ * @example
+ * ```ts
+ * const ctx: LambdaAttemptContext = { idempotencyKey: 'job-1-0', timeoutMs: 30_000, deps };
+ * ```
+ */
 export interface LambdaAttemptContext {
   readonly idempotencyKey: string;
   readonly timeoutMs: number;
@@ -14,7 +21,7 @@ const THROTTLING = new Set(['TooManyRequestsException', 'ThrottlingException', '
 
 /**
  * One synchronous invocation (`RequestResponse`) of a Lambda task. The `Idempotency-Key` goes
- * in the client context (`context.clientContext.Custom.idempotencyKey` in the function). A
+ * in the invocation's client context, as `custom.idempotencyKey`. A
  * function error (`X-Amz-Function-Error`) is a failed result with the function's error type
  * and message (status 500), not retried; throttling is retried like a 429, service errors
  * (5xx) and lost connections like any other call.
@@ -32,8 +39,8 @@ export async function lambdaAttempt(task: LambdaTask, ctx: LambdaAttemptContext)
   const clientContext = Buffer.from(
     JSON.stringify({ custom: { idempotencyKey: ctx.idempotencyKey } }),
   ).toString('base64');
-  const timeout = AbortSignal.timeout(ctx.timeoutMs);
-  const signal = ctx.signal === undefined ? timeout : AbortSignal.any([ctx.signal, timeout]);
+  const attempt = attemptSignal(ctx.timeoutMs, ctx.signal);
+  const signal = attempt.signal;
   const where = `Lambda ${task.functionName}`;
   try {
     const out = await client.send(
@@ -63,7 +70,7 @@ export async function lambdaAttempt(task: LambdaTask, ctx: LambdaAttemptContext)
     return { ok: true, status: out.StatusCode ?? 200, output, retryable: false, throttled: false };
   } catch (error) {
     if (ctx.signal?.aborted) throw ctx.signal.reason;
-    if (timeout.aborted)
+    if (attempt.timedOut())
       return failed('TimeoutError', `${where} did not answer within ${ctx.timeoutMs} ms`, true);
     const e = error as {
       name?: string;
@@ -86,5 +93,7 @@ export async function lambdaAttempt(task: LambdaTask, ctx: LambdaAttemptContext)
     const code = connectionErrorCode(error);
     if (code !== undefined) return failed('ConnectionError', `${where} failed: ${code}`, true);
     return failed(e.name ?? 'LambdaError', `${where}: ${e.message}`, false, status);
+  } finally {
+    attempt.done();
   }
 }

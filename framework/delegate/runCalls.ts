@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { callUrl } from '../contract/delegate.js';
 import { JOB_ID } from '../contract/names.js';
+import type { CallAllowList } from './allowList.js';
 import { ApiKeys } from './auth.js';
 import { type CallContext, callTask } from './callTask.js';
 import { type CallDeps, callDeps } from './deps.js';
@@ -8,22 +10,46 @@ import { Governor, type GovernorStats } from './Governor.js';
 import { resolvePolicy } from './policy.js';
 import type { CallPolicy, DelegateResult, DelegateTask } from './types.js';
 
-/** A task with its position in the whole input (which names its `Idempotency-Key`). */
+/**
+ * A task with its position in the whole input (which names its `Idempotency-Key`).
+ *
+ * @example
+ * ```ts
+ * const item: CallItem = { index: 40, task: lambda('enrich').invoke({ id: 40 }) };
+ * ```
+ */
 export interface CallItem {
   readonly index: number;
   /** A task as received: it is checked against the contract before any call. */
   readonly task: unknown;
 }
 
-/** Options of a run of calls: the policy, the job id of the idempotency keys, a signal. */
+/**
+ * Options of a run of calls: the policy, the job id of the idempotency keys, a signal.
+ *
+ * @example
+ * ```ts
+ * const options: RunCallsOptions = { jobId: 'score-1', concurrency: 32, ratePerSecond: 100 };
+ * ```
+ */
 export interface RunCallsOptions extends CallPolicy {
   /** Every call's `Idempotency-Key` is `<jobId>-<index>`. Letters, digits, '-' and '_', up to 80. */
   readonly jobId: string;
   /** Aborting it stops the run: calls in flight are aborted and the run rejects with its reason. */
   readonly signal?: AbortSignal;
+  /** What the run may call (origins, Lambda functions); a task outside it fails without a call. */
+  readonly allow?: CallAllowList;
 }
 
-/** Calls that share one governor (limits and adaptive concurrency) and one API key cache. */
+/**
+ * Calls that share one governor (limits and adaptive concurrency) and one API key cache.
+ *
+ * @example
+ * ```ts
+ * const calls: CallRun = createCallRun({ jobId: 'score-1' });
+ * for (const batch of batches) await calls.run(batch);
+ * ```
+ */
 export interface CallRun {
   /** Calls `items` and gives one result per item, in the items' order. */
   run(items: readonly CallItem[]): Promise<DelegateResult[]>;
@@ -46,6 +72,13 @@ export function createCallRun(options: RunCallsOptions, overrides: Partial<CallD
       `jobId ${JSON.stringify(options.jobId)} cannot name idempotency keys: use letters, digits, '-' and '_' (1 to 80).`,
     );
   }
+  for (const origin of options.allow?.origins ?? []) {
+    if (!callUrl.safeParse(origin).success) {
+      throw new InvalidCallPolicyError(
+        `allow.origins holds ${JSON.stringify(origin)}, which is not an http(s) origin (for example 'https://api.example.com').`,
+      );
+    }
+  }
   const deps = callDeps(overrides);
   const policy = resolvePolicy(options);
   const governor = new Governor(policy, deps);
@@ -56,6 +89,7 @@ export function createCallRun(options: RunCallsOptions, overrides: Partial<CallD
     apiKeys: new ApiKeys(deps),
     deps,
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    ...(options.allow !== undefined ? { allow: options.allow } : {}),
   };
   return {
     async run(items) {
@@ -93,7 +127,7 @@ export function createCallRun(options: RunCallsOptions, overrides: Partial<CallD
  * const results = await runCalls([{ index: 40, task }], { jobId: 'score-1' });
  * ```
  */
-export function runCalls(
+export async function runCalls(
   items: readonly CallItem[],
   options: RunCallsOptions,
   deps: Partial<CallDeps> = {},
@@ -101,7 +135,14 @@ export function runCalls(
   return createCallRun(options, deps).run(items);
 }
 
-/** Options of {@link delegate}: the call policy, a job id and a signal. */
+/**
+ * Options of {@link delegate}: the call policy, a job id and a signal.
+ *
+ * @example
+ * ```ts
+ * await delegate(tasks, { jobId: 'nightly-2026-12-02', retries: 5, timeoutMs: 10_000 });
+ * ```
+ */
 export interface DelegateOptions extends CallPolicy {
   /** Names the idempotency keys (`<jobId>-<index>`); give the same one to a re-run of the same work. @default a new random id */
   readonly jobId?: string;
@@ -120,7 +161,7 @@ export interface DelegateOptions extends CallPolicy {
  * const failed = results.filter((r) => !r.ok);
  * ```
  */
-export function delegate(
+export async function delegate(
   tasks: readonly DelegateTask[],
   options: DelegateOptions = {},
   deps: Partial<CallDeps> = {},

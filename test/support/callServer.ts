@@ -1,7 +1,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-/** One request as the server received it. */
+/**
+ * One request as the server received it.
+ *
+ * @example
+ * ```ts
+ * const keys = server.requests.map((r: ReceivedRequest) => r.headers['idempotency-key']);
+ * ```
+ */
 export interface ReceivedRequest {
   readonly method: string;
   /** The path and query as sent (`/score?model=v2`). */
@@ -17,11 +24,20 @@ export interface ReceivedRequest {
   readonly arrivedWall: number;
   /** Requests in flight when this one arrived, itself included. */
   readonly inFlight: number;
+  /** The client's port: requests with the same one came over the same (kept-alive) connection. */
+  readonly clientPort: number;
   /** What the server answered (`reset` for a destroyed connection), filled in when decided. */
   reply?: Reply;
 }
 
-/** What to do with a request. */
+/**
+ * What to do with a request.
+ *
+ * @example
+ * ```ts
+ * const reply: Reply = { status: 429, headers: { 'retry-after': '1' } };
+ * ```
+ */
 export interface Reply {
   readonly status?: number;
   readonly json?: unknown;
@@ -33,7 +49,15 @@ export interface Reply {
   readonly reset?: true;
 }
 
-/** A running test server. */
+/**
+ * A running test server.
+ *
+ * @example
+ * ```ts
+ * const server: CallServer = await startCallServer(() => ({ json: {} }));
+ * await server.close();
+ * ```
+ */
 export interface CallServer {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
@@ -99,6 +123,7 @@ export async function startCallServer(
       arrivedAt: performance.now(),
       arrivedWall: Date.now(),
       inFlight,
+      clientPort: req.socket.remotePort ?? 0,
     };
     requests.push(received);
     const reply = await decide(received, api);

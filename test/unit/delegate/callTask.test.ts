@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { http } from '../../../framework/delegate/builders.js';
-import { delegate } from '../../../framework/delegate/runCalls.js';
+import { http, lambda } from '../../../framework/delegate/builders.js';
+import { delegate, runCalls } from '../../../framework/delegate/runCalls.js';
 import {
   type CallServer,
   type ReceivedRequest,
@@ -45,6 +45,8 @@ describe('one call with its policy, against a real HTTP server', () => {
     expect(results.map((r) => r.output)).toEqual(tasks.map((_, i) => ({ echo: i, square: i * i })));
     expect(results.every((r) => r.ok && r.status === 200 && r.attempts === 1)).toBe(true);
     expect(server.requests).toHaveLength(tasks.length);
+    // Connections are kept alive: far fewer than one per call.
+    expect(new Set(server.requests.map((r) => r.clientPort)).size).toBeLessThanOrEqual(64);
     // Completion order differs from input order: the latencies did reorder the answers.
     const arrival = server.requests.map((r) => (JSON.parse(r.body) as { i: number }).i);
     expect(arrival).not.toEqual([...arrival].sort((a, b) => a - b));
@@ -183,5 +185,47 @@ describe('one call with its policy, against a real HTTP server', () => {
     expect(results[0]).toMatchObject({ ok: true, attempts: 1 });
     expect(results[1]).toMatchObject({ ok: false, attempts: 0, error: { name: 'InvalidTaskError' } });
     expect(server.requests).toHaveLength(1);
+  });
+
+  it('stops on its signal: calls in flight are aborted and the run rejects with the reason', async () => {
+    server = await startCallServer(() => ({ json: {}, delayMs: 5_000 }));
+    const controller = new AbortController();
+    const endpoint = http(`${server.url}/x`);
+    const run = delegate(
+      Array.from({ length: 20 }, () => endpoint.get()),
+      { concurrency: 4, adaptive: false, signal: controller.signal },
+    );
+    while ((server?.requests.length ?? 0) < 4) await new Promise((r) => setTimeout(r, 10));
+    controller.abort(new Error('stopped by the user'));
+    await expect(run).rejects.toThrowError('stopped by the user');
+    // The four calls in flight were the only ones made; none was retried after the abort.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.requests).toHaveLength(4);
+  });
+
+  it('refuses tasks outside the run’s allow list without calling them (a forged task aimed elsewhere)', async () => {
+    server = await startCallServer(() => ({ json: {} }));
+    const elsewhere = await startCallServer(() => ({ json: { leaked: true } }));
+    try {
+      const items = [
+        { index: 0, task: http(`${server.url}/score`).post({ a: 1 }) },
+        { index: 1, task: http(`${elsewhere.url}/collect`).post({ a: 1 }) },
+        { index: 2, task: lambda('arn:aws:lambda:us-east-1:123456789012:function:other:live').invoke() },
+      ];
+      const results = await runCalls(items, {
+        jobId: 'allow',
+        allow: { origins: [server.url], functions: ['enrich'] },
+      });
+      expect(results[0]).toMatchObject({ ok: true, attempts: 1 });
+      expect(results[1]).toMatchObject({ ok: false, attempts: 0, error: { name: 'InvalidTaskError' } });
+      expect(results[1]?.error?.message).toMatch(/origin http:\/\/127\.0\.0\.1:\d+ is not among the origins/);
+      expect(results[2]?.error?.message).toMatch(/Lambda function other is not among the functions/);
+      expect(elsewhere.requests).toHaveLength(0);
+      await expect(runCalls([], { jobId: 'allow', allow: { origins: ['ftp://x'] } })).rejects.toThrowError(
+        /ftp:\/\/x/,
+      );
+    } finally {
+      await elsewhere.close();
+    }
   });
 });
