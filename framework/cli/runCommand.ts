@@ -56,6 +56,7 @@ export function workerSettings(
 
 const STAGES: Record<string, { label: string; unit: string }> = {
   Map: { label: 'map', unit: 'splits' },
+  Delegate: { label: 'delegate', unit: 'calls' },
   Reduce: { label: 'reduce', unit: 'partitions' },
 };
 

@@ -137,7 +137,8 @@ export function buildManifest(
     format: plan.outputFormat.kind,
     parts,
     records: { in: mapStage.recordsIn, out: parts.reduce((n, p) => n + p.records, 0) },
-    bytes: { in: mapStage.bytesIn, out: parts.reduce((n, p) => n + p.bytes, 0) },
+    // A delegate job's stages.map is its delegate stage, which reads calls, not the input.
+    bytes: { in: calls ? plan.inputBytes : mapStage.bytesIn, out: parts.reduce((n, p) => n + p.bytes, 0) },
     splits: plan.splits,
     reducers: plan.reducers,
     stages: reduceStage ? { map: mapStage, reduce: reduceStage } : { map: mapStage },

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunOptions, redriveEmbedded, runEmbedded } from '../../framework/index.js';
@@ -99,6 +99,7 @@ describe('a delegate job without map or reduce', () => {
     const manifest = summary.manifest;
     expect(manifest.splits).toBeGreaterThan(5);
     expect(manifest.parts.length).toBeGreaterThan(5);
+    expect(manifest.bytes.in).toBe(inputs.files.reduce((n, f) => n + statSync(f).size, 0));
     expect(results(output)).toEqual(expected((id) => (server.throttledOnce.has(id) ? 2 : 1)));
     // Exactly one successful request per record, and the same key on every attempt of a call.
     const served = server.requests.filter((r) => r.status === 200).map((r) => r.id);
@@ -157,6 +158,18 @@ describe('--max-failed', () => {
     await expect(run(SCORE, { maxFailed: { percent: 1.25 } }).done).resolves.toBeDefined();
     await expect(run(SCORE, { maxFailed: { percent: 1.2 } }).done).rejects.toBeInstanceOf(JobFailedError);
   }, 120_000);
+});
+
+describe('--tolerate', () => {
+  it('is refused for a delegate job, before any call, pointing to --max-failed', async () => {
+    const { output, done } = run(SCORE, { tolerate: { count: 1 } });
+    await expect(done).rejects.toMatchObject({
+      name: 'InvalidOptionError',
+      message: expect.stringContaining('--max-failed'),
+    });
+    expect(server.requests).toHaveLength(0);
+    expect(existsSync(output)).toBe(false);
+  });
 });
 
 describe('stepmr redrive of a delegate job', () => {
