@@ -160,6 +160,35 @@ describe('--max-failed', () => {
   }, 120_000);
 });
 
+describe('Step Functions limits', () => {
+  it('batches large tasks by bytes (256 KiB per batch), keeping every result in input order', async () => {
+    const pad = 'p'.repeat(60_000);
+    const big = Array.from({ length: 12 }, (_, id) => ({ id, x: id * 7, pad }));
+    const file = join(tmp.dir, 'big.jsonl');
+    writeFileSync(file, big.map((a) => `${JSON.stringify(a)}\n`).join(''));
+    const output = join(tmp.dir, `out-${outputs++}`);
+    const { manifest } = await runEmbedded({
+      job: SCORE,
+      inputs: [file],
+      output,
+      threads: 2,
+      callsPerTask: 100,
+    });
+    // At most 4 tasks of 60 KB fit in a batch: at least 3 batches, each a part.
+    expect(manifest.parts.length).toBeGreaterThanOrEqual(3);
+    expect(results(output)).toEqual(
+      big.map((a, index) => ({
+        index,
+        ok: true,
+        status: 200,
+        output: { id: a.id, score: scoreOf(a.x) },
+        error: null,
+        attempts: 1,
+      })),
+    );
+  }, 120_000);
+});
+
 describe('--tolerate', () => {
   it('is refused for a delegate job, before any call, pointing to --max-failed', async () => {
     const { output, done } = run(SCORE, { tolerate: { count: 1 } });
