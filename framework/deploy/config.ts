@@ -28,6 +28,11 @@ export interface ScheduleConfig {
 /**
  * What delegate jobs of the stack may call. The delegate function calls nothing else, and its
  * role may invoke only these (`execute-api:Invoke`, `lambda:InvokeFunction`).
+ *
+ * @example
+ * ```ts
+ * const delegates: DelegatesConfig = { apis: ['https://abc123.execute-api.us-east-1.amazonaws.com/prod'], functions: ['enrich'] };
+ * ```
  */
 export interface DelegatesConfig {
   /**

@@ -50,6 +50,16 @@ export interface JobDefinition<R, K extends Key, V, O> {
  * A job whose records become delegated calls: `delegate` turns each record into one task (an
  * HTTP call or a Lambda invocation), and the results, in input order, are the job's output, or
  * feed `map` (and `reduce`) as any job's records do.
+ *
+ * @example
+ * ```ts
+ * const scoring: DelegateJobDefinition<Applicant, string, number, number> = {
+ *   input: jsonLines<Applicant>(),
+ *   delegate: (a) => http('https://api.example.com/score').post(a),
+ *   map: (result, emit) => emit(result.ok ? 'ok' : 'failed', 1),
+ *   reduce: (_k, n) => n.length,
+ * };
+ * ```
  */
 export interface DelegateJobDefinition<R, K extends Key, V, O> {
   readonly name?: string;
@@ -68,7 +78,14 @@ export interface DelegateJobDefinition<R, K extends Key, V, O> {
   readonly options?: JobOptions;
 }
 
-/** How a delegate job's records become calls, as the framework keeps it. */
+/**
+ * How a delegate job's records become calls, as the framework keeps it.
+ *
+ * @example
+ * ```ts
+ * const task = job.delegate?.task(record);
+ * ```
+ */
 export interface DelegateStage {
   /** Builds the task of one record. */
   task(record: unknown): DelegateTask;
@@ -85,7 +102,9 @@ export type Job<R = unknown, K extends Key = Key, V = unknown, O = unknown> = Jo
 
 /**
  * Defines a job. Key and value types are inferred from your functions: annotate `reduce`
- * (or `emit` in map-only jobs) and `map`'s `emit` is checked against them.
+ * (or `emit` in map-only jobs) and `map`'s `emit` is checked against them. A job with
+ * `delegate` (see {@link DelegateJobDefinition}) turns each record into a call; its `map`, if
+ * any, then receives each call's `DelegateResult`, and without one the output is the results.
  *
  * @example
  * ```ts

@@ -4,7 +4,14 @@ import type { Store } from '../store/Store.js';
 import { TaskInputError } from './errors.js';
 import type { JobPlan } from './payloads.js';
 
-/** The delegate stage of a plan. */
+/**
+ * The delegate stage of a plan.
+ *
+ * @example
+ * ```ts
+ * const stage: DelegatePlan | undefined = plan.delegate;
+ * ```
+ */
 export type DelegatePlan = NonNullable<JobPlan['delegate']>;
 
 /**
@@ -48,7 +55,15 @@ export function resultRecord(r: DelegateResult): Record<string, unknown> {
   };
 }
 
-/** A latency as the histogram keeps it: whole ms up to 100, then 2 significant digits. */
+/**
+ * A latency as the histogram keeps it: whole ms up to 100, then 2 significant digits.
+ *
+ * @example
+ * ```ts
+ * latencyBucket(12.4); // 12
+ * latencyBucket(1234); // 1200
+ * ```
+ */
 export function latencyBucket(ms: number): number {
   const whole = Math.max(0, Math.round(ms));
   if (whole < 100) return whole;
@@ -122,6 +137,11 @@ export function percentiles(histograms: readonly (readonly (readonly [number, nu
 /**
  * The results a delegate task of the job being redriven wrote for the same batch, by index.
  * Each line is checked: an object changed since would not give the clean run's result.
+ *
+ * @example
+ * ```ts
+ * const earlier = await readCallResults(work, workKeys.callResults(plan.redrive, first), items);
+ * ```
  */
 export async function readCallResults(
   work: Store,

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { DelegateEvent } from '../contract/events.js';
 import type { DelegateResult } from '../delegate/types.js';
 import { PartWriter } from '../io/index.js';
@@ -128,7 +129,6 @@ async function writeOutput(
         buffer.add(k, v);
       });
       const out = await buffer.finish();
-      const { readFile } = await import('node:fs/promises');
       const key = workKeys.shuffle(ref, first);
       await work.put(key, await readFile(out.path));
       return { key, staged: { shuffle: { key, bytes: out.bytes } }, records, spills: out.spills };

@@ -31,6 +31,11 @@ export interface TaskDeps {
 /**
  * Makes a batch of calls under a policy: exactly one result per item, failures included, and
  * how many answers were throttling (429 or 503), retried ones included.
+ *
+ * @example
+ * ```ts
+ * const { results, throttles } = await deps.runCalls(items, { jobId, concurrency: 32 });
+ * ```
  */
 export type CallRunner = (
   items: readonly { readonly index: number; readonly task: unknown }[],
