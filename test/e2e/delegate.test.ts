@@ -49,14 +49,10 @@ afterAll(async () => {
   await server?.close();
   tmp.cleanup();
 });
-beforeEach(() => {
-  server.requests.length = 0;
-  server.rejected.clear();
-  server.throttledOnce.clear();
-});
+beforeEach(() => server.reset());
 
 let outputs = 0;
-function run(job: string, options: RunOptions = {}) {
+function run(job: string, options: RunOptions & { threads?: number } = {}) {
   const output = join(tmp.dir, `out-${outputs++}`);
   return { output, done: runEmbedded({ job, inputs: inputs.files, output, ...small, ...options }) };
 }
@@ -186,6 +182,35 @@ describe('Step Functions limits', () => {
         attempts: 1,
       })),
     );
+  }, 120_000);
+});
+
+describe('--concurrency and --rate', () => {
+  it('hold for the whole job, across its delegate tasks running at once', async () => {
+    // 40 calls in flight: two tasks of 20, each of whose calls takes up to 20 ms on the server.
+    const slow = await startScoreServer(20);
+    process.env.STEPMR_TEST_SCORE_URL = slow.url;
+    try {
+      await run(SCORE, { concurrency: 40, callsPerTask: 60, threads: 3 }).done;
+      expect(slow.maxInFlight()).toBeLessThanOrEqual(40);
+      expect(slow.maxInFlight()).toBeGreaterThan(20);
+      slow.reset();
+      await run(SCORE, { concurrency: 40, ratePerSecond: 100, callsPerTask: 60, threads: 3 }).done;
+      // No second's calls were more than 100. The server sees arrivals, which lag the starts by
+      // up to some ms of connection and scheduling, so calls started within one second arrive
+      // within a little more: count them in windows of 900 ms.
+      const at = slow.arrivals.sort((a, b) => a - b);
+      let most = 0;
+      for (let i = 0, j = 0; i < at.length; i++) {
+        while ((at[i] ?? 0) - (at[j] ?? 0) >= 900) j++;
+        most = Math.max(most, i - j + 1);
+      }
+      expect(at).toHaveLength(inputs.applicants.length);
+      expect(most).toBeLessThanOrEqual(100);
+    } finally {
+      process.env.STEPMR_TEST_SCORE_URL = server.url;
+      await slow.close();
+    }
   }, 120_000);
 });
 

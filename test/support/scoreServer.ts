@@ -16,6 +16,11 @@ export interface ScoreServer {
   readonly rejected: Set<number>;
   /** Ids answered 503 on their first request only (a retried throttle). */
   readonly throttledOnce: Set<number>;
+  /** When each request arrived (ms, performance.now()), and the most in flight at once. */
+  readonly arrivals: number[];
+  readonly maxInFlight: () => number;
+  /** Resets the recorded requests, arrivals and in-flight peak, and the injected failures. */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -47,7 +52,13 @@ export async function startScoreServer(maxDelayMs = 4): Promise<ScoreServer> {
   const requests: ScoreRequest[] = [];
   const rejected = new Set<number>();
   const throttledOnce = new Set<number>();
+  const arrivals: number[] = [];
+  let inFlight = 0;
+  let peak = 0;
   const server: Server = createServer(async (req, res) => {
+    arrivals.push(performance.now());
+    inFlight++;
+    peak = Math.max(peak, inFlight);
     const { id, x } = JSON.parse(await body(req)) as { id: number; x: number };
     const key = req.headers['idempotency-key'];
     const idempotencyKey = Array.isArray(key) ? key[0] : key;
@@ -62,6 +73,7 @@ export async function startScoreServer(maxDelayMs = 4): Promise<ScoreServer> {
             : 200;
     requests.push({ id, idempotencyKey, status });
     await new Promise((done) => setTimeout(done, Math.random() * maxDelayMs));
+    inFlight--;
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(status === 200 ? { id, score: scoreOf(x) } : { message: `status ${status}` }));
   });
@@ -72,6 +84,15 @@ export async function startScoreServer(maxDelayMs = 4): Promise<ScoreServer> {
     requests,
     rejected,
     throttledOnce,
+    arrivals,
+    maxInFlight: () => peak,
+    reset() {
+      requests.length = 0;
+      arrivals.length = 0;
+      peak = 0;
+      rejected.clear();
+      throttledOnce.clear();
+    },
     close: () =>
       new Promise((done) => {
         server.closeAllConnections();
