@@ -46,9 +46,9 @@ export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapT
     // A delegate job's map stage only turns records into tasks; the delegate stage calls them.
     const build = job.delegate.task;
     const lines: string[] = [];
-    const asTasks: Job = { ...job, map: (record, emit) => emit(null, taskOf(build(record))) };
-    const read = await runMap(asTasks, event.Items, deps, plan, (_key, task) => {
-      lines.push(`${JSON.stringify(task)}\n`);
+    const asTasks: Job = { ...job, map: (record, emit) => emit(null, taskLine(taskOf(build(record)))) };
+    const read = await runMap(asTasks, event.Items, deps, plan, (_key, line) => {
+      lines.push(`${line as string}\n`);
     });
     const key = workKeys.tasks(ref, first);
     await work.put(key, lines.join(''));
@@ -122,6 +122,24 @@ export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapT
 }
 
 /** A task `delegate` returned, checked against the task contract (the executor checks it again). */
+/**
+ * A task as one JSON line, refused past what one call may take in Step Functions: the delegate
+ * stage's batches (a task, its index and the job's reference) hold 256 KiB at most.
+ */
+function taskLine(task: unknown): string {
+  const line = JSON.stringify(task);
+  const bytes = Buffer.byteLength(line);
+  if (bytes > MAX_TASK_BYTES) {
+    throw new Error(
+      `delegate returned a task of ${Math.ceil(bytes / 1024)} KiB; a task may take ${MAX_TASK_BYTES / 1024} KiB (Step Functions passes at most 256 KiB to a delegate task): send a reference, such as an S3 key, rather than the data`,
+    );
+  }
+  return line;
+}
+
+/** The largest task, as JSON: 256 KiB less room for its index and the batch's job reference. */
+const MAX_TASK_BYTES = 250 * 1024;
+
 function taskOf(task: unknown): unknown {
   const checked = parseTask(task);
   if (!checked.ok) {

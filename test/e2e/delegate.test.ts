@@ -185,6 +185,23 @@ describe('Step Functions limits', () => {
   }, 120_000);
 });
 
+describe('a task past Step Functions’ 256 KiB', () => {
+  it('fails the job naming the record and what to do, before any call', async () => {
+    const file = join(tmp.dir, 'huge.jsonl');
+    writeFileSync(
+      file,
+      `${JSON.stringify({ id: 0, x: 1 })}\n${JSON.stringify({ id: 1, x: 2, pad: 'p'.repeat(300_000) })}\n`,
+    );
+    const output = join(tmp.dir, `out-${outputs++}`);
+    const error = await runEmbedded({ job: SCORE, inputs: [file], output, threads: 2 }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(JobFailedError);
+    expect((error as Error).message).toMatch(/huge\.jsonl line 2.*task of 29\d KiB.*send a reference/);
+    expect(server.requests).toHaveLength(0);
+  }, 60_000);
+});
+
 describe('--concurrency and --rate', () => {
   it('hold for the whole job, across its delegate tasks running at once', async () => {
     // 40 calls in flight: two tasks of 20, each of whose calls takes up to 20 ms on the server.
