@@ -1,3 +1,11 @@
+export type {
+  CommitEntry,
+  CompactEntry,
+  OffsetEntry,
+  Rewrite,
+  SourceObject,
+} from './contract/stream.js';
+export { padBatch, streamKeys } from './contract/stream.js';
 export type { CallAllowList } from './delegate/allowList.js';
 export type {
   CallOptions,
@@ -46,6 +54,9 @@ export type {
   RunSummary,
 } from './runtime/embedded/runEmbedded.js';
 export { redriveEmbedded, runEmbedded } from './runtime/embedded/runEmbedded.js';
+export type { BatchReport, CrashHook, StreamStep } from './runtime/embedded/streamBatch.js';
+export type { EmbeddedStream, StreamRunSummary } from './runtime/embedded/streamEmbedded.js';
+export { runStreamEmbedded } from './runtime/embedded/streamEmbedded.js';
 export { keyLabel } from './shuffle/keyLabel.js';
 export type { DefinitionOptions, JobFunctions } from './statemachine/buildDefinition.js';
 export { buildDefinition } from './statemachine/buildDefinition.js';
@@ -59,4 +70,34 @@ export {
 export { FileStore } from './store/FileStore.js';
 export { registerS3Opener, S3Store } from './store/S3Store.js';
 export type { ByteRange, ObjectInfo, Store, VersionedObject } from './store/Store.js';
+export type { CheckpointState } from './stream/checkpoint.js';
+export { readCheckpoint, readCommit, readOffsets } from './stream/checkpoint.js';
+export type { Claim, ClaimRequest, PublishedBatch, StreamSource } from './stream/claim.js';
+export { claimNextBatch, commitBatch } from './stream/claim.js';
+export type {
+  AppendStreamDefinition,
+  Stream,
+  StreamDefinition,
+  StreamSettings,
+  TriggerDefinition,
+  UpdateStreamDefinition,
+} from './stream/defineStream.js';
+export { defineStream, isStream } from './stream/defineStream.js';
+export { parseDuration, rateExpression } from './stream/duration.js';
+export {
+  CheckpointError,
+  StreamBusyError,
+  StreamCrashError,
+  StreamDefinitionError,
+} from './stream/errors.js';
+export type { SnapshotLocation } from './stream/publish.js';
+export {
+  batchFolder,
+  batchJobId,
+  isBatchJobId,
+  previousSnapshot,
+  publishedBatch,
+  STREAMS_PREFIX,
+  streamPrefixes,
+} from './stream/publish.js';
 export type { SuccessManifest } from './tasks/manifest.js';

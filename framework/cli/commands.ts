@@ -10,10 +10,12 @@ type AddCommands = (program: Command) => void;
 const COMMAND_MODULES: readonly [readonly string[], () => Promise<AddCommands>][] = [
   [['run'], async () => (await import('./runCommand.js')).addRunCommand],
   [['definition'], async () => (await import('./definitionCommand.js')).addDefinitionCommand],
+  [['estimate'], async () => (await import('./estimateCommand.js')).addEstimateCommand],
   [['submit'], async () => (await import('./submitCommand.js')).addSubmitCommand],
   [['trigger'], async () => (await import('./submitCommand.js')).addTriggerCommand],
   [['redrive'], async () => (await import('./redriveCommand.js')).addRedriveCommand],
   [['status', 'list', 'stop'], async () => (await import('./cloudCommands.js')).addStatusCommands],
+  [['stream'], async () => (await import('./streamCommand.js')).addStreamCommand],
   [['offline'], async () => (await import('./offlineCommand.js')).addOfflineCommand],
   [['cp'], async () => (await import('./copyCommand.js')).addCopyCommand],
   [['init'], async () => (await import('./initCommand.js')).addInitCommand],

@@ -173,3 +173,22 @@ export const delegateTaskSchema = z.discriminatedUnion('kind', [httpTaskSchema, 
  * ```
  */
 export type ParsedDelegateTask = z.infer<typeof delegateTaskSchema>;
+
+/**
+ * A result as written to storage and read back (the job stage's per-batch results): one per
+ * task, at the task's index.
+ *
+ * @example
+ * ```ts
+ * const result = delegateResultSchema.parse(JSON.parse(line));
+ * ```
+ */
+export const delegateResultSchema = z.object({
+  index: z.number().int().nonnegative(),
+  ok: z.boolean(),
+  status: z.number().int().min(0).max(999),
+  output: z.unknown(),
+  error: z.object({ name: z.string(), message: z.string() }).exactOptional(),
+  attempts: z.number().int().nonnegative(),
+  ms: z.number().nonnegative(),
+});

@@ -111,6 +111,33 @@ export const delegateStatsSchema = z.object({
 });
 
 /**
+ * The S3 requests a task sent, by kind, and the bytes they moved (counted by the store layer;
+ * optional everywhere it appears, so results and manifests written before it still parse).
+ *
+ * @example
+ * ```ts
+ * requestCountsSchema.parse({ list: 0, get: 2, rangedGet: 4, put: 1, copy: 0, delete: 0, head: 2, bytesRead: 100, bytesWritten: 50 });
+ * ```
+ */
+export const requestCountsSchema = z.object({
+  list: count,
+  get: count,
+  rangedGet: count,
+  put: count,
+  copy: count,
+  delete: count,
+  head: count,
+  bytesRead: count,
+  bytesWritten: count,
+});
+
+/** What a task counted of itself: its requests, and the memory it ran with (MB), if known. */
+const usage = {
+  requests: requestCountsSchema.exactOptional(),
+  memoryMb: count.exactOptional(),
+};
+
+/**
  * What a map task returns (a Map Run result, and an entry of `kept.json`).
  *
  * @example
@@ -132,6 +159,7 @@ export const mapTaskResultSchema = z.object({
   /** A delegate task: what its calls did. */
   delegate: delegateStatsSchema.exactOptional(),
   ms: z.number().nonnegative(),
+  ...usage,
 });
 
 /**
@@ -147,6 +175,7 @@ export const reduceTaskResultSchema = z.object({
   recordsIn: count,
   bytesIn: count,
   ms: z.number().nonnegative(),
+  ...usage,
 });
 
 /**
@@ -175,6 +204,10 @@ const stageStats = z.object({
   spills: count,
   taskMs: z.number().nonnegative(),
   wallMs: z.number().nonnegative(),
+  /** The S3 requests the stage's tasks counted (absent when a task did not count). */
+  requests: requestCountsSchema.exactOptional(),
+  /** Lambda GB-seconds: each task's time × its memory (the stack's, 2048 MB, when not reported). */
+  gbSeconds: z.number().nonnegative().exactOptional(),
 });
 
 /**

@@ -1,5 +1,3 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { HttpRequest } from '@smithy/types';
 import type { CallDeps } from './deps.js';
 import { CallAuthError } from './errors.js';
@@ -102,6 +100,11 @@ export async function signRequest(
   auth: IamAuth,
   deps: Pick<CallDeps, 'credentials' | 'env' | 'wallClock'>,
 ): Promise<Record<string, string>> {
+  // Loaded on the first signed call: importing stepmr stays fast for jobs that sign nothing.
+  const [{ SignatureV4 }, { Sha256 }] = await Promise.all([
+    import('@smithy/signature-v4'),
+    import('@aws-crypto/sha256-js'),
+  ]);
   const signer = new SignatureV4({
     credentials: deps.credentials,
     region: signingRegion(url, auth, deps.env),

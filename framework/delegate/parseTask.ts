@@ -1,10 +1,13 @@
-import { delegateTaskSchema } from '../contract/delegate.js';
-import type { DelegateTask } from './types.js';
+import { type delegateResultSchema, delegateTaskSchema } from '../contract/delegate.js';
+import type { DelegateResult, DelegateTask } from './types.js';
 
-// The schema and the hand-written types must agree: a task the schema accepts is a DelegateTask.
+// The schemas and the hand-written types must agree: what a schema accepts is a DelegateTask
+// or a DelegateResult.
 type Accepted = ReturnType<typeof delegateTaskSchema.parse>;
 const _agrees = (t: Accepted): DelegateTask => t;
+const _resultAgrees = (r: ReturnType<typeof delegateResultSchema.parse>): DelegateResult => r;
 void _agrees;
+void _resultAgrees;
 
 /**
  * A task checked against the contract, or the reason it is not one (each issue with its path),

@@ -93,12 +93,19 @@ export function createCallRun(options: RunCallsOptions, overrides: Partial<CallD
   };
   return {
     async run(items) {
+      const seen = new Set<number>();
       for (const item of items) {
         if (!Number.isSafeInteger(item.index) || item.index < 0) {
           throw new InvalidCallPolicyError(
             `Call item index ${item.index} must be a whole number of at least 0.`,
           );
         }
+        if (seen.has(item.index)) {
+          throw new InvalidCallPolicyError(
+            `Call item index ${item.index} appears twice in one batch: each task needs its own index (it names its Idempotency-Key).`,
+          );
+        }
+        seen.add(item.index);
       }
       const results = new Array<DelegateResult>(items.length);
       let next = 0;

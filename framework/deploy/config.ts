@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { StepmrError } from '../errors.js';
 import { isJob, type Job } from '../job/defineJob.js';
 import type { RunOptions } from '../job/options.js';
+import { isStream, type Stream } from '../stream/defineStream.js';
 import { BUCKET_LAYOUT } from './layout.js';
 
 /** A scheduled batch run of a registered job. */
@@ -51,6 +52,11 @@ export interface StepmrConfig {
   readonly schedules?: Readonly<Record<string, ScheduleConfig>>;
   /** The APIs and functions delegate jobs call. @default none: delegate jobs can call nothing */
   readonly delegates?: DelegatesConfig;
+  /**
+   * The streams registry: name → stream made by `defineStream`. Each is deployed with its
+   * trigger; the registry name must be the stream's own `name`.
+   */
+  readonly streams?: Readonly<Record<string, Stream>>;
 }
 
 /** `stepmr.config.ts` is malformed: the message names the field and what to do. */
@@ -115,12 +121,14 @@ const scheduleSchema = z.object({
  * ```ts
  * import { defineConfig } from 'stepmr';
  * import wordcount from './examples/wordcount/job.js';
+ * import clicks from './examples/clickstream/job.js';
  *
  * export default defineConfig({
  *   jobs: { wordcount },
  *   schedules: {
  *     nightly: { job: 'wordcount', schedule: 'cron(0 3 * * ? *)', input: ['in/corpus/'], output: 'out/wordcount/{date}/' },
  *   },
+ *   streams: { clicks },
  * });
  * ```
  */
@@ -157,6 +165,18 @@ export function defineConfig(config: StepmrConfig): StepmrConfig {
     }
   }
   checkDelegates(config.delegates ?? {});
+  for (const [name, stream] of Object.entries(config.streams ?? {})) {
+    if (!isStream(stream)) {
+      throw new ConfigError(
+        `stepmr.config.ts: streams.${name} is not a stream made by defineStream; import the stream module's default export`,
+      );
+    }
+    if (stream.stream.name !== name) {
+      throw new ConfigError(
+        `stepmr.config.ts: streams.${name} holds stream ${JSON.stringify(stream.stream.name)}; register it under its own name (streams: { ${stream.stream.name} })`,
+      );
+    }
+  }
   return config;
 }
 

@@ -1,3 +1,4 @@
+import { delegateResultSchema } from '../contract/delegate.js';
 import type { DelegateStatsData } from '../contract/persisted.js';
 import type { CallPolicy, DelegateResult } from '../delegate/types.js';
 import type { Store } from '../store/Store.js';
@@ -168,24 +169,19 @@ export async function readCallResults(
   const out = new Map<number, DelegateResult>();
   for (const [n, line] of text.split('\n').entries()) {
     if (line === '') continue;
-    let r: DelegateResult;
+    let raw: unknown;
     try {
-      r = JSON.parse(line) as DelegateResult;
+      raw = JSON.parse(line);
     } catch {
       throw new TaskInputError(`${where} line ${n + 1} is not JSON; run the job again`);
     }
-    const valid =
-      typeof r === 'object' &&
-      r !== null &&
-      wanted.has(r.index) &&
-      typeof r.ok === 'boolean' &&
-      Number.isInteger(r.status) &&
-      Number.isInteger(r.attempts) &&
-      typeof r.ms === 'number';
-    if (!valid)
+    // The output holds `error: null` for a call that succeeded; the contract leaves it out.
+    const { error, ...rest } = (raw ?? {}) as { error?: unknown };
+    const parsed = delegateResultSchema.safeParse(error === null ? rest : raw);
+    if (!parsed.success || !wanted.has(parsed.data.index)) {
       throw new TaskInputError(`${where} line ${n + 1} is not a result of this batch; run the job again`);
-    const { error, ...rest } = r as DelegateResult & { error: DelegateResult['error'] | null };
-    out.set(r.index, error ? { ...rest, error } : rest);
+    }
+    out.set(parsed.data.index, parsed.data);
   }
   if (out.size !== wanted.size) {
     throw new TaskInputError(

@@ -1,5 +1,6 @@
 import { parsePersisted, type SuccessData, successSchema } from '../contract/persisted.js';
 import type { Split } from '../job/types.js';
+import { addRequests, noRequests, type RequestCounts } from '../store/CountingStore.js';
 import type { Store } from '../store/Store.js';
 import { readJsonIfAny } from '../store/transfer.js';
 import { openUri } from '../store/uri.js';
@@ -51,10 +52,21 @@ function failedSplits(failed: FailedItem): FailedSplits {
   };
 }
 
-function stage<T>(
-  results: MapRunResults<T>,
-  pick: (t: T) => { recordsIn: number; recordsOut: number; bytesIn: number; ms: number; spills?: number },
-): StageStats {
+/** Memory of the map and reduce functions (serverless.yml), for tasks that did not report theirs. */
+const TASK_MEMORY_MB = 2048;
+
+/** What a stage's figures are summed from, per task. */
+interface TaskFigures {
+  recordsIn: number;
+  recordsOut: number;
+  bytesIn: number;
+  ms: number;
+  spills?: number;
+  requests?: RequestCounts | undefined;
+  memoryMb?: number | undefined;
+}
+
+function stage<T>(results: MapRunResults<T>, pick: (t: T) => TaskFigures): StageStats {
   const s = {
     tasks: results.succeeded.length,
     failedTasks: results.failed.length,
@@ -64,6 +76,9 @@ function stage<T>(
     spills: 0,
     taskMs: 0,
   };
+  // Requests are summed only when every task counted its own (results of an older version did not).
+  let requests: RequestCounts | undefined = noRequests();
+  let gbSeconds = 0;
   for (const r of results.succeeded) {
     const p = pick(r);
     s.recordsIn += p.recordsIn;
@@ -71,8 +86,15 @@ function stage<T>(
     s.bytesIn += p.bytesIn;
     s.spills += p.spills ?? 0;
     s.taskMs += p.ms;
+    requests = requests && p.requests ? addRequests(requests, p.requests) : undefined;
+    gbSeconds += ((p.ms / 1000) * (p.memoryMb ?? TASK_MEMORY_MB)) / 1024;
   }
-  return { ...s, wallMs: Math.max(0, results.stoppedAt - results.startedAt) };
+  return {
+    ...s,
+    wallMs: Math.max(0, results.stoppedAt - results.startedAt),
+    ...(requests ? { requests } : {}),
+    gbSeconds,
+  };
 }
 
 /** A delegate job's calls, as `_SUCCESS` sums them up. */
@@ -125,6 +147,8 @@ export function buildManifest(
         recordsOut: r.parts.reduce((n, p) => n + p.records, 0),
         bytesIn: r.bytesIn,
         ms: r.ms,
+        requests: r.requests,
+        memoryMb: r.memoryMb,
       }))
     : undefined;
   return {

@@ -6,6 +6,7 @@ import { type BadRecordError, PartWriter, readSplit } from '../io/index.js';
 import type { Job, MapContext } from '../job/defineJob.js';
 import type { Key, Split } from '../job/types.js';
 import { InvalidKeyError, keyLabel, MapOutputBuffer } from '../shuffle/index.js';
+import { countingDeps, usageOf } from './countRequests.js';
 import type { TaskDeps } from './deps.js';
 import { BadRecordLimitError, UserCodeError } from './errors.js';
 import { loadPlannedJob, openJobWork, removeIfEnded } from './jobWork.js';
@@ -30,7 +31,8 @@ const SMALL_OBJECT = 8 * 1024 * 1024;
  * console.log(result.recordsIn, result.shuffle?.key);
  * ```
  */
-export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapTaskResult> {
+export async function mapTask(event: MapTaskEvent, given: TaskDeps): Promise<MapTaskResult> {
+  const { deps, counts } = countingDeps(given);
   const started = deps.now();
   const ref = event.BatchInput;
   const opened = await openJobWork(ref, deps);
@@ -94,6 +96,7 @@ export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapT
         spills: out.spills,
         ...badRecordsOf(read),
         ms: deps.now() - started,
+        ...usageOf(counts),
       };
     } finally {
       buffer.dispose();
@@ -118,6 +121,7 @@ export async function mapTask(event: MapTaskEvent, deps: TaskDeps): Promise<MapT
     spills: 0,
     ...badRecordsOf(read),
     ms: deps.now() - started,
+    ...usageOf(counts),
   };
 }
 

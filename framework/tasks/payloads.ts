@@ -73,6 +73,9 @@ export interface CommitResult {
   readonly bytes: number;
 }
 
+/** Prefixes the shuffle objects of a job are spread over. */
+export const SHUFFLE_PREFIXES = 16;
+
 /** Keys of a job's working objects, all derived from the job's prefix and task inputs. */
 export const workKeys = {
   plan: (ref: JobRef) => `${ref.prefix}job.json`,
@@ -81,7 +84,12 @@ export const workKeys = {
   kept: (ref: { readonly prefix: string }) => `${ref.prefix}kept.json`,
   /** Written by `stepmr stop`: the job's commit must publish nothing. */
   stopped: (ref: JobRef) => `${ref.prefix}stopped.json`,
-  shuffle: (ref: JobRef, firstSplit: number) => `${ref.prefix}shuffle/map-${pad(firstSplit)}.bin`,
+  /**
+   * Spread over 16 prefixes (`shuffle/0/` … `shuffle/f/`, task after task), so that S3 can
+   * serve the shuffle's PUTs and ranged GETs from 16 partitioned prefixes rather than one.
+   */
+  shuffle: (ref: JobRef, firstSplit: number) =>
+    `${ref.prefix}shuffle/${(firstSplit % SHUFFLE_PREFIXES).toString(16)}/map-${pad(firstSplit)}.bin`,
   part: (ref: JobRef, part: number) => `${ref.prefix}parts/part-${pad(part)}`,
   /** A delegate job's map task: the tasks of its records, one JSON line each. */
   tasks: (ref: JobRef, firstSplit: number) => `${ref.prefix}tasks/map-${pad(firstSplit)}.jsonl`,

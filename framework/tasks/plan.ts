@@ -3,16 +3,14 @@ import type { Store } from '../store/Store.js';
 import { TaskInputError } from './errors.js';
 import { type JobPlan, type JobRef, workKeys } from './payloads.js';
 
-const cache = new Map<string, JobPlan>();
-
 /**
- * Reads a job's `job.json` once per process (tasks of one job share a warm worker), checked
- * against its schema: a corrupt or foreign plan fails naming the object and the field.
+ * Reads a job's `job.json`, checked against its schema: a corrupt or foreign plan fails naming
+ * the object and the field. Read once per task, not cached per process: a task's requests then
+ * do not depend on which warm worker runs it, so `stepmr estimate` counts them exactly (one GET
+ * of a few KiB per task).
  */
 export async function readPlan(store: Store, ref: JobRef): Promise<JobPlan> {
   const key = `${store.url}${workKeys.plan(ref)}`;
-  const cached = cache.get(key);
-  if (cached) return cached;
   let raw: unknown;
   try {
     raw = JSON.parse((await store.get(workKeys.plan(ref))).toString('utf8'));
@@ -31,6 +29,5 @@ export async function readPlan(store: Store, ref: JobRef): Promise<JobPlan> {
   if (plan.jobId !== ref.jobId) {
     throw new TaskInputError(`plan at ${key} belongs to job ${plan.jobId}, not ${ref.jobId}`);
   }
-  cache.set(key, plan);
   return plan;
 }

@@ -2,13 +2,14 @@ import type { Readable } from 'node:stream';
 import { PartWriter } from '../io/index.js';
 import type { Key } from '../job/types.js';
 import { keyLabel, mergeRuns, type RunSource } from '../shuffle/index.js';
+import { countingDeps, usageOf } from './countRequests.js';
 import type { TaskDeps } from './deps.js';
 import { TaskInputError, UserCodeError } from './errors.js';
 import { loadPlannedJob, openJobWork, removeIfEnded } from './jobWork.js';
 import type { ReduceTaskEvent, ReduceTaskResult, StagedPart } from './payloads.js';
 import { workKeys } from './payloads.js';
 import { checkAnyWorkKey } from './scope.js';
-import { readPartitionRuns } from './shuffleIndex.js';
+import { readPartitionRuns, readShuffleMaps } from './shuffleIndex.js';
 
 /**
  * Reduces a batch of partitions: for each, a streaming merge of its sorted run in every
@@ -19,7 +20,8 @@ import { readPartitionRuns } from './shuffleIndex.js';
  * const { parts } = await reduceTask({ BatchInput: ref, Items: [{ partition: 3 }] }, deps);
  * ```
  */
-export async function reduceTask(event: ReduceTaskEvent, deps: TaskDeps): Promise<ReduceTaskResult> {
+export async function reduceTask(event: ReduceTaskEvent, given: TaskDeps): Promise<ReduceTaskResult> {
+  const { deps, counts } = countingDeps(given);
   const started = deps.now();
   const ref = event.BatchInput;
   const opened = await openJobWork(ref, deps);
@@ -30,6 +32,7 @@ export async function reduceTask(event: ReduceTaskEvent, deps: TaskDeps): Promis
   const parts: StagedPart[] = [];
   let recordsIn = 0;
   let bytesIn = 0;
+  const maps = await readShuffleMaps(work, ref);
   for (const { partition } of event.Items) {
     if (!Number.isInteger(partition) || partition < 0 || partition >= plan.reducers) {
       throw new TaskInputError(
@@ -38,7 +41,7 @@ export async function reduceTask(event: ReduceTaskEvent, deps: TaskDeps): Promis
     }
     const runs: Readable[] = [];
     const sources: RunSource[] = [];
-    for (const { key, run } of await readPartitionRuns(work, ref, partition)) {
+    for (const { key, run } of await readPartitionRuns(work, ref, maps, partition)) {
       if (run.length === 0) continue;
       checkAnyWorkKey(deps.scope, key);
       bytesIn += run.length;
@@ -77,5 +80,5 @@ export async function reduceTask(event: ReduceTaskEvent, deps: TaskDeps): Promis
       sha256: writer.sha256(),
     });
   }
-  return { parts, recordsIn, bytesIn, ms: deps.now() - started };
+  return { parts, recordsIn, bytesIn, ms: deps.now() - started, ...usageOf(counts) };
 }

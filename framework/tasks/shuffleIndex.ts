@@ -75,33 +75,41 @@ export async function writeShuffleIndex(
   await store.put(shuffleIndexKeys.maps(ref), JSON.stringify(list));
 }
 
-const mapsCache = new Map<string, ShuffleMaps>();
-
 /**
- * Reads one partition's row of the shuffle index: where its run is in every shuffle object.
+ * Reads the list of a job's shuffle objects (`shuffle-maps.json`), once per reduce task: not
+ * cached per process, so a task's requests do not depend on which warm worker runs it.
  *
  * @example
  * ```ts
- * for (const { key, run } of await readPartitionRuns(work, ref, 3)) console.log(key, run.length);
+ * const maps = await readShuffleMaps(work, ref);
+ * ```
+ */
+export async function readShuffleMaps(store: Store, ref: JobRef): Promise<ShuffleMaps> {
+  const where = `${store.url}${shuffleIndexKeys.maps(ref)}`;
+  const parsed = parsePersisted(
+    shuffleMapsSchema,
+    JSON.parse((await store.get(shuffleIndexKeys.maps(ref))).toString('utf8')),
+  );
+  if (!parsed.ok) throw new TaskInputError(`${where} is not a stepmr shuffle index: ${parsed.error}`);
+  return parsed.value;
+}
+
+/**
+ * Reads one partition's row of the shuffle index (one ranged GET): where its run is in every
+ * shuffle object that `maps` lists.
+ *
+ * @example
+ * ```ts
+ * const maps = await readShuffleMaps(work, ref);
+ * for (const { key, run } of await readPartitionRuns(work, ref, maps, 3)) console.log(key, run.length);
  * ```
  */
 export async function readPartitionRuns(
   store: Store,
   ref: JobRef,
+  maps: ShuffleMaps,
   partition: number,
 ): Promise<{ key: string; run: RunIndex }[]> {
-  const cacheKey = store.url + shuffleIndexKeys.maps(ref);
-  let maps = mapsCache.get(cacheKey);
-  if (!maps) {
-    const where = `${store.url}${shuffleIndexKeys.maps(ref)}`;
-    const parsed = parsePersisted(
-      shuffleMapsSchema,
-      JSON.parse((await store.get(shuffleIndexKeys.maps(ref))).toString('utf8')),
-    );
-    if (!parsed.ok) throw new TaskInputError(`${where} is not a stepmr shuffle index: ${parsed.error}`);
-    maps = parsed.value;
-    mapsCache.set(cacheKey, maps);
-  }
   const m = maps.keys.length;
   if (m === 0) return [];
   const row = await store.getRange(shuffleIndexKeys.matrix(ref), {

@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Engine, type EngineEvent } from '../../engine/index.js';
 import type { Job } from '../../job/defineJob.js';
 import type { RunOptions } from '../../job/options.js';
-import { listInputs } from '../../plan/listInputs.js';
+import { type InputFile, listInputs } from '../../plan/listInputs.js';
 import { buildDefinition } from '../../statemachine/buildDefinition.js';
 import { FileStore } from '../../store/FileStore.js';
 import { toUri } from '../../store/uri.js';
@@ -77,6 +77,10 @@ export interface EmbeddedRun extends RunOptions, EmbeddedExecution {
   readonly overwrite?: boolean;
   /** Splits per map task; small splits are grouped. @default so that a task reads about 16 MiB */
   readonly splitsPerTask?: number;
+  /** The inputs already listed, with the sizes to read (a stream's batch). @default listed now */
+  readonly files?: readonly InputFile[];
+  /** The job id (and execution name). @default a new one */
+  readonly jobId?: string;
 }
 
 /**
@@ -109,10 +113,10 @@ export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
   const job: Job = await loadJobModule(modulePath);
   const output = resolve(run.output);
   // Bad input is reported before an existing output is touched, even with --overwrite.
-  const files = await listInputs(run.inputs);
+  const files = run.files ?? (await listInputs(run.inputs));
   const existed = await outputExists(output);
   // The request is the run's own options; how it executes is the engine's business.
-  const { job: _, output: __, threads, taskTimeoutSeconds, taskMemoryMb, ...rest } = run;
+  const { job: _, output: __, files: ___, threads, taskTimeoutSeconds, taskMemoryMb, ...rest } = run;
   const { signal, onEvent, onPlan, registry, ...options } = rest;
   return execute(output, existed, run, {
     ...options,
@@ -148,8 +152,16 @@ export async function redriveEmbedded(run: EmbeddedRedrive): Promise<RunSummary>
   return execute(output, true, run, { redrive: toUri(output), tolerate: run.tolerate });
 }
 
-/** The embedded engine over a worker pool, and the orchestrator adapter over it. */
-function embeddedBackend(workDir: string, run: EmbeddedExecution) {
+/**
+ * The embedded engine over a worker pool, and the orchestrator adapter over it, its work store
+ * in `workDir`. A stream keeps one for all its batches.
+ *
+ * @example
+ * ```ts
+ * const { backend, close } = embeddedBackend('/tmp/work', { threads: 2 });
+ * ```
+ */
+export function embeddedBackend(workDir: string, run: EmbeddedExecution) {
   const work = new FileStore(workDir);
   const invoker = new WorkerPoolInvoker({
     ...(run.threads ? { threads: run.threads } : {}),

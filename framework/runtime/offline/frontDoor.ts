@@ -56,6 +56,11 @@ export interface FrontDoorOptions {
   readonly readBodies?: boolean;
   /** Largest body read whole. @default 16 MiB */
   readonly maxBodyBytes?: number;
+  /**
+   * Told of every request once it is answered, with the status sent (undefined when the
+   * connection closed first), whoever answered it. @default none
+   */
+  readonly onAnswered?: (req: IncomingMessage, status: number | undefined) => void;
 }
 
 /** A running front door. */
@@ -127,6 +132,9 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
   const target = new URL(options.target);
   const limit = options.maxBodyBytes ?? 16 * 1024 * 1024;
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
+    const onAnswered = options.onAnswered;
+    if (onAnswered)
+      res.once('close', () => onAnswered(req, res.writableFinished ? res.statusCode : undefined));
     let body: Buffer | undefined;
     if (options.readBodies || req.headers['x-amz-content-sha256'] === undefined) {
       body = await readWhole(req, limit);

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import { join, resolve } from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -47,6 +48,8 @@ export interface OfflineCloudOptions {
    * SlowDown, every `lambdaEvery`-th Lambda Invoke a 429 TooManyRequestsException. @default none
    */
   readonly faults?: { readonly s3Every?: number; readonly lambdaEvery?: number };
+  /** Told of every S3 request the door answered, and its status (e.g. `s3RequestCounter`'s `record`). @default none */
+  readonly onS3Request?: (req: IncomingMessage, status: number | undefined) => void;
   /**
    * Invocations of the functions at once; more wait their turn. serverless-offline runs them all
    * in one process, so this (with its heap limit) bounds its memory. @default 8
@@ -164,7 +167,14 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
       const etags = new MultipartEtags();
       filters.push(s3MultipartEtagFilter(target, etags), s3RangeFilter(target, etags));
     }
-    const started = await startFrontDoor({ target, port: doorPort, filters, readBodies: service !== 's3' });
+    const onAnswered = service === 's3' ? options.onS3Request : undefined;
+    const started = await startFrontDoor({
+      target,
+      port: doorPort,
+      filters,
+      readBodies: service !== 's3',
+      ...(onAnswered ? { onAnswered } : {}),
+    });
     cleanups.push(() => started.close());
     return started.endpoint;
   };

@@ -1,5 +1,6 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
+import { delegateResultSchema } from '../../../framework/contract/delegate.js';
 import { lambda } from '../../../framework/delegate/builders.js';
 import { delegate } from '../../../framework/delegate/runCalls.js';
 import {
@@ -88,5 +89,7 @@ describe('Lambda tasks, through the real Lambda client against the Invoke API', 
     expect(keys.filter((k) => k === 'lambda-job-31')).toHaveLength(3);
     expect(server.requests.every((r) => r.headers['x-amz-invocation-type'] === 'RequestResponse')).toBe(true);
     expect(server.requests).toHaveLength(30 + 1 + 3 + 1);
+    // Every result, failed ones included, is what the contract reads back from storage.
+    for (const r of results) expect(delegateResultSchema.parse(JSON.parse(JSON.stringify(r)))).toEqual(r);
   });
 });

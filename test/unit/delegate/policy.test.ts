@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { http } from '../../../framework/delegate/builders.js';
 import { InvalidCallPolicyError } from '../../../framework/delegate/errors.js';
 import {
   backoffMs,
@@ -6,7 +7,7 @@ import {
   retryAfterMs,
   retryableStatus,
 } from '../../../framework/delegate/policy.js';
-import { delegate } from '../../../framework/delegate/runCalls.js';
+import { delegate, runCalls } from '../../../framework/delegate/runCalls.js';
 
 describe('call policy', () => {
   it('reads Retry-After as seconds or an HTTP date, and ignores what it cannot read', () => {
@@ -37,5 +38,16 @@ describe('call policy', () => {
     expect(() => resolvePolicy({ retries: 1.5 })).toThrowError(InvalidCallPolicyError);
     expect(() => resolvePolicy({ ratePerSecond: -1 })).toThrowError(/ratePerSecond/);
     await expect(delegate([], { jobId: 'bad id!' })).rejects.toThrowError(/jobId "bad id!"/);
+    const task = http('https://api.example.com/x').get();
+    await expect(
+      runCalls(
+        [
+          { index: 1, task },
+          { index: 1, task },
+        ],
+        { jobId: 'j' },
+      ),
+    ).rejects.toThrowError(/appears twice/);
+    await expect(runCalls([{ index: -1, task }], { jobId: 'j' })).rejects.toThrowError(/at least 0/);
   });
 });

@@ -11,6 +11,7 @@ import { loadJobModule } from '../../../framework/runtime/loadJob.js';
 import { FileStore } from '../../../framework/store/FileStore.js';
 import { toUri } from '../../../framework/store/uri.js';
 import type { MapTaskEvent, MapTaskResult } from '../../../framework/tasks/payloads.js';
+import { workKeys } from '../../../framework/tasks/payloads.js';
 
 const MAP = 'arn:aws:lambda:local:000000000000:function:stepmr-local-map';
 const BUCKET = 'stepmr-work';
@@ -177,6 +178,6 @@ describe('WorkerPoolInvoker', () => {
     const event = await mapEvent('faults.ts', 'x\ny\n');
     await expect(pool.invoke(MAP, event, { signal: AbortSignal.abort() })).rejects.toThrow();
     // The task did not run: it wrote no shuffle object.
-    expect(await work.head(`${event.BatchInput.prefix}shuffle/map-00000.bin`)).toBeUndefined();
+    expect(await work.head(workKeys.shuffle(event.BatchInput, 0))).toBeUndefined();
   });
 });

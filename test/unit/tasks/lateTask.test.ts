@@ -19,14 +19,31 @@ describe('a task that finishes after its job ended', () => {
     env = await taskEnv(wordcount, inputs(), { splitSize: 2048 });
     const [first, second] = env.splits;
     if (!first || !second) throw new Error('the plan has fewer than two splits');
-    // A warm worker ran a task of the job, so it holds the plan when the Abort removes it.
     await mapTask({ BatchInput: env.ref, Items: [first] }, env.deps);
-    await collectTask({ action: 'abort', ...env.ref }, env.deps);
-    expect(await listKeys(env.work, env.ref.prefix)).toEqual([]);
-
-    await expect(mapTask({ BatchInput: env.ref, Items: [second] }, env.deps)).rejects.toMatchObject({
+    // The Abort runs while the task maps: after it read the plan, before it writes.
+    const { deps, ref } = env;
+    const aborting = {
+      ...deps,
+      loadJob: async (module: string) => {
+        await collectTask({ action: 'abort', ...ref }, deps);
+        return deps.loadJob(module);
+      },
+    };
+    await expect(mapTask({ BatchInput: env.ref, Items: [second] }, aborting)).rejects.toMatchObject({
       name: 'JobStoppedError',
       message: expect.stringContaining('removed what it wrote'),
+    });
+    expect(await listKeys(env.work, env.ref.prefix)).toEqual([]);
+  });
+
+  it('after the Abort: a task that starts then writes nothing, naming the plan it cannot read', async () => {
+    env = await taskEnv(wordcount, inputs(), { splitSize: 2048 });
+    const [first] = env.splits;
+    if (!first) throw new Error('the plan has no split');
+    await collectTask({ action: 'abort', ...env.ref }, env.deps);
+    await expect(mapTask({ BatchInput: env.ref, Items: [first] }, env.deps)).rejects.toMatchObject({
+      name: 'TaskInputError',
+      message: expect.stringContaining(`cannot read the plan of job ${env.ref.jobId}`),
     });
     expect(await listKeys(env.work, env.ref.prefix)).toEqual([]);
   });
