@@ -41,13 +41,20 @@ export type {
   HttpTask,
   LambdaTask,
 } from './delegate/types.js';
-export type { ScheduleConfig, StepmrConfig } from './deploy/config.js';
+export type { DelegatesConfig, ScheduleConfig, StepmrConfig } from './deploy/config.js';
 export { defineConfig } from './deploy/config.js';
 export { StepmrError } from './errors.js';
 export { createHandlers } from './handlers/createHandlers.js';
 export type { ConfigSource, DeployedOptions } from './handlers/deployedDeps.js';
 export { csv, csvOutput, jsonLines, jsonLinesOutput, lines, textOutput } from './io/index.js';
-export type { Emit, Job, JobDefinition, JobOptions, MapContext } from './job/defineJob.js';
+export type {
+  DelegateJobDefinition,
+  Emit,
+  Job,
+  JobDefinition,
+  JobOptions,
+  MapContext,
+} from './job/defineJob.js';
 export { defineJob, isJob } from './job/defineJob.js';
 export type { RunOptions } from './job/options.js';
 export type { InputFormat, Key, OutputFormat, RecordPosition, Split } from './job/types.js';

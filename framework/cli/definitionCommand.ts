@@ -6,6 +6,7 @@ import { positiveInt } from './parse.js';
 interface DefinitionFlags {
   readonly map?: string;
   readonly reduce?: string;
+  readonly delegate?: string;
   readonly collect?: string;
   readonly maxConcurrency?: number;
   readonly express: boolean;
@@ -21,6 +22,7 @@ export function addDefinitionCommand(program: Command): void {
     .argument('[job]', 'a job, if you name one: every job runs the same definition')
     .option('--map <arn>', 'ARN of the map function (default: the embedded runtime’s)')
     .option('--reduce <arn>', 'ARN of the reduce function')
+    .option('--delegate <arn>', 'ARN of the delegate function')
     .option('--collect <arn>', 'ARN of the collect function')
     .option(
       '--max-concurrency <n>',
@@ -38,6 +40,7 @@ export function addDefinitionCommand(program: Command): void {
         functions: {
           map: flags.map ?? EMBEDDED_FUNCTIONS.map,
           reduce: flags.reduce ?? EMBEDDED_FUNCTIONS.reduce,
+          delegate: flags.delegate ?? EMBEDDED_FUNCTIONS.delegate,
           collect: flags.collect ?? EMBEDDED_FUNCTIONS.collect,
         },
         ...(flags.maxConcurrency ? { maxConcurrency: flags.maxConcurrency } : {}),

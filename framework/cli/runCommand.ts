@@ -56,8 +56,9 @@ export function workerSettings(
   };
 }
 
-const STAGES: Record<string, { label: 'map' | 'reduce'; unit: string }> = {
+const STAGES: Record<string, { label: 'map' | 'delegate' | 'reduce'; unit: string }> = {
   Map: { label: 'map', unit: 'split' },
+  Delegate: { label: 'delegate', unit: 'call' },
   Reduce: { label: 'reduce', unit: 'partition' },
 };
 

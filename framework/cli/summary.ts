@@ -35,6 +35,16 @@ export function formatSummary(summary: RunSummary): string {
     lines.push(
       `  failed   ${plural(m.failedSplits.length, 'map task')} tolerated (see _SUCCESS); run them again with: stepmr redrive ${summary.output}`,
     );
+  const calls = m.delegate;
+  if (calls) {
+    const { p50, p95, p99 } = calls.latencyMs;
+    lines.push(
+      `  calls    ${count(calls.calls)} made: ${count(calls.ok)} ok, ${count(calls.failed)} failed (--max-failed ${calls.maxFailed}), ${count(calls.retries)} retries, ${count(calls.throttles)} throttled; latency p50 ${p50} ms, p95 ${p95} ms, p99 ${p99} ms`,
+    );
+    if (calls.failed > 0) {
+      lines.push(`  redrive  run the failed calls again with: stepmr redrive ${summary.output}`);
+    }
+  }
   if (m.badRecords.count) lines.push(`  skipped  ${m.badRecords.count} bad records (samples in _SUCCESS)`);
   lines.push(`  result   ${summary.output}  (manifest: ${summary.output}/_SUCCESS)`);
   return `${lines.join('\n')}\n`;

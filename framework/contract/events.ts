@@ -45,6 +45,23 @@ export const reduceEvent = z.object({
 });
 
 /**
+ * The delegate function's event: a batch of calls, each the task of one input record and its
+ * position in the input. The tasks themselves are checked by the call executor.
+ *
+ * @example
+ * ```ts
+ * const event = delegateEvent.parse({ BatchInput: ref, Items: [{ index: 0, task }] });
+ * ```
+ */
+export const delegateEvent = z.object({
+  BatchInput: z.object(jobRef),
+  Items: z
+    .array(z.object({ index: count, task: z.unknown() }))
+    .min(1)
+    .readonly(),
+});
+
+/**
  * The collect function's event: plan the reduce stage, commit, or abort.
  *
  * @example
@@ -54,6 +71,7 @@ export const reduceEvent = z.object({
  */
 export const collectEvent = z.discriminatedUnion('action', [
   z.object({ action: z.literal('prepareReduce'), ...jobRef, map: resultWriterDetails }),
+  z.object({ action: z.literal('prepareDelegate'), ...jobRef, map: resultWriterDetails }),
   z.object({
     action: z.literal('commit'),
     ...jobRef,
@@ -145,6 +163,8 @@ export const triggerEvent = z.object({
 export type MapEvent = z.infer<typeof mapEvent>;
 /** A reduce task's event, as parsed. */
 export type ReduceEvent = z.infer<typeof reduceEvent>;
+/** A delegate task's event, as parsed. */
+export type DelegateEvent = z.infer<typeof delegateEvent>;
 /** The collect function's event, as parsed. */
 export type CollectEventData = z.infer<typeof collectEvent>;
 /** The scheduler function's event, as parsed. */

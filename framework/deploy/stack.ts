@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { buildDefinition } from '../statemachine/buildDefinition.js';
 import { dataBucket, tlsOnly } from './bucket.js';
-import type { StepmrConfig } from './config.js';
+import type { DelegatesConfig, StepmrConfig } from './config.js';
+import { apiArns, functionArns } from './delegates.js';
 import { allow, arn, bucketArn, type Json, listUnder, MULTIPART, objects } from './iam.js';
 import { BUCKET_LAYOUT } from './layout.js';
 import { streamResources } from './streamRules.js';
@@ -15,7 +16,7 @@ export interface StackNames {
 }
 
 /** The task functions of serverless.yml, by key; their CloudFormation logical ids follow from it. */
-export const FUNCTIONS = ['map', 'reduce', 'collect', 'scheduler', 'trigger'] as const;
+export const FUNCTIONS = ['map', 'reduce', 'delegate', 'collect', 'scheduler', 'trigger'] as const;
 export type FunctionKey = (typeof FUNCTIONS)[number];
 
 import type { StateMachineDefinition } from '../engine/asl.js';
@@ -47,11 +48,18 @@ export const stackNames = ({ service, stage }: StackNames) => ({
  */
 export function templateDefinition(): StateMachineDefinition {
   const ref = (key: FunctionKey) => ({ 'Fn::GetAtt': [functionLogicalId(key), 'Arn'] });
-  return buildDefinition({ functions: { map: ref('map'), reduce: ref('reduce'), collect: ref('collect') } });
+  return buildDefinition({
+    functions: { map: ref('map'), reduce: ref('reduce'), delegate: ref('delegate'), collect: ref('collect') },
+  });
 }
 
 /** Least-privilege statements of each function's role, beyond its own logs. */
-function functionStatements(key: FunctionKey, names: StackNames, streams: readonly DeployedStream[]): Json[] {
+function functionStatements(
+  key: FunctionKey,
+  names: StackNames,
+  streams: readonly DeployedStream[],
+  delegates: DelegatesConfig,
+): Json[] {
   const work = BUCKET_LAYOUT.work;
   const out = BUCKET_LAYOUT.output;
   const stateMachineArn = `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${stackNames(names).stateMachine}`;
@@ -65,6 +73,17 @@ function functionStatements(key: FunctionKey, names: StackNames, streams: readon
       ];
     case 'reduce':
       return [allow(['s3:GetObject', 's3:PutObject', ...MULTIPART], objects(work)), listUnder(work)];
+    case 'delegate': {
+      // Its job's working objects, and only the APIs and functions stepmr.config.ts names.
+      const apis = apiArns(delegates);
+      const functions = functionArns(delegates);
+      return [
+        allow(['s3:GetObject', 's3:PutObject', ...MULTIPART], objects(work)),
+        listUnder(work),
+        ...(apis.length ? [allow(['execute-api:Invoke'], apis)] : []),
+        ...(functions.length ? [allow(['lambda:InvokeFunction'], functions)] : []),
+      ];
+    }
     case 'collect':
       // Commits staged parts into the output and cleans up the job's working objects.
       return [
@@ -117,11 +136,16 @@ function role(service: string, policyName: string, statements: Json[], sourceArn
   };
 }
 
-function functionRole(key: FunctionKey, names: StackNames, streams: readonly DeployedStream[]): Json {
+function functionRole(
+  key: FunctionKey,
+  names: StackNames,
+  streams: readonly DeployedStream[],
+  delegates: DelegatesConfig,
+): Json {
   const logGroup = `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${stackNames(names).function(key)}`;
   return role('lambda.amazonaws.com', `${key}-function`, [
     allow(['logs:CreateLogStream', 'logs:PutLogEvents'], arn(`${logGroup}:*`)),
-    ...functionStatements(key, names, streams),
+    ...functionStatements(key, names, streams, delegates),
   ]);
 }
 
@@ -167,7 +191,10 @@ function stateMachineRole(names: StackNames): Json {
     'states.amazonaws.com',
     'jobs-state-machine',
     [
-      allow(['lambda:InvokeFunction'], [functionArn('map'), functionArn('reduce'), functionArn('collect')]),
+      allow(
+        ['lambda:InvokeFunction'],
+        [functionArn('map'), functionArn('reduce'), functionArn('delegate'), functionArn('collect')],
+      ),
       // Distributed Map runs its children as executions of this state machine.
       allow(['states:StartExecution'], arn(`${base}:stateMachine:${name}`)),
       allow(['states:DescribeExecution', 'states:StopExecution'], arn(`${base}:execution:${name}/*`)),
@@ -221,7 +248,8 @@ export function stateMachineLogging(): Json {
  * function and one for the state machine, each assumable only on behalf of this account, the
  * state machine's error log, and the outputs `stepmr submit` finds the stack by. With streams in
  * `config`, the bucket sends its events to EventBridge, and the streams' rules, their
- * dead-letter queue and permissions are added (see `streamResources`).
+ * dead-letter queue and permissions are added (see `streamResources`). The delegate function's
+ * role may invoke only the APIs and functions of `config.delegates`.
  *
  * @example
  * ```ts
@@ -233,12 +261,13 @@ export function stackResources(
   config: StepmrConfig = { jobs: {} },
 ): { Resources: Json; Outputs: Json } {
   const streams = deployedStreams(config);
+  const delegates = config.delegates ?? {};
   const Resources: Json = {
     DataBucket: dataBucket({ eventBridge: streams.length > 0 }),
     DataBucketPolicy: tlsOnly(),
     ...streamResources(streams, (suffix) => ruleName(`${stackNames(names).stack}-${suffix}`)),
   };
-  for (const key of FUNCTIONS) Resources[roleLogicalId(key)] = functionRole(key, names, streams);
+  for (const key of FUNCTIONS) Resources[roleLogicalId(key)] = functionRole(key, names, streams, delegates);
   Resources[roleLogicalId('stateMachine')] = stateMachineRole(names);
   Resources[STATE_MACHINE_LOG_GROUP_ID] = stateMachineLogGroup(names);
   return {

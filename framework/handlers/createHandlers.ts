@@ -37,9 +37,9 @@ async function deployedStreamStep(request: StreamStepRequest) {
 }
 
 /**
- * The Lambda handlers of a stepmr stack, for a project's `functions/`: `map`, `reduce` and
- * `collect` (the state machine's tasks), `scheduler` (the driver of scheduled runs) and `trigger`
- * (the driver of streams' micro-batches, woken by their EventBridge rules). They run only
+ * The Lambda handlers of a stepmr stack, for a project's `functions/`: `map`, `reduce`,
+ * `delegate` and `collect` (the state machine's tasks), `scheduler` (the driver of scheduled
+ * runs) and `trigger` (the driver of streams' micro-batches, woken by their EventBridge rules). They run only
  * the jobs registered in `config`, in the stack's data bucket (`STEPMR_DATA_BUCKET`), and
  * check every event, plan and object they read back against it.
  *
@@ -49,7 +49,7 @@ async function deployedStreamStep(request: StreamStepRequest) {
  * import { createHandlers } from 'stepmr';
  * import config from '../stepmr.config.js';
  *
- * export const { map, reduce, collect, scheduler, trigger } = createHandlers(config);
+ * export const { map, reduce, delegate, collect, scheduler, trigger } = createHandlers(config);
  * ```
  */
 export function createHandlers(config: ConfigSource, options: DeployedOptions = {}) {

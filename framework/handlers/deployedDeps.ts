@@ -2,10 +2,12 @@ import { tmpdir } from 'node:os';
 import { STREAM_REF } from '../contract/batchNames.js';
 import { REGISTRY_REF } from '../contract/names.js';
 import type { StepmrConfig } from '../deploy/config.js';
+import { refuseCall } from '../deploy/delegates.js';
 import type { DeployedStream } from '../deploy/streams.js';
 import { StepmrError } from '../errors.js';
 import type { Job } from '../job/defineJob.js';
 import type { AdvanceOutcome } from '../runtime/aws/advanceStream.js';
+import { callRunner } from '../runtime/callRunner.js';
 import { JobModuleError } from '../runtime/errors.js';
 import type { Store } from '../store/Store.js';
 import { parseUri } from '../store/uri.js';
@@ -85,8 +87,9 @@ async function registered(reference: string, config: () => Promise<StepmrConfig>
 /**
  * The task dependencies of a deployed function: the stack's one data bucket (an S3Store), only
  * `s3://` URIs of that bucket, only jobs of the bundled registry, and the deployed scope
- * (working objects under `work/<job id>/`, results under `out/`). Nothing else is reachable:
- * no local file, no module path, no other bucket.
+ * (working objects under `work/<job id>/`, results under `out/`), and delegated calls only to
+ * the APIs and functions of the config's `delegates`. Nothing else is reachable: no local file,
+ * no module path, no other bucket.
  *
  * @example
  * ```ts
@@ -110,8 +113,10 @@ export async function deployedDeps(config: ConfigSource, options: DeployedOption
     }
     return store;
   };
+  // The delegate function calls only what the config names (its role allows no more either).
+  const delegates = (await load()).delegates ?? {};
   return {
-    scope: deployedScope(bucket),
+    scope: { ...deployedScope(bucket), refuseCall: (task) => refuseCall(delegates, task) },
     bucket: (name) => only(name, `bucket ${JSON.stringify(name)}`),
     open(uri) {
       const parsed = uri.startsWith('s3://') ? parseUri(uri) : undefined;
@@ -125,5 +130,6 @@ export async function deployedDeps(config: ConfigSource, options: DeployedOption
     loadJob: (reference) => registered(reference, load),
     tmpDir: options.tmpDir ?? process.env.STEPMR_TMP_DIR ?? tmpdir(),
     now: Date.now,
+    runCalls: callRunner(),
   };
 }

@@ -1,3 +1,4 @@
+import type { CallPolicy, DelegateResult } from '../delegate/types.js';
 import type { Job } from '../job/defineJob.js';
 import type { Store } from '../store/Store.js';
 import type { TaskScope } from './scope.js';
@@ -25,6 +26,11 @@ export interface TaskDeps {
    * {@link PROGRESS_EVERY_MS}. The embedded runtime shows it; deployed functions leave it out.
    */
   progress?(report: TaskProgress): void;
+  /**
+   * Makes a delegate task's calls (the call executor, with this runtime's credentials): one
+   * result per item, whatever happened to the call. Absent where no delegate function runs.
+   */
+  readonly runCalls?: CallRunner;
 }
 
 /**
@@ -79,3 +85,18 @@ export function progressOf(
     sink({ ...task, bytes, records });
   };
 }
+
+/**
+ * Makes a batch of calls under a policy: exactly one result per item, failures included, and
+ * how many answers were throttling (429 or 503), retried ones included.
+ *
+ * @example
+ * ```ts
+ * const { results, throttles } = await deps.runCalls(items, { jobId, concurrency: 32 });
+ * ```
+ */
+export type CallRunner = (
+  items: readonly { readonly index: number; readonly task: unknown }[],
+  /** `jobId` names every call's `Idempotency-Key`, `<jobId>-<index>`. */
+  options: CallPolicy & { readonly jobId: string },
+) => Promise<{ readonly results: readonly DelegateResult[]; readonly throttles: number }>;

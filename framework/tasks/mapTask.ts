@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { parseTask } from '../delegate/parseTask.js';
 import { StepmrError } from '../errors.js';
 import { type BadRecordError, PartWriter, readSplit } from '../io/index.js';
 import type { Job, MapContext } from '../job/defineJob.js';
@@ -46,6 +47,37 @@ export async function mapTask(event: MapTaskEvent, given: TaskDeps): Promise<Map
   let recordsOut = 0;
   const report = progressOf(deps, { jobId: ref.jobId, stage: 'map', task: first });
   report(0, 0, true);
+
+  if (job.delegate) {
+    // A delegate job's map stage only turns records into tasks; the delegate stage calls them.
+    const build = job.delegate.task;
+    const lines: string[] = [];
+    const asTasks: Job = { ...job, map: (record, emit) => emit(null, taskLine(taskOf(build(record)))) };
+    const read = await runMap(
+      asTasks,
+      event.Items,
+      deps,
+      plan,
+      (_key, line) => {
+        lines.push(`${line as string}\n`);
+      },
+      report,
+    );
+    const key = workKeys.tasks(ref, first);
+    await work.put(key, lines.join(''));
+    await removeIfEnded(opened, [key]);
+    return {
+      splits,
+      tasks: { key, count: lines.length },
+      recordsIn: read.records,
+      recordsOut: lines.length,
+      bytesIn: read.bytes,
+      spills: 0,
+      ...badRecordsOf(read),
+      ms: deps.now() - started,
+      ...usageOf(counts),
+    };
+  }
 
   if (job.reduce) {
     // The buffer makes its working directory (spills, the shuffle file) only when it needs one.
@@ -117,6 +149,35 @@ export async function mapTask(event: MapTaskEvent, given: TaskDeps): Promise<Map
     ms: deps.now() - started,
     ...usageOf(counts),
   };
+}
+
+/** A task `delegate` returned, checked against the task contract (the executor checks it again). */
+/**
+ * A task as one JSON line, refused past what one call may take in Step Functions: the delegate
+ * stage's batches (a task, its index and the job's reference) hold 256 KiB at most.
+ */
+function taskLine(task: unknown): string {
+  const line = JSON.stringify(task);
+  const bytes = Buffer.byteLength(line);
+  if (bytes > MAX_TASK_BYTES) {
+    throw new Error(
+      `delegate returned a task of ${Math.ceil(bytes / 1024)} KiB; a task may take ${MAX_TASK_BYTES / 1024} KiB (Step Functions passes at most 256 KiB to a delegate task): send a reference, such as an S3 key, rather than the data`,
+    );
+  }
+  return line;
+}
+
+/** The largest task, as JSON: 256 KiB less room for its index and the batch's job reference. */
+const MAX_TASK_BYTES = 250 * 1024;
+
+function taskOf(task: unknown): unknown {
+  const checked = parseTask(task);
+  if (!checked.ok) {
+    throw new Error(
+      `delegate returned no valid task (${checked.reason}); build one with gateway(), http() or lambda()`,
+    );
+  }
+  return checked.task;
 }
 
 function badRecordsOf(read: MapRead): { badRecords?: BadRecords } {

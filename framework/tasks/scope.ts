@@ -20,6 +20,8 @@ export interface TaskScope {
   refuseOutput(uri: string): string | undefined;
   /** Why a job reference of `job.json` may not be loaded, or undefined. */
   refuseJob(reference: string): string | undefined;
+  /** Why a delegated task may not be called (its API or function is not the stack's to call), or undefined. */
+  refuseCall?(task: unknown): string | undefined;
 }
 
 const hasBadSegment = (key: string) => key.split('/').some((s) => s === '.' || s === '..');

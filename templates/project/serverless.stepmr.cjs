@@ -15,6 +15,7 @@ module.exports = {
   // Failures of the state machine go to its log group (a resource of `resources`).
   loggingConfig: async () => (await stepmr()).stateMachineLogging(),
   // With the streams of stepmr.config.ts: their EventBridge rules, dead-letter queue and trigger role.
+  // The delegate function's role may invoke only the APIs and functions stepmr.config.ts names.
   resources: async ({ resolveVariable }) => {
     const { loadConfig, stackResources } = await stepmr();
     return stackResources(await names(resolveVariable), await loadConfig(CONFIG));

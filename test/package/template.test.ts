@@ -68,7 +68,12 @@ describe('serverless package: the state machine', () => {
     expect(text).not.toContain('${');
     const arn = (fn: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:stepmr-${STAGE}-${fn}`;
     const expected = buildDefinition({
-      functions: { map: arn('map'), reduce: arn('reduce'), collect: arn('collect') },
+      functions: {
+        map: arn('map'),
+        reduce: arn('reduce'),
+        delegate: arn('delegate'),
+        collect: arn('collect'),
+      },
     });
     expect(definition).toEqual(withDefaultQueryLanguage(expected));
   });
@@ -91,7 +96,7 @@ describe('serverless package: the state machine', () => {
       if (key === 'FunctionName') called.add(value);
       return value;
     });
-    expect(called.size).toBe(3);
+    expect(called.size).toBe(4);
     for (const fn of called) expect(allowed('StateMachineRole', 'lambda:InvokeFunction', fn)).toBe(true);
   });
 });
@@ -171,19 +176,56 @@ describe('serverless package: IAM', () => {
     }
   });
 
-  it('lets only the state machine invoke functions, and only map, reduce and collect', () => {
+  it('lets only the state machine invoke the stack functions, and only map, reduce, delegate and collect', () => {
     const invokable = new Set<string>();
+    const byDelegate = new Set<string>();
     for (const [where, s] of allStatements()) {
       if (!list(s.Action).some((a) => a.startsWith('lambda:'))) continue;
-      expect(where).toBe('StateMachineRole');
-      for (const r of list(s.Resource)) invokable.add(resolve(r).replace(/:\*$/, ''));
+      expect(['StateMachineRole', 'DelegateRole']).toContain(where);
+      const into = where === 'StateMachineRole' ? invokable : byDelegate;
+      for (const r of list(s.Resource)) into.add(resolve(r).replace(/:\*$/, ''));
     }
     expect([...invokable].sort()).toEqual(
-      ['MapLambdaFunction', 'ReduceLambdaFunction', 'CollectLambdaFunction'].map(functionArn).sort(),
+      ['MapLambdaFunction', 'ReduceLambdaFunction', 'DelegateLambdaFunction', 'CollectLambdaFunction']
+        .map(functionArn)
+        .sort(),
     );
+    // The delegate function invokes exactly the functions stepmr.config.ts names, none of the stack's.
+    const named = (config.delegates?.functions ?? []).map((f) =>
+      f.startsWith('arn:') ? f : `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${f}`,
+    );
+    expect([...byDelegate].sort()).toEqual(named.sort());
+    for (const fn of ['Map', 'Reduce', 'Delegate', 'Collect', 'Scheduler']) {
+      expect(allowed('DelegateRole', 'lambda:InvokeFunction', functionArn(`${fn}LambdaFunction`))).toBe(
+        false,
+      );
+    }
     expect(allowed('StateMachineRole', 'lambda:InvokeFunction', functionArn('SchedulerLambdaFunction'))).toBe(
       false,
     );
+  });
+
+  it('lets only the delegate function invoke APIs, and only those stepmr.config.ts names', () => {
+    const apis = config.delegates?.apis ?? [];
+    expect(apis.length).toBeGreaterThan(0);
+    for (const api of apis) {
+      // Read by hand: https://<api id>.execute-api.<region>.amazonaws.com[/<stage>]
+      const url = new URL(api);
+      const [id, , region] = url.hostname.split('.');
+      const stage = url.pathname.split('/')[1] || '$default';
+      const route = (apiId: string, account = ACCOUNT) =>
+        `arn:aws:execute-api:${region}:${account}:${apiId}/${stage}/POST/score`;
+      expect(allowed('DelegateRole', 'execute-api:Invoke', route(id ?? ''))).toBe(true);
+      expect(allowed('DelegateRole', 'execute-api:Invoke', route('zzz999other'))).toBe(false);
+      expect(allowed('DelegateRole', 'execute-api:Invoke', route(id ?? '', '999999999999'))).toBe(false);
+    }
+    for (const [where, s] of allStatements()) {
+      if (!list(s.Action).some((a) => a.startsWith('execute-api:'))) continue;
+      expect(where).toBe('DelegateRole');
+      expect(list(s.Action)).toEqual(['execute-api:Invoke']);
+      for (const r of list(s.Resource).map(resolve))
+        expect(r).not.toMatch(/^arn:aws:execute-api:[^:]*:[^:]*:\*/);
+    }
   });
 
   it('scopes Step Functions actions to the stack state machine and its executions', () => {
@@ -466,9 +508,9 @@ function serverlessYmlFunctions(): Map<string, Record<string, string>> {
 }
 
 describe('serverless package: the functions', () => {
-  it('has map, reduce, collect and plan with the sizes and timeouts of serverless.yml, each with its own role', () => {
+  it('has map, reduce, delegate, collect and plan with the sizes and timeouts of serverless.yml, each with its own role', () => {
     const yml = serverlessYmlFunctions();
-    expect([...yml.keys()].sort()).toEqual(['collect', 'map', 'reduce', 'scheduler', 'trigger']);
+    expect([...yml.keys()].sort()).toEqual(['collect', 'delegate', 'map', 'reduce', 'scheduler', 'trigger']);
     const roles = new Set<string>();
     for (const [key, settings] of yml) {
       const id = `${key[0]?.toUpperCase()}${key.slice(1)}LambdaFunction`;

@@ -208,6 +208,7 @@ const ANYWHERE = '';
 export const DESIGN: Record<string, Record<string, string[]>> = {
   MapRole: { GetObject: [ANYWHERE], PutObject: [W], DeleteObject: [], ListBucket: [W] },
   ReduceRole: { GetObject: [W], PutObject: [W], DeleteObject: [], ListBucket: [W] },
+  DelegateRole: { GetObject: [W], PutObject: [W], DeleteObject: [], ListBucket: [W] },
   CollectRole: { GetObject: [W, O], PutObject: [W, O], DeleteObject: [W, O], ListBucket: [W, O] },
   SchedulerRole: { GetObject: [ANYWHERE], PutObject: [W], DeleteObject: [], ListBucket: [ANYWHERE] },
   TriggerRole: triggerDesign([]),

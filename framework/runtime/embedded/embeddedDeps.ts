@@ -5,6 +5,7 @@ import type { Store } from '../../store/Store.js';
 import { openUri } from '../../store/uri.js';
 import type { TaskDeps } from '../../tasks/deps.js';
 import { embeddedScope } from '../../tasks/scope.js';
+import { callRunner } from '../callRunner.js';
 import { loadJobModule } from '../loadJob.js';
 
 /** Environment variable naming the embedded runtime's work bucket and its local directory. */
@@ -73,5 +74,6 @@ async function build(): Promise<TaskDeps> {
     tmpDir: process.env.STEPMR_TMP_DIR ?? tmpdir(),
     now: Date.now,
     progress: (report) => progressChannel().postMessage(report),
+    runCalls: callRunner(),
   };
 }

@@ -29,6 +29,7 @@ export const WORK_BUCKET = 'stepmr-work';
 export const EMBEDDED_FUNCTIONS = {
   map: 'arn:aws:lambda:local:000000000000:function:stepmr-local-map',
   reduce: 'arn:aws:lambda:local:000000000000:function:stepmr-local-reduce',
+  delegate: 'arn:aws:lambda:local:000000000000:function:stepmr-local-delegate',
   collect: 'arn:aws:lambda:local:000000000000:function:stepmr-local-collect',
 } as const;
 
@@ -237,7 +238,7 @@ async function execute(
     await recording?.close();
     await close();
     const manifest = summary?.manifest;
-    if (manifest && manifest.failedSplits.length === 0) {
+    if (manifest && manifest.failedSplits.length === 0 && (manifest.delegate?.failed ?? 0) === 0) {
       // Complete: nothing in _temporary is needed any more, a redriven job's objects included.
       await rm(workDir, { recursive: true, force: true });
     } else if (manifest) {
