@@ -8,7 +8,6 @@ import {
   positiveInt,
   positiveSize,
   rate,
-  size,
   tolerance,
 } from './parse.js';
 

@@ -54,17 +54,17 @@ describe('refuseCall: what the deployed delegate function may call', () => {
 describe('the delegate role’s resources', () => {
   it('gives each API Gateway stage every route, and other URLs nothing', () => {
     expect(apiArns(delegates)).toEqual([
-      { 'Fn::Sub': 'arn:${AWS::Partition}:execute-api:us-east-1:${AWS::AccountId}:abc123/prod/*' },
+      { 'Fn::Sub': `arn:\${AWS::Partition}:execute-api:us-east-1:\${AWS::AccountId}:abc123/prod/*` },
     ]);
     expect(apiArns({ apis: ['https://xyz789.execute-api.eu-west-1.amazonaws.com'] })).toEqual([
-      { 'Fn::Sub': 'arn:${AWS::Partition}:execute-api:eu-west-1:${AWS::AccountId}:xyz789/*/*' },
+      { 'Fn::Sub': `arn:\${AWS::Partition}:execute-api:eu-west-1:\${AWS::AccountId}:xyz789/*/*` },
     ]);
   });
 
   it('gives each function and its versions', () => {
     expect(functionArns(delegates)).toEqual([
-      { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:scorer' },
-      { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:scorer:*' },
+      { 'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:scorer` },
+      { 'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:scorer:*` },
       { 'Fn::Sub': 'arn:aws:lambda:eu-west-1:123456789012:function:enrich' },
       { 'Fn::Sub': 'arn:aws:lambda:eu-west-1:123456789012:function:enrich:*' },
     ]);
