@@ -112,6 +112,8 @@ export async function streamStep(
           output: `${outputUri}${batchFolder(settings.mode, claimed.batch)}`,
           overwrite: false,
           jobId: name,
+          // A re-run (`-r<k>`) of a delegating batch sends the first run's Idempotency-Keys.
+          callKeys: batchJobId(stream.name, claimed.batch),
           ...(deps.now ? { now: deps.now } : {}),
         });
         return started.executionArn;

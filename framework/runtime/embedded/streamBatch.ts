@@ -15,10 +15,11 @@ import { type EmbeddedExecution, embeddedBackend } from './runEmbedded.js';
 
 /**
  * The named steps of a micro-batch, where a crash hook may stop the driver: after the offsets
- * entry is written, while the batch's job runs (its map stage started), after its output is
+ * entry is written, while the batch's job runs (its map stage started), while a delegating
+ * batch makes its calls (a first delegate task ended, others have not), after its output is
  * published but before the commit entry, and after the commit entry.
  */
-export type StreamStep = 'after-offset' | 'mid-batch' | 'after-output' | 'after-commit';
+export type StreamStep = 'after-offset' | 'mid-batch' | 'mid-calls' | 'after-output' | 'after-commit';
 
 /** Called at each step with the batch number; a hook that throws stops the driver there. */
 export type CrashHook = (step: StreamStep, batch: number) => void;
@@ -157,9 +158,19 @@ async function runBatchJob(
   if (outer?.aborted) cancel();
   outer?.addEventListener('abort', cancel, { once: true });
   engine.onEvent = (event) => {
-    if (event.type !== 'MapRunStarted' || event.stateName !== 'Map' || crashed) return;
+    if (crashed) return;
+    const step =
+      event.type === 'MapRunStarted' && event.stateName === 'Map'
+        ? 'mid-batch'
+        : event.type === 'MapRunProgress' &&
+            event.stateName === 'Delegate' &&
+            event.itemCounts.succeeded > 0 &&
+            event.itemCounts.succeeded < event.itemCounts.total
+          ? 'mid-calls'
+          : undefined;
+    if (!step) return;
     try {
-      context.crashAt?.('mid-batch', claim.batch);
+      context.crashAt?.(step, claim.batch);
     } catch (error) {
       crashed = error;
       crash.abort();
@@ -176,6 +187,8 @@ async function runBatchJob(
         files,
         output: toUri(batchDir),
         jobId,
+        // A delegating stream's calls are named after the batch, whatever run of it this is.
+        callKeys: batchJobId(stream.stream.name, claim.batch),
         badRecords: stream.stream.badRecords,
         splitsPerTask: splitsPerTask(files, resolveOptions(stream, {}).splitSize),
       },
