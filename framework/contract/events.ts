@@ -25,6 +25,8 @@ const count = z.number().int().nonnegative();
 export const mapEvent = z.object({
   BatchInput: z.object(jobRef),
   Items: z.array(splitSchema).min(1).readonly(),
+  /** Retries before this attempt (`$$.State.RetryCount`); reported back, for the job report. */
+  Attempt: count.max(1000).exactOptional(),
 });
 
 /**
@@ -41,6 +43,7 @@ export const reduceEvent = z.object({
     .array(z.object({ partition: count }))
     .min(1)
     .readonly(),
+  Attempt: count.max(1000).exactOptional(),
 });
 
 /**

@@ -66,6 +66,9 @@ const stagedPart = z.object({
   records: count,
   bytes: count,
   sha256: z.string(),
+  /** Of a reduce partition: the records and shuffle bytes it read (its skew, in the report). */
+  recordsIn: count.exactOptional(),
+  bytesIn: count.exactOptional(),
 });
 
 /**
@@ -89,10 +92,17 @@ export const requestCountsSchema = z.object({
   bytesWritten: count,
 });
 
-/** What a task counted of itself: its requests, and the memory it ran with (MB), if known. */
+/**
+ * What a task counted of itself: its requests, the memory it ran with (MB), when it started
+ * (epoch ms), what ran it (a Lambda log stream, a worker thread) and its attempt (0 for the
+ * first; Step Functions' `$$.State.RetryCount`), each if known.
+ */
 const usage = {
   requests: requestCountsSchema.exactOptional(),
   memoryMb: count.exactOptional(),
+  startedAt: z.number().nonnegative().exactOptional(),
+  executor: z.string().max(512).exactOptional(),
+  attempt: count.exactOptional(),
 };
 
 /**
@@ -162,6 +172,38 @@ const stageStats = z.object({
   requests: requestCountsSchema.exactOptional(),
   /** Lambda GB-seconds: each task's time × its memory (the stack's, 2048 MB, when not reported). */
   gbSeconds: z.number().nonnegative().exactOptional(),
+  /** The stage's first task start and last task stop, epoch ms (absent when it had no task). */
+  startedAt: z.number().nonnegative().exactOptional(),
+  stoppedAt: z.number().nonnegative().exactOptional(),
+});
+
+/**
+ * One task attempt of a stage as `_SUCCESS` keeps it (for `stepmr report`): when and where it
+ * ran, what it read and wrote; a failed one with its error. `retries` attempts failed before a
+ * succeeded one, from `queuedAt` (its child execution's start) on.
+ *
+ * @example
+ * ```ts
+ * taskRowSchema.parse({ stage: 'map', id: 0, items: 1, status: 'succeeded', startedAt: 1, stoppedAt: 9, recordsIn: 3, recordsOut: 5, bytesIn: 20, bytesOut: 40 });
+ * ```
+ */
+export const taskRowSchema = z.object({
+  stage: z.enum(['map', 'reduce']),
+  /** The task's first split (map) or partition (reduce). */
+  id: count,
+  /** Splits or partitions it took. */
+  items: count,
+  status: z.enum(['succeeded', 'failed']),
+  startedAt: z.number().nonnegative(),
+  stoppedAt: z.number().nonnegative(),
+  queuedAt: z.number().nonnegative().exactOptional(),
+  executor: z.string().exactOptional(),
+  retries: count.exactOptional(),
+  recordsIn: count,
+  recordsOut: count,
+  bytesIn: count,
+  bytesOut: count,
+  error: z.string().exactOptional(),
 });
 
 /**
@@ -191,8 +233,20 @@ export const successSchema = z.object({
   output: z.string(),
   format: z.string(),
   parts: z
-    .array(z.object({ name: z.string().regex(PART_NAME), records: count, bytes: count, sha256: z.string() }))
+    .array(
+      z.object({
+        name: z.string().regex(PART_NAME),
+        records: count,
+        bytes: count,
+        sha256: z.string(),
+        /** Of a reduce part: the records and shuffle bytes its partition read. */
+        recordsIn: count.exactOptional(),
+        bytesIn: count.exactOptional(),
+      }),
+    )
     .readonly(),
+  /** When the driver planned the job (job.json's `createdAt`). */
+  plannedAt: z.string().exactOptional(),
   records: z.object({ in: count, out: count }),
   bytes: z.object({ in: count, out: count }),
   splits: count,
@@ -209,6 +263,8 @@ export const successSchema = z.object({
     )
     .readonly(),
   badRecords,
+  /** The task attempts, the slowest first past `rows`' bound; `omitted` were left out. */
+  tasks: z.object({ rows: z.array(taskRowSchema).readonly(), omitted: count }).exactOptional(),
 });
 
 /**
@@ -251,6 +307,8 @@ export type ReduceTaskResultData = z.infer<typeof reduceTaskResultSchema>;
 export type KeptData = z.infer<typeof keptSchema>;
 /** `_SUCCESS`, as parsed. */
 export type SuccessData = z.infer<typeof successSchema>;
+/** A task attempt in `_SUCCESS`, as parsed. */
+export type TaskRowData = z.infer<typeof taskRowSchema>;
 
 /**
  * Parses an object read back from storage with `schema`; `describe` names the object in the

@@ -7,6 +7,7 @@ import { openUri } from '../store/uri.js';
 import { TaskInputError } from './errors.js';
 import type { FailedItem, MapRunResults } from './mapRunResults.js';
 import type { BadRecords, JobPlan, MapTaskResult, ReduceTaskResult } from './payloads.js';
+import { taskRows } from './taskRows.js';
 
 /** One committed part, as `_SUCCESS` lists it. */
 export type CommittedPart = SuccessData['parts'][number];
@@ -93,6 +94,7 @@ function stage<T>(results: MapRunResults<T>, pick: (t: T) => TaskFigures): Stage
     wallMs: Math.max(0, results.stoppedAt - results.startedAt),
     ...(requests ? { requests } : {}),
     gbSeconds,
+    ...(results.stoppedAt > 0 ? { startedAt: results.startedAt, stoppedAt: results.stoppedAt } : {}),
   };
 }
 
@@ -124,6 +126,7 @@ export function buildManifest(
     output: plan.output,
     format: plan.outputFormat.kind,
     parts,
+    plannedAt: plan.createdAt,
     records: { in: mapStage.recordsIn, out: parts.reduce((n, p) => n + p.records, 0) },
     bytes: { in: mapStage.bytesIn, out: parts.reduce((n, p) => n + p.bytes, 0) },
     splits: plan.splits,
@@ -134,6 +137,7 @@ export function buildManifest(
       .map(failedSplits)
       .sort((a, b) => (a.splits[0]?.id ?? 0) - (b.splits[0]?.id ?? 0)),
     badRecords: totalBadRecords(maps),
+    tasks: taskRows(maps, reduces),
   };
 }
 

@@ -12,6 +12,7 @@ import { loadPlannedJob, openJobWork, removeIfEnded } from './jobWork.js';
 import type { BadRecordSample, BadRecords, JobPlan, MapTaskEvent, MapTaskResult } from './payloads.js';
 import { workKeys } from './payloads.js';
 import { checkInput } from './scope.js';
+import { timingOf } from './taskClock.js';
 
 type Sink = (key: Key, value: unknown) => void;
 
@@ -73,6 +74,7 @@ export async function mapTask(event: MapTaskEvent, given: TaskDeps): Promise<Map
         ...badRecordsOf(read),
         ms: deps.now() - started,
         ...usageOf(counts),
+        ...timingOf(started, event.Attempt),
       };
     } finally {
       buffer.dispose();
@@ -98,6 +100,7 @@ export async function mapTask(event: MapTaskEvent, given: TaskDeps): Promise<Map
     ...badRecordsOf(read),
     ms: deps.now() - started,
     ...usageOf(counts),
+    ...timingOf(started, event.Attempt),
   };
 }
 

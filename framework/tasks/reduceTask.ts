@@ -10,6 +10,7 @@ import type { ReduceTaskEvent, ReduceTaskResult, StagedPart } from './payloads.j
 import { workKeys } from './payloads.js';
 import { checkAnyWorkKey } from './scope.js';
 import { readPartitionRuns, readShuffleMaps } from './shuffleIndex.js';
+import { timingOf } from './taskClock.js';
 
 /**
  * Reduces a batch of partitions: for each, a streaming merge of its sorted run in every
@@ -39,6 +40,7 @@ export async function reduceTask(event: ReduceTaskEvent, given: TaskDeps): Promi
         `partition ${partition} is outside 0..${plan.reducers - 1} of job ${ref.jobId}`,
       );
     }
+    const before = { records: recordsIn, bytes: bytesIn };
     const runs: Readable[] = [];
     const sources: RunSource[] = [];
     for (const { key, run } of await readPartitionRuns(work, ref, maps, partition)) {
@@ -78,7 +80,16 @@ export async function reduceTask(event: ReduceTaskEvent, given: TaskDeps): Promi
       records: writer.records,
       bytes: writer.bytes,
       sha256: writer.sha256(),
+      recordsIn: recordsIn - before.records,
+      bytesIn: bytesIn - before.bytes,
     });
   }
-  return { parts, recordsIn, bytesIn, ms: deps.now() - started, ...usageOf(counts) };
+  return {
+    parts,
+    recordsIn,
+    bytesIn,
+    ms: deps.now() - started,
+    ...usageOf(counts),
+    ...timingOf(started, event.Attempt),
+  };
 }
