@@ -27,9 +27,14 @@ export interface CostComparison {
 
 const REGION = 'us-east-1';
 
-/** The splits of the job as `_SUCCESS` records them: each map task's bytes over its splits. */
+/**
+ * The splits of the job as `_SUCCESS` records them: each succeeded map task's bytes over its
+ * splits (each split a whole object: the model's ranged reads past a split's end are not
+ * known from `_SUCCESS`), else the input's bytes over its splits.
+ */
 function splitsOf(m: SuccessData): { splits: Split[]; perTask: number } {
-  const maps = (m.tasks?.rows ?? []).filter((r) => r.stage === 'map');
+  // The tasks that succeeded: a failed one read and wrote nothing the tasks counted.
+  const maps = (m.tasks?.rows ?? []).filter((r) => r.stage === 'map' && r.status === 'succeeded');
   const sizes: number[] = [];
   if (maps.length > 0 && !m.tasks?.omitted) {
     for (const row of maps) {
@@ -40,7 +45,7 @@ function splitsOf(m: SuccessData): { splits: Split[]; perTask: number } {
     const n = Math.max(1, m.splits);
     for (let i = 0; i < n; i++) sizes.push(Math.round(m.bytes.in / n));
   }
-  const tasks = Math.max(1, maps.length || m.stages.map.tasks + m.stages.map.failedTasks);
+  const tasks = Math.max(1, maps.length || m.stages.map.tasks);
   const perTask = Math.max(1, ...maps.map((r) => r.items), Math.ceil(sizes.length / tasks));
   const splits = sizes.map((size, id) => ({
     id,
@@ -141,7 +146,7 @@ export function compareCosts(m: SuccessData): CostComparison | undefined {
       counted:
         countedGbs === undefined
           ? undefined
-          : taskDollars(noRequests(), map.tasks + map.failedTasks + (reduce?.tasks ?? 0), countedGbs, prices),
+          : taskDollars(noRequests(), map.tasks + (reduce?.tasks ?? 0), countedGbs, prices),
     },
   ];
   return {
