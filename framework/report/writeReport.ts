@@ -22,6 +22,7 @@ export async function loadManifest(
   registry: JobRegistry = JobRegistry.ofHome(),
 ): Promise<SuccessData> {
   let output = target;
+  let jobId: string | undefined;
   const isFolder = (await stat(target).catch(() => undefined))?.isDirectory() === true;
   if (!isFolder && JOB_ID.test(target)) {
     const record = await registry.read(target);
@@ -31,12 +32,18 @@ export async function loadManifest(
       );
     }
     output = record.output;
+    jobId = record.jobId;
   }
   const uri = toUri(output).replace(/\/?$/, '/');
   const manifest = await readSuccess(uri);
   if (!manifest) {
     throw new ReportError(
       `no _SUCCESS at ${uri}: the report is drawn from a committed job's output; give the output location of a job that succeeded`,
+    );
+  }
+  if (jobId !== undefined && manifest.jobId !== jobId) {
+    throw new ReportError(
+      `job ${jobId}'s output ${uri} now holds the result of job ${manifest.jobId}: a job's report is drawn from its _SUCCESS, which a later job replaced; report ${manifest.jobId} instead`,
     );
   }
   return manifest;

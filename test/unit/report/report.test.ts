@@ -94,5 +94,19 @@ describe('loadManifest', () => {
     await expect(loadManifest(empty, registry)).rejects.toThrow(
       /no _SUCCESS at .*empty\/.*a job that succeeded/,
     );
+    // A job whose output a later job replaced.
+    const replaced = 'wc-20261202T090000-111111';
+    await registry.write({
+      version: 1,
+      jobId: replaced,
+      executionArn: 'arn:aws:states:local:000000000000:execution:stepmr:y',
+      pid: process.pid,
+      output,
+      updatedAt: new Date().toISOString(),
+      calls: {},
+    });
+    await expect(loadManifest(replaced, registry)).rejects.toThrow(
+      `now holds the result of job ${manifest.jobId}`,
+    );
   });
 });
