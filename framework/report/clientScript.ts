@@ -49,13 +49,15 @@ export const CLIENT_SCRIPT = `
   }));
 
   // Every task attempt, a row per worker or Lambda.
+  // Past 40 lanes (a thousand Lambdas) they narrow to fit about 2,000 pixels, unnamed past 80.
   const lanes = [...new Set(data.bars.map((b) => b.lane))];
+  const laneHeight = lanes.length <= 40 ? 24 : Math.max(2, Math.floor(2000 / lanes.length));
   put('timeline', Plot.plot({
     width,
-    height: 50 + 24 * Math.max(1, lanes.length),
+    height: 50 + laneHeight * Math.max(1, lanes.length),
     marginLeft: 200,
     x: { label: 'seconds from the start', transform: (ms) => ms / 1000, grid: true },
-    y: { label: null, domain: lanes, tickFormat: short },
+    y: { label: null, domain: lanes, tickFormat: short, axis: lanes.length > 80 ? null : 'left' },
     color: { domain: kinds, range: colours, legend: true },
     marks: [
       Plot.barX(data.bars, {
@@ -76,7 +78,13 @@ export const CLIENT_SCRIPT = `
     width,
     height: 260,
     marginBottom: 60,
-    x: { label: null, domain: data.tasks.map((t) => t.task), tickRotate: -40 },
+    // Past 60 tasks their names would overlap: the bars stay, in task order, unnamed.
+    x: {
+      label: null,
+      domain: data.tasks.map((t) => t.task),
+      tickRotate: -40,
+      axis: data.tasks.length > 60 ? null : 'bottom',
+    },
     y: { label: 'bytes', grid: true, tickFormat: bytes },
     fx: { label: null, domain: ['read', 'written'] },
     color: { domain: ['map', 'reduce'], range: [colours[0], colours[1]], legend: true },
@@ -99,7 +107,7 @@ export const CLIENT_SCRIPT = `
       put(id, Plot.plot({
         width: Math.min(width, 120 + 28 * data.partitions.length),
         height: 240,
-        x: { label: 'partition', type: 'band' },
+        x: { label: 'partition', type: 'band', axis: data.partitions.length > 60 ? null : 'bottom' },
         y: { label, grid: true, tickFormat: field === 'bytesIn' ? bytes : undefined },
         marks: [
           Plot.barY(data.partitions, {

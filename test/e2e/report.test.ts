@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import puppeteer from 'puppeteer-core';
+import puppeteer, { type Page } from 'puppeteer-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { SuccessData } from '../../framework/contract/persisted.js';
+import { type SuccessData, successSchema, type TaskRowData } from '../../framework/contract/persisted.js';
 import { runEmbedded } from '../../framework/index.js';
 import { writeReport } from '../../framework/report/writeReport.js';
 import { JobRegistry } from '../../framework/runtime/embedded/jobRegistry.js';
-import { tempDir } from './helpers.js';
+import { rng, tempDir } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Where the test keeps its screenshot (gitignored). */
@@ -41,13 +41,62 @@ async function runFaultyJob(): Promise<SuccessData> {
   return JSON.parse(readFileSync(join(output, '_SUCCESS'), 'utf8')) as SuccessData;
 }
 
+/** The report in `file`, opened in chromium with every request off this machine refused. */
+async function inBrowser<T>(
+  file: string,
+  screenshot: string,
+  look: (page: Page, problems: readonly string[]) => Promise<T>,
+): Promise<T> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `${CHROMIUM} is missing: the job report is tested in Debian's chromium; install it with apt-get install -y chromium`,
+    );
+  }
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--headless'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1280, height: 900 });
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page: ${(e as Error).message}`));
+    await page.setRequestInterception(true);
+    page.on('request', (request) => {
+      const url = request.url();
+      if (url.startsWith('file:') || url.startsWith('data:')) return void request.continue();
+      problems.push(`network: ${url}`);
+      void request.abort();
+    });
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    await page.waitForSelector('body[data-rendered="true"]', { timeout: 30_000 });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const shot = join(ARTIFACTS, screenshot);
+    await page.screenshot({ path: shot, fullPage: true });
+    expect(statSync(shot).size).toBeGreaterThan(10_000);
+    return await look(page, problems);
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Marks of one chart drawn, by the `aria-description` the page gives its mark. */
+const marks = (page: Page, description: string) =>
+  page.$$eval(`g[aria-description="${description}"] rect`, (nodes) => nodes.length);
+
+/** Bars the timeline must draw: one per task attempt row, and one per task retried before it succeeded. */
+const expectedBars = (rows: readonly TaskRowData[]) =>
+  rows.length +
+  rows.filter(
+    (r) => r.status === 'succeeded' && (r.retries ?? 0) > 0 && (r.queuedAt ?? r.startedAt) < r.startedAt,
+  ).length;
+
 describe('stepmr report, in a real browser', () => {
   it('draws every task attempt, the stages, bytes, skew and cost with Plot, offline and without errors', async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: the job report is tested in Debian's chromium; install it with apt-get install -y chromium`,
-      );
-    }
     const manifest = await runFaultyJob();
     const rows = manifest.tasks?.rows ?? [];
     // What the manifest says, computed here: a row per map and reduce task, one failed, one retried twice.
@@ -55,70 +104,106 @@ describe('stepmr report, in a real browser', () => {
     expect(rows.filter((r) => r.stage === 'map')).toHaveLength(manifest.stages.map.tasks + 1);
     expect(rows.filter((r) => r.stage === 'reduce')).toHaveLength(manifest.reducers);
     expect(rows.filter((r) => r.status === 'failed').map((r) => r.error)).toEqual(['UserCodeError']);
-    expect(rows.map((r) => r.retries ?? 0).sort()).toContain(2);
+    expect(rows.map((r) => r.retries ?? 0)).toContain(2);
     const reduceIn = manifest.parts.reduce((n, p) => n + (p.recordsIn ?? 0), 0);
     expect(reduceIn).toBe(manifest.stages.reduce?.recordsIn);
-    const retried = rows.filter(
-      (r) => r.status === 'succeeded' && (r.retries ?? 0) > 0 && (r.queuedAt ?? r.startedAt) < r.startedAt,
-    );
-    const expected = {
-      attempts: rows.length + retried.length,
-      stages: ['Plan', 'Map', 'Shuffle', 'Reduce', 'Commit'].length,
-      bytes: 2 * rows.length,
-      partitions: manifest.reducers,
-    };
 
     const file = join(tmp.dir, 'report.html');
     await writeReport(join(tmp.dir, 'out'), file, new JobRegistry(join(tmp.dir, 'jobs')));
     expect(readFileSync(file, 'utf8')).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
 
-    const browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--headless'],
-    });
-    try {
-      const page = await browser.newPage();
-      await page.setViewport({ width: 1280, height: 900 });
-      const problems: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-      });
-      page.on('pageerror', (e) => problems.push(`page: ${(e as Error).message}`));
-      await page.setRequestInterception(true);
-      page.on('request', (request) => {
-        const url = request.url();
-        if (url.startsWith('file:') || url.startsWith('data:')) return void request.continue();
-        problems.push(`network: ${url}`);
-        void request.abort();
-      });
-      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-      await page.waitForSelector('body[data-rendered="true"]', { timeout: 20_000 });
-      const count = (description: string) =>
-        page.$$eval(`g[aria-description="${description}"] rect`, (nodes) => nodes.length);
+    await inBrowser(file, 'job-report.png', async (page, problems) => {
+      expect(problems).toEqual([]);
+      expect(await marks(page, 'task attempts')).toBe(expectedBars(rows));
+      expect(await marks(page, 'stages')).toBe(['Plan', 'Map', 'Shuffle', 'Reduce', 'Commit'].length);
+      expect(await marks(page, 'task bytes')).toBe(2 * rows.length);
+      expect(await marks(page, 'partitions recordsIn')).toBe(manifest.reducers);
+      expect(await marks(page, 'partitions bytesIn')).toBe(manifest.reducers);
+      // Estimated and counted dollars of S3 requests and of Lambda.
+      expect(await marks(page, 'cost')).toBe(4);
       const titles = await page.$$eval('g[aria-description="task attempts"] rect title', (nodes) =>
         nodes.map((n) => n.textContent ?? ''),
       );
-      mkdirSync(ARTIFACTS, { recursive: true });
-      const shot = join(ARTIFACTS, 'job-report.png');
-      await page.screenshot({ path: shot, fullPage: true });
-
-      expect(problems).toEqual([]);
-      expect(await count('task attempts')).toBe(expected.attempts);
-      expect(await count('stages')).toBe(expected.stages);
-      expect(await count('task bytes')).toBe(expected.bytes);
-      expect(await count('partitions recordsIn')).toBe(expected.partitions);
-      expect(await count('partitions bytesIn')).toBe(expected.partitions);
-      expect(await count('cost')).toBe(4);
       expect(titles.filter((t) => t.includes('failed: UserCodeError'))).toHaveLength(1);
       expect(titles.filter((t) => t.includes('2 failed attempts before this one'))).toHaveLength(1);
       // The slowest-tasks table lists the slowest row first.
       const slowest = Math.max(...rows.map((r) => r.stoppedAt - r.startedAt));
       const first = await page.$eval('#slowest tbody tr td:nth-child(3)', (td) => td.textContent);
       expect(first).toBe(`${(slowest / 1000).toFixed(2)} s`);
-      expect(statSync(shot).size).toBeGreaterThan(10_000);
-    } finally {
-      await browser.close();
-    }
+    });
+  });
+
+  it('keeps a job of 2,000 task attempts on 300 Lambdas readable: every bar drawn, the timeline within 2,100 px', async () => {
+    const random = rng(16);
+    const executors = Array.from(
+      { length: 300 },
+      (_, i) => `2026/12/02/[$LATEST]${i.toString(16).padStart(32, '0')}`,
+    );
+    const rows: TaskRowData[] = Array.from({ length: 2000 }, (_, i) => {
+      const startedAt = 1_800_000_000_000 + Math.floor(random() * 60_000);
+      const reduce = i >= 1936;
+      return {
+        stage: reduce ? 'reduce' : 'map',
+        id: reduce ? i - 1936 : i,
+        items: 1,
+        status: i % 500 === 7 ? 'failed' : 'succeeded',
+        startedAt,
+        stoppedAt: startedAt + 100 + Math.floor(random() * 5000),
+        queuedAt: startedAt - 2000,
+        executor: executors[i % executors.length] as string,
+        retries: i % 97 === 0 ? 1 : 0,
+        recordsIn: 1000,
+        recordsOut: 900,
+        bytesIn: 64 << 20,
+        bytesOut: 1 << 20,
+      };
+    });
+    const output = join(tmp.dir, 'large');
+    mkdirSync(output);
+    const stage = {
+      failedTasks: 0,
+      recordsIn: 1,
+      recordsOut: 1,
+      bytesIn: 1,
+      spills: 0,
+      taskMs: 1,
+      wallMs: 1,
+    };
+    const manifest = successSchema.parse({
+      version: 1,
+      jobId: 'large-20261202T100000-abcdef',
+      job: 'large',
+      committedAt: new Date(1_800_000_070_000).toISOString(),
+      inputs: ['s3://data/in/'],
+      output: 's3://data/out/large/',
+      format: 'jsonl',
+      parts: Array.from({ length: 64 }, (_, p) => ({
+        name: `part-${String(p).padStart(5, '0')}.jsonl`,
+        records: 100 + p,
+        bytes: 1000 + p,
+        sha256: '',
+        recordsIn: 200 + p,
+        bytesIn: 2000 + p,
+      })),
+      records: { in: 1, out: 1 },
+      bytes: { in: 1936 * (64 << 20), out: 1 },
+      splits: 1936,
+      reducers: 64,
+      stages: { map: { ...stage, tasks: 1932 }, reduce: { ...stage, tasks: 64 } },
+      failedSplits: [],
+      badRecords: { count: 0, samples: [] },
+      tasks: { rows, omitted: 0 },
+    });
+    writeFileSync(join(output, '_SUCCESS'), JSON.stringify(manifest));
+    const file = join(tmp.dir, 'large.html');
+    await writeReport(output, file, new JobRegistry(join(tmp.dir, 'jobs')));
+    await inBrowser(file, 'job-report-large.png', async (page, problems) => {
+      expect(problems).toEqual([]);
+      expect(await marks(page, 'task attempts')).toBe(expectedBars(rows));
+      expect(await marks(page, 'task bytes')).toBe(2 * rows.length);
+      expect(await marks(page, 'partitions recordsIn')).toBe(64);
+      const height = await page.$eval('#timeline svg', (svg) => svg.getBoundingClientRect().height);
+      expect(height).toBeLessThanOrEqual(2100);
+    });
   });
 });
