@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -205,5 +206,39 @@ describe('stepmr report, in a real browser', () => {
       const height = await page.$eval('#timeline svg', (svg) => svg.getBoundingClientRect().height);
       expect(height).toBeLessThanOrEqual(2100);
     });
+  });
+
+  it('is written by stepmr report <job id> for a job stepmr run ran here, and names the file', () => {
+    const env = { ...process.env, STEPMR_HOME: join(tmp.dir, 'home') };
+    const stepmr = (...args: string[]) =>
+      spawnSync(process.execPath, [join(process.cwd(), 'bin/stepmr.js'), ...args], {
+        encoding: 'utf8',
+        env,
+        cwd: tmp.dir,
+        timeout: 120_000,
+      });
+    const output = join(tmp.dir, 'cli-out');
+    const run = stepmr(
+      'run',
+      join(process.cwd(), 'examples/wordcount'),
+      '-i',
+      join(process.cwd(), 'examples/wordcount/data'),
+      '-o',
+      output,
+      '-r',
+      '2',
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(output, '_SUCCESS'), 'utf8')) as SuccessData;
+    const report = stepmr('report', manifest.jobId);
+    expect(report.status, report.stderr).toBe(0);
+    const file = join(tmp.dir, `${manifest.jobId}.report.html`);
+    expect(report.stdout).toContain(`${manifest.jobId}.report.html`);
+    const html = readFileSync(file, 'utf8');
+    // The page's data, as the page's own script reads it (JSON.parse undoes its \u003c escapes).
+    const json = html.match(/<script type="application\/json" id="report-data">(.*?)<\/script>/s)?.[1];
+    const data = JSON.parse(json ?? 'null') as { jobId: string; tasks: unknown[] };
+    expect(data.jobId).toBe(manifest.jobId);
+    expect(data.tasks).toHaveLength(manifest.tasks?.rows.length ?? -1);
   });
 });
