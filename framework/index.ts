@@ -1,3 +1,23 @@
+export type { Aggregate, MeanState, SumState } from './aggregate/index.js';
+export {
+  AggregateValueError,
+  addSums,
+  count,
+  fields,
+  max,
+  mean,
+  min,
+  roundSum,
+  sum,
+} from './aggregate/index.js';
+export type {
+  CommitEntry,
+  CompactEntry,
+  OffsetEntry,
+  Rewrite,
+  SourceObject,
+} from './contract/stream.js';
+export { padBatch, streamKeys } from './contract/stream.js';
 export type { CallAllowList } from './delegate/allowList.js';
 export type {
   CallOptions,
@@ -21,13 +41,20 @@ export type {
   HttpTask,
   LambdaTask,
 } from './delegate/types.js';
-export type { ScheduleConfig, StepmrConfig } from './deploy/config.js';
+export type { DelegatesConfig, ScheduleConfig, StepmrConfig } from './deploy/config.js';
 export { defineConfig } from './deploy/config.js';
 export { StepmrError } from './errors.js';
 export { createHandlers } from './handlers/createHandlers.js';
 export type { ConfigSource, DeployedOptions } from './handlers/deployedDeps.js';
 export { csv, csvOutput, jsonLines, jsonLinesOutput, lines, textOutput } from './io/index.js';
-export type { Emit, Job, JobDefinition, JobOptions, MapContext } from './job/defineJob.js';
+export type {
+  DelegateJobDefinition,
+  Emit,
+  Job,
+  JobDefinition,
+  JobOptions,
+  MapContext,
+} from './job/defineJob.js';
 export { defineJob, isJob } from './job/defineJob.js';
 export type { RunOptions } from './job/options.js';
 export type { InputFormat, Key, OutputFormat, RecordPosition, Split } from './job/types.js';
@@ -39,6 +66,9 @@ export type {
   RunSummary,
 } from './runtime/embedded/runEmbedded.js';
 export { redriveEmbedded, runEmbedded } from './runtime/embedded/runEmbedded.js';
+export type { BatchReport, CrashHook, StreamStep } from './runtime/embedded/streamBatch.js';
+export type { EmbeddedStream, StreamRunSummary } from './runtime/embedded/streamEmbedded.js';
+export { runStreamEmbedded } from './runtime/embedded/streamEmbedded.js';
 export { keyLabel } from './shuffle/keyLabel.js';
 export type { DefinitionOptions, JobFunctions } from './statemachine/buildDefinition.js';
 export { buildDefinition } from './statemachine/buildDefinition.js';
@@ -52,4 +82,34 @@ export {
 export { FileStore } from './store/FileStore.js';
 export { registerS3Opener, S3Store } from './store/S3Store.js';
 export type { ByteRange, ObjectInfo, Store, VersionedObject } from './store/Store.js';
+export type { CheckpointState } from './stream/checkpoint.js';
+export { readCheckpoint, readCommit, readOffsets } from './stream/checkpoint.js';
+export type { Claim, ClaimRequest, PublishedBatch, StreamSource } from './stream/claim.js';
+export { claimNextBatch, commitBatch } from './stream/claim.js';
+export type {
+  AppendStreamDefinition,
+  Stream,
+  StreamDefinition,
+  StreamSettings,
+  TriggerDefinition,
+  UpdateStreamDefinition,
+} from './stream/defineStream.js';
+export { defineStream, isStream } from './stream/defineStream.js';
+export { parseDuration, rateExpression } from './stream/duration.js';
+export {
+  CheckpointError,
+  StreamBusyError,
+  StreamCrashError,
+  StreamDefinitionError,
+} from './stream/errors.js';
+export type { SnapshotLocation } from './stream/publish.js';
+export {
+  batchFolder,
+  batchJobId,
+  isBatchJobId,
+  previousSnapshot,
+  publishedBatch,
+  STREAMS_PREFIX,
+  streamPrefixes,
+} from './stream/publish.js';
 export type { SuccessManifest } from './tasks/manifest.js';

@@ -1,4 +1,4 @@
-import { defineJob, lines } from 'stepmr';
+import { count, defineJob, fields, lines, sum } from 'stepmr';
 
 /** Common/Combined Log Format: host ident user [time] "METHOD path protocol" status bytes … */
 const LINE = /^\S+ \S+ \S+ \[[^\]]*\] "(?:[A-Z]+) (\S+)[^"]*" (\d{3}) (\d+|-)/;
@@ -9,15 +9,8 @@ export interface Traffic {
   readonly bytes: number;
 }
 
-const add = (_key: readonly [number, string], values: Traffic[]): Traffic => {
-  let requests = 0;
-  let bytes = 0;
-  for (const v of values) {
-    requests += v.requests;
-    bytes += v.bytes;
-  }
-  return { requests, bytes };
-};
+/** Requests counted, bytes summed (exactly, whatever the grouping), per (status, path). */
+const traffic = fields({ requests: count, bytes: sum });
 
 /**
  * Access-log analytics: requests and bytes per (status, path) from web server logs in
@@ -39,6 +32,6 @@ export default defineJob({
     const path = q === -1 ? target : target.slice(0, q);
     emit([Number(status), path] as const, { requests: 1, bytes: size === '-' ? 0 : Number(size) });
   },
-  combine: add,
-  reduce: add,
+  combine: traffic.combine,
+  reduce: traffic.reduce,
 });

@@ -1,13 +1,7 @@
-import { defineJob, lines } from 'stepmr';
+import { count, defineJob, lines } from 'stepmr';
 
 /** A word: a maximal run of Unicode letters or digits. */
 const WORD = /[\p{L}\p{N}]+/gu;
-
-const sum = (_word: string, counts: number[]) => {
-  let total = 0;
-  for (const n of counts) total += n;
-  return total;
-};
 
 /** Counts words: each maximal run of Unicode letters or digits, lowercased. */
 export default defineJob({
@@ -17,6 +11,6 @@ export default defineJob({
     const words = line.match(WORD);
     if (words) for (const word of words) emit(word.toLowerCase(), 1);
   },
-  combine: sum,
-  reduce: sum,
+  combine: count.combine,
+  reduce: count.reduce,
 });

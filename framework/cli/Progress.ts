@@ -1,27 +1,40 @@
-import { bytes, count, duration } from './format.js';
+import { RateMeter, renderStage, type StageSnapshot } from './progressView.js';
 
 interface Stage {
   readonly label: string;
   readonly unit: string;
-  total: number;
-  done: number;
+  items: number;
+  itemsDone: number;
+  succeeded: number;
   failed: number;
+  readonly bytesTotal: number;
   readonly started: number;
-  /** Input bytes behind `total`, when known: bytes done are estimated pro rata. */
-  bytesTotal: number;
-  /** Records processed by the stage's finished tasks. */
-  records: number;
+  /** Bytes and records each task (by its first item) reported last, finished or not. */
+  readonly tasks: Map<number, { bytes: number; records: number }>;
+  readonly meter: RateMeter;
+  done: boolean;
+  /** The last line written without a terminal, so that the same line is never written twice. */
+  lastPlain: string;
+  lastPlainAt: number;
 }
 
+/** How often a plain line (off a terminal) is written per stage, at most, in ms. */
+const PLAIN_EVERY_MS = 5000;
+/** How often the live line on a terminal is redrawn, at most, in ms. */
+const LIVE_EVERY_MS = 100;
+
 /**
- * Shows a job's progress: one live line on a terminal, plain lines (at most one per stage
- * every few seconds) otherwise, so logs stay readable.
+ * Shows a job's progress: one live line on a terminal, plain lines otherwise (at most one per
+ * stage every few seconds, never the same line twice), so logs stay readable. Tasks report the
+ * bytes and records they have read as they go; the engine's Map Run counts give the items and
+ * tasks done and failed.
  *
  * @example
  * ```ts
  * const p = new Progress(process.stderr);
- * p.start('map', 40, 'splits', 2_000_000);
- * p.update('map', 12, 0);
+ * p.start('map', 40, 'split', 2_000_000);
+ * p.task('map', 0, 65_536, 1_200); // task of split 0 has read 64 KiB so far
+ * p.counts('map', { itemsDone: 4, succeeded: 1, failed: 0 });
  * p.finish('map');
  * ```
  */
@@ -30,7 +43,7 @@ export class Progress {
   readonly #tty: boolean;
   readonly #stages = new Map<string, Stage>();
   readonly #now: () => number;
-  #lastPlain = 0;
+  #lastLive = 0;
   #lineOpen = false;
 
   constructor(out: NodeJS.WriteStream, options: { tty?: boolean; now?: () => number } = {}) {
@@ -39,39 +52,57 @@ export class Progress {
     this.#now = options.now ?? Date.now;
   }
 
-  start(label: string, total: number, unit: string, bytesTotal = 0): void {
+  /** A stage starts: `items` of `unit` (singular), with `bytesTotal` bytes to read if known. */
+  start(label: string, items: number, unit: string, bytesTotal = 0): void {
+    const started = this.#now();
+    const meter = new RateMeter();
+    meter.add(started, 0);
     this.#stages.set(label, {
       label,
       unit,
-      total,
-      done: 0,
+      items,
+      itemsDone: 0,
+      succeeded: 0,
       failed: 0,
-      started: this.#now(),
       bytesTotal,
-      records: 0,
+      started,
+      tasks: new Map(),
+      meter,
+      done: false,
+      lastPlain: '',
+      lastPlainAt: 0,
     });
     this.#render(label, true);
   }
 
-  update(label: string, done: number, failed: number, total?: number): void {
+  /** A task of the stage (named by its first item) has read `bytes` and `records` so far. */
+  task(label: string, first: number, bytes: number, records: number): void {
     const stage = this.#stages.get(label);
-    if (!stage) return;
-    stage.done = done;
-    stage.failed = failed;
-    if (total !== undefined) stage.total = total;
+    if (!stage || stage.done) return;
+    stage.tasks.set(first, { bytes, records });
+    this.#measure(stage);
     this.#render(label, false);
   }
 
-  /** Adds the records of a finished task of the stage. */
-  addRecords(label: string, records: number): void {
+  /** The stage's Map Run counts: items done, tasks succeeded and failed. */
+  counts(
+    label: string,
+    counts: { itemsDone: number; succeeded: number; failed: number; items?: number },
+  ): void {
     const stage = this.#stages.get(label);
-    if (stage) stage.records += records;
+    if (!stage) return;
+    stage.itemsDone = counts.itemsDone;
+    stage.succeeded = counts.succeeded;
+    stage.failed = counts.failed;
+    if (counts.items !== undefined) stage.items = counts.items;
+    this.#measure(stage);
+    this.#render(label, false);
   }
 
   finish(label: string): void {
     const stage = this.#stages.get(label);
-    if (!stage) return;
-    stage.done = Math.max(stage.done, stage.total - stage.failed);
+    if (!stage || stage.done) return;
+    stage.done = true;
     this.#render(label, true);
     if (this.#tty && this.#lineOpen) {
       this.#out.write('\n');
@@ -85,41 +116,71 @@ export class Progress {
     this.#lineOpen = false;
   }
 
-  #line(stage: Stage): string {
-    const elapsed = this.#now() - stage.started;
-    const ratio = stage.total > 0 ? (stage.done + stage.failed) / stage.total : 1;
-    const parts = [`${stage.label.padEnd(7)} ${stage.done}/${stage.total} ${stage.unit}`];
-    if (stage.failed) parts.push(`${stage.failed} failed`);
-    if (stage.bytesTotal > 0) {
-      const done = stage.bytesTotal * ratio;
-      parts.push(`${bytes(done)} of ${bytes(stage.bytesTotal)}`);
-      if (elapsed > 0) parts.push(`${bytes((done * 1000) / elapsed)}/s`);
+  /** The stage's figures now. */
+  snapshot(label: string): StageSnapshot | undefined {
+    const stage = this.#stages.get(label);
+    if (!stage) return undefined;
+    let bytesRead = 0;
+    let records = 0;
+    for (const t of stage.tasks.values()) {
+      bytesRead += t.bytes;
+      records += t.records;
     }
-    if (elapsed > 0 && stage.records > 0) parts.push(`${count((stage.records * 1000) / elapsed)} records/s`);
-    const eta = ratio > 0 && ratio < 1 ? (elapsed / ratio) * (1 - ratio) : 0;
-    parts.push(ratio >= 1 ? `in ${duration(elapsed)}` : `ETA ${ratio > 0 ? duration(eta) : '?'}`);
-    return parts.join(' | ');
+    const running = Math.max(0, stage.tasks.size - stage.succeeded - stage.failed);
+    return {
+      label: stage.label,
+      unit: stage.unit,
+      items: stage.items,
+      itemsDone: stage.done
+        ? Math.max(stage.itemsDone, stage.items - this.#failedItems(stage))
+        : stage.itemsDone,
+      running: stage.done ? 0 : running,
+      succeeded: stage.succeeded,
+      failed: stage.failed,
+      bytesTotal: stage.bytesTotal,
+      bytesRead: stage.done && stage.failed === 0 ? Math.max(bytesRead, stage.bytesTotal) : bytesRead,
+      records,
+      elapsedMs: this.#now() - stage.started,
+      rate: stage.meter.rate(),
+      done: stage.done,
+    };
+  }
+
+  /** Items of failed tasks are not done; without item counts for them, none are assumed. */
+  #failedItems(stage: Stage): number {
+    return stage.failed > 0 ? stage.items - stage.itemsDone : 0;
+  }
+
+  #measure(stage: Stage): void {
+    const s = this.snapshot(stage.label);
+    if (s) stage.meter.add(this.#now(), s.bytesTotal > 0 ? s.bytesRead : s.itemsDone);
   }
 
   #render(label: string, force: boolean): void {
     const stage = this.#stages.get(label);
-    if (!stage) return;
+    const s = this.snapshot(label);
+    if (!stage || !s) return;
+    const now = this.#now();
     if (this.#tty) {
+      if (!force && now - this.#lastLive < LIVE_EVERY_MS) return;
+      this.#lastLive = now;
       const width = this.#out.columns ?? 100;
-      const bar = this.#bar(stage);
-      this.#out.write(`\r${`${bar} ${this.#line(stage)}`.slice(0, width - 1)}\x1b[K`);
+      this.#out.write(`\r${`${bar(s)} ${renderStage(s)}`.slice(0, width - 1)}\x1b[K`);
       this.#lineOpen = true;
       return;
     }
-    const now = this.#now();
-    if (!force && now - this.#lastPlain < 2000) return;
-    this.#lastPlain = now;
-    this.#out.write(`${this.#line(stage)}\n`);
+    if (!force && now - stage.lastPlainAt < PLAIN_EVERY_MS) return;
+    const line = renderStage(s);
+    if (line === stage.lastPlain) return;
+    stage.lastPlain = line;
+    stage.lastPlainAt = now;
+    this.#out.write(`${line}\n`);
   }
+}
 
-  #bar(stage: Stage): string {
-    const size = 20;
-    const filled = stage.total > 0 ? Math.round(((stage.done + stage.failed) / stage.total) * size) : size;
-    return `[${'#'.repeat(filled)}${'.'.repeat(size - filled)}]`;
-  }
+function bar(s: StageSnapshot): string {
+  const size = 20;
+  const ratio = s.bytesTotal > 0 ? s.bytesRead / s.bytesTotal : s.items > 0 ? s.itemsDone / s.items : 1;
+  const filled = Math.max(0, Math.min(size, Math.round(ratio * size)));
+  return `[${'#'.repeat(filled)}${'.'.repeat(size - filled)}]`;
 }

@@ -10,7 +10,9 @@ import {
   jobDriver,
   type StackFlags,
 } from './drivers.js';
+import { duration } from './format.js';
 import { oneOf, positiveInt } from './parse.js';
+import { RateMeter } from './progressView.js';
 
 const EXECUTION_ARN = /^arn:aws[\w-]*:states:[\w-]+:\d{12}:execution:[^:\s]+:[^:\s]+$/;
 const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
@@ -42,14 +44,27 @@ function failIfUnsuccessful(report: ExecutionReport): void {
   throw new JobFailedError(`job ${report.name} ${report.status}${report.error ? `: ${report.error}` : ''}`);
 }
 
-/** Prints what changed since the last poll of `status --watch` or `submit --wait`. */
+/**
+ * Prints what changed since the last poll of `status --watch` or `submit --wait`: a stage's
+ * counts (from DescribeMapRun), and while it runs the time left at the rate its items have
+ * ended at over the last minute of polls.
+ */
 export function progressPrinter(deps: CloudCommandDeps) {
   const shown = new Map<string, string>();
+  const meters = new Map<string, RateMeter>();
   return (report: ExecutionReport) => {
+    const now = deps.now();
     for (const stage of report.stages) {
+      const meter = meters.get(stage.mapRunArn) ?? new RateMeter(60_000, 1000);
+      meters.set(stage.mapRunArn, meter);
+      const ended = stage.succeeded + stage.failed;
+      meter.add(now, ended);
       const line = formatStage(stage);
-      if (shown.get(stage.mapRunArn) !== line) deps.stderr.write(`${line}\n`);
+      if (shown.get(stage.mapRunArn) === line) continue;
       shown.set(stage.mapRunArn, line);
+      const rate = stage.status === 'RUNNING' ? meter.rate() : undefined;
+      const eta = rate ? ` | ETA ${duration(((stage.total - ended) / rate) * 1000)}` : '';
+      deps.stderr.write(`${line}${eta}\n`);
     }
   };
 }

@@ -7,7 +7,7 @@ type AddCommands = (program: Command) => void;
  * The command modules, in the order of the help, by the commands each adds. Each is imported
  * only when one of its commands runs (the AWS SDK clients alone take about 0.3 s to load).
  */
-const COMMAND_MODULES: readonly [readonly string[], () => Promise<AddCommands>][] = [
+const COMMAND_MODULES: readonly [readonly string[], (argv: readonly string[]) => Promise<AddCommands>][] = [
   [['run'], async () => (await import('./runCommand.js')).addRunCommand],
   [['definition'], async () => (await import('./definitionCommand.js')).addDefinitionCommand],
   [['estimate'], async () => (await import('./estimateCommand.js')).addEstimateCommand],
@@ -16,6 +16,22 @@ const COMMAND_MODULES: readonly [readonly string[], () => Promise<AddCommands>][
   [['trigger'], async () => (await import('./submitCommand.js')).addTriggerCommand],
   [['redrive'], async () => (await import('./redriveCommand.js')).addRedriveCommand],
   [['status', 'list', 'stop'], async () => (await import('./cloudCommands.js')).addStatusCommands],
+  [
+    ['stream'],
+    async (argv) => {
+      const [{ addStreamCommand }, { addStreamStatusCommand }] = await Promise.all([
+        import('./streamCommand.js'),
+        import('./streamCloudCommands.js'),
+      ]);
+      // `stream status` stands alone: commander checks a parent's required options
+      // (`stream --source`) for its subcommands too.
+      return (program) => {
+        if (argv[3] === 'status') {
+          addStreamStatusCommand(program.command('stream').description('a deployed stream'));
+        } else addStreamCommand(program);
+      };
+    },
+  ],
   [['offline'], async () => (await import('./offlineCommand.js')).addOfflineCommand],
   [['cp'], async () => (await import('./copyCommand.js')).addCopyCommand],
   [['init'], async () => (await import('./initCommand.js')).addInitCommand],
@@ -52,6 +68,7 @@ function builtCatalogue(): CommandSummary[] | undefined {
 export async function addCommands(program: Command, argv: readonly string[]): Promise<void> {
   const name = argv[2];
   const one = COMMAND_MODULES.find(([names]) => name !== undefined && names.includes(name));
+  if (argv.length === 3 && (name === '--version' || name === '-V')) return;
   const topHelp = argv.length === 2 || (argv.length === 3 && (name === '--help' || name === '-h'));
   const catalogue = topHelp ? builtCatalogue() : undefined;
   if (catalogue) {
@@ -64,7 +81,7 @@ export async function addCommands(program: Command, argv: readonly string[]): Pr
     return;
   }
   const modules = one ? [one] : COMMAND_MODULES;
-  const adders = await Promise.all(modules.map(([, load]) => load()));
+  const adders = await Promise.all(modules.map(([, load]) => load(argv)));
   for (const add of adders) add(program);
 }
 

@@ -1,6 +1,15 @@
 import type { Command } from 'commander';
 import type { RunOptions, Tolerance } from '../job/options.js';
-import { nonNegativeInt, oneOf, positiveInt, size, tolerance } from './parse.js';
+import {
+  duration,
+  maxFailed,
+  nonNegativeInt,
+  oneOf,
+  positiveInt,
+  positiveSize,
+  rate,
+  tolerance,
+} from './parse.js';
 
 /** The flags of a job's run that `stepmr run` and `stepmr submit` share. */
 export interface JobFlags {
@@ -16,6 +25,12 @@ export interface JobFlags {
   readonly badRecords?: 'fail' | 'skip';
   readonly maxBadRecords?: number;
   readonly overwrite?: boolean;
+  readonly callTimeout?: number;
+  readonly callRetries?: number;
+  readonly concurrency?: number;
+  readonly rate?: number;
+  readonly maxFailed?: Tolerance;
+  readonly callsPerTask?: number;
 }
 
 /**
@@ -38,7 +53,7 @@ export function jobOptions(command: Command, help: { input: string; output: stri
     .option(
       '-s, --split-size <size>',
       'bytes per input split, e.g. 8MB, 512KiB (default: 32MiB)',
-      size('--split-size'),
+      positiveSize('--split-size'),
     )
     .option(
       '--splits-per-task <n>',
@@ -48,9 +63,13 @@ export function jobOptions(command: Command, help: { input: string; output: stri
     .option(
       '--memory-budget <size>',
       'map-side buffer before spilling to disk (default: 256MiB)',
-      size('--memory-budget'),
+      positiveSize('--memory-budget'),
     )
-    .option('--max-record-size <size>', 'longest record accepted (default: 8MiB)', size('--max-record-size'))
+    .option(
+      '--max-record-size <size>',
+      'longest record accepted (default: 8MiB)',
+      positiveSize('--max-record-size'),
+    )
     .option(
       '-f, --format <format>',
       'output format: jsonl, csv or text (default: the job’s, else jsonl)',
@@ -74,6 +93,36 @@ export function jobOptions(command: Command, help: { input: string; output: stri
     .option(
       '--overwrite',
       'replace the stepmr result at the output: only its parts and _SUCCESS, once the new one commits',
+    )
+    .option(
+      '--call-timeout <duration>',
+      'delegate jobs: time for one attempt of a call, e.g. 10s, 500ms (default: 30s)',
+      duration('--call-timeout'),
+    )
+    .option(
+      '--call-retries <n>',
+      'delegate jobs: retries of a call on 429, 5xx, timeouts and resets (default: 3)',
+      nonNegativeInt('--call-retries'),
+    )
+    .option(
+      '--concurrency <n>',
+      'delegate jobs: calls in flight at once, for the whole job (default: 64)',
+      positiveInt('--concurrency', 100_000),
+    )
+    .option(
+      '--rate <r/s>',
+      'delegate jobs: calls started per second, for the whole job (default: unlimited)',
+      rate,
+    )
+    .option(
+      '--max-failed <n|n%>',
+      'delegate jobs: failed calls allowed, as a count or a percentage of calls; past it the job fails and publishes nothing (default: 0)',
+      maxFailed,
+    )
+    .option(
+      '--calls-per-task <n>',
+      'delegate jobs: calls per delegate task (default: 100)',
+      positiveInt('--calls-per-task', 10_000),
     );
 }
 
@@ -96,5 +145,11 @@ export function runOptionsOf(flags: JobFlags): RunOptions & { splitsPerTask?: nu
     ...(flags.tolerate ? { tolerate: flags.tolerate } : {}),
     ...(flags.badRecords ? { badRecords: flags.badRecords } : {}),
     ...(flags.maxBadRecords !== undefined ? { maxBadRecords: flags.maxBadRecords } : {}),
+    ...(flags.callTimeout ? { callTimeoutMs: flags.callTimeout } : {}),
+    ...(flags.callRetries !== undefined ? { callRetries: flags.callRetries } : {}),
+    ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+    ...(flags.rate ? { ratePerSecond: flags.rate } : {}),
+    ...(flags.maxFailed ? { maxFailed: flags.maxFailed } : {}),
+    ...(flags.callsPerTask ? { callsPerTask: flags.callsPerTask } : {}),
   };
 }

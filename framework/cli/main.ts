@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { StepmrError } from '../errors.js';
 import { JobCancelledError } from '../runtime/errors.js';
@@ -14,6 +15,7 @@ import { addCommands } from './commands.js';
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('stepmr')
     .description('Serverless MapReduce for TypeScript on AWS Step Functions')
+    .version(version(), '-V, --version', 'print the version of stepmr')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   try {
@@ -27,8 +29,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     const e = error as Error;
     const known = error instanceof StepmrError;
     process.stderr.write(`\nstepmr: ${known ? `${e.name}: ` : ''}${e.message}\n`);
-    if (!known && process.env.STEPMR_DEBUG) process.stderr.write(`${e.stack}\n`);
+    if (process.env.STEPMR_DEBUG) process.stderr.write(`${e.stack}\n`);
     // 130: the conventional code of a program ended by Ctrl-C (128 + SIGINT).
     return e instanceof JobCancelledError ? 130 : 1;
   }
+}
+
+/** stepmr's version, from its package.json (two folders up from framework/cli and dist/cli). */
+function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  return String((manifest as { version?: unknown }).version);
 }

@@ -10,23 +10,36 @@ interface OfflineFlags {
   readonly stage?: string;
   readonly dataDir?: string;
   readonly verbose?: boolean;
-  readonly injectFaults?: { s3Every?: number; lambdaEvery?: number };
+  readonly injectFaults?: FaultSpec;
   readonly functionsConcurrency?: number;
 }
 
-/** Commander parser of `--inject-faults s3=7,lambda=5`. */
-function faultSpec(value: string): { s3Every?: number; lambdaEvery?: number } {
-  const spec: { s3Every?: number; lambdaEvery?: number } = {};
+interface FaultSpec {
+  s3Every?: number;
+  lambdaEvery?: number;
+  duplicateEventEvery?: number;
+  delayEventEvery?: number;
+}
+
+const FAULT_KEYS = {
+  s3: 's3Every',
+  lambda: 'lambdaEvery',
+  duplicate: 'duplicateEventEvery',
+  delay: 'delayEventEvery',
+} as const;
+
+/** Commander parser of `--inject-faults s3=7,lambda=5,duplicate=3,delay=4`. */
+function faultSpec(value: string): FaultSpec {
+  const spec: FaultSpec = {};
   for (const part of value.split(',')) {
-    const match = /^(s3|lambda)=(\d+)$/.exec(part.trim());
+    const match = /^(s3|lambda|duplicate|delay)=(\d+)$/.exec(part.trim());
     const every = Number(match?.[2]);
-    if (!match || !Number.isInteger(every) || every < 2) {
+    if (!match?.[1] || !Number.isInteger(every) || every < 2) {
       throw new InvalidArgumentError(
-        `--inject-faults takes service=N pairs with N of 2 or more, e.g. s3=7,lambda=5 (every 7th S3 request gets 503 SlowDown, every 5th Invoke 429); got "${value}"`,
+        `--inject-faults takes kind=N pairs with N of 2 or more, e.g. s3=7,lambda=5,duplicate=3,delay=4 (every 7th S3 request gets 503 SlowDown, every 5th Invoke 429, every 3rd EventBridge event is delivered twice, every 4th late); got "${value}"`,
       );
     }
-    if (match[1] === 's3') spec.s3Every = every;
-    else spec.lambdaEvery = every;
+    spec[FAULT_KEYS[match[1] as keyof typeof FAULT_KEYS]] = every;
   }
   return spec;
 }
@@ -70,7 +83,7 @@ export function addOfflineCommand(program: Command): void {
     .option('--verbose', 'show serverless’s output and the functions’ logs')
     .option(
       '--inject-faults <spec>',
-      'throttle to prove the retries: s3=N answers every Nth S3 request 503 SlowDown, lambda=N every Nth Invoke 429',
+      'faults to prove the retries: s3=N answers every Nth S3 request 503 SlowDown, lambda=N every Nth Invoke 429; duplicate=N delivers every Nth EventBridge event twice, delay=N every Nth late',
       faultSpec,
     )
     .option(
@@ -118,9 +131,13 @@ export function addOfflineCommand(program: Command): void {
       if (typeof end !== 'string') say(`\n${describePartExit(end)}\n`);
       say(`\nstopping the offline cloud (${why}) …\n`);
       const counts = cloud.faultCounts();
+      const events = cloud.eventCounts();
       await cloud.stop(why);
       for (const [service, c] of Object.entries(counts)) {
         say(`faults injected: ${service} ${c.injected} of ${c.requests} requests\n`);
+      }
+      if (events.duplicated || events.delayed) {
+        say(`faults injected: events ${events.duplicated} duplicated, ${events.delayed} delayed\n`);
       }
       if (typeof end === 'string') {
         say('stopped\n');

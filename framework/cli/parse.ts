@@ -35,6 +35,20 @@ export function size(name: string) {
   };
 }
 
+/** Commander parser for a size of at least one byte: `0` is refused, never taken as the default. */
+export function positiveSize(name: string) {
+  const parse = size(name);
+  return (value: string): number => {
+    const bytes = parse(value);
+    if (bytes < 1) {
+      throw new InvalidArgumentError(
+        `${name} must be at least 1 byte, got "${value}": write a size such as 8MB, or leave ${name} out for the default`,
+      );
+    }
+    return bytes;
+  };
+}
+
 /** Commander parser for one of a fixed set of words. */
 export function oneOf<T extends string>(name: string, allowed: readonly T[]) {
   return (value: string): T => {
@@ -54,4 +68,38 @@ export function tolerance(value: string): Tolerance {
     );
   }
   return parsed;
+}
+
+/** Commander parser for `--max-failed`: a percentage (`1%`) or a count (`10`) of delegated calls. */
+export function maxFailed(value: string): Tolerance {
+  const parsed = parseTolerance(value);
+  if (!parsed) {
+    throw new InvalidArgumentError(
+      `--max-failed takes a number of calls such as 10 or a percentage of them such as 1% (0 to 100), got "${value}"`,
+    );
+  }
+  return parsed;
+}
+
+/** Commander parser for a duration: `30s`, `500ms`, or a number of seconds; returns ms. */
+export function duration(name: string) {
+  return (value: string): number => {
+    const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(value.trim());
+    const ms = m ? Number(m[1]) * (m[2] === 'ms' ? 1 : 1000) : Number.NaN;
+    if (!(ms >= 1) || !Number.isFinite(ms)) {
+      throw new InvalidArgumentError(
+        `${name} takes a duration such as 30s, 500ms or 10 (seconds), got "${value}"`,
+      );
+    }
+    return Math.round(ms);
+  };
+}
+
+/** Commander parser for `--rate`: calls per second, such as `50` or `50/s`. */
+export function rate(value: string): number {
+  const n = Number(value.trim().replace(/\/s$/, ''));
+  if (!(n > 0) || !Number.isFinite(n)) {
+    throw new InvalidArgumentError(`--rate takes calls per second such as 50 or 50/s, got "${value}"`);
+  }
+  return n;
 }

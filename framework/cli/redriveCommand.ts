@@ -82,7 +82,7 @@ export function addRedriveCommand(program: Command, partial: Partial<CloudComman
         ? job
         : await outputOfExecution(driver.backend, driver.executionArn(executionRef(job)));
       const started = await driver.start({ redrive: output, ...tolerate });
-      await followStarted(deps, driver, started, 'redrive', 'failed splits', flags);
+      await followStarted(deps, driver, started, 'redrive', 'failed split', flags);
     });
   });
 }

@@ -3,9 +3,11 @@ import type { EngineEvent } from '../engine/index.js';
 import type { RunSummary } from '../runtime/Driver.js';
 import { JobRegistry } from '../runtime/embedded/jobRegistry.js';
 import { type EmbeddedExecution, runEmbedded } from '../runtime/embedded/runEmbedded.js';
+import type { TaskProgress } from '../tasks/deps.js';
 import { type JobFlags, jobOptions, runOptionsOf } from './jobOptions.js';
 import { Progress } from './Progress.js';
 import { positiveInt } from './parse.js';
+import { plural } from './progressView.js';
 import { formatSummary } from './summary.js';
 
 /** The flags of the embedded runtime's workers, for `stepmr run` and `stepmr redrive`. */
@@ -54,10 +56,28 @@ export function workerSettings(
   };
 }
 
-const STAGES: Record<string, { label: string; unit: string }> = {
-  Map: { label: 'map', unit: 'splits' },
-  Reduce: { label: 'reduce', unit: 'partitions' },
+const STAGES: Record<string, { label: 'map' | 'delegate' | 'reduce'; unit: string }> = {
+  Map: { label: 'map', unit: 'split' },
+  Delegate: { label: 'delegate', unit: 'call' },
+  Reduce: { label: 'reduce', unit: 'partition' },
 };
+
+/** A finished task's own figures, from its output: its first item, the bytes and records it read. */
+function finishedTask(output: unknown): { first: number; bytes: number; records: number } | undefined {
+  const o = output as {
+    splits?: unknown;
+    parts?: { part?: unknown }[];
+    bytesIn?: unknown;
+    recordsIn?: unknown;
+  } | null;
+  const first = Array.isArray(o?.splits) ? o.splits[0] : o?.parts?.[0]?.part;
+  if (typeof first !== 'number' || typeof o?.recordsIn !== 'number') return undefined;
+  return {
+    first,
+    bytes: Array.isArray(o.splits) && typeof o.bytesIn === 'number' ? o.bytesIn : 0,
+    records: o.recordsIn,
+  };
+}
 
 /** Adds `stepmr run`. */
 export function addRunCommand(program: Command): void {
@@ -97,7 +117,7 @@ export function addRunCommand(program: Command): void {
 export async function runHere(
   flags: { readonly progress: boolean; readonly json?: boolean },
   start: (
-    hooks: Required<Pick<EmbeddedExecution, 'signal' | 'onPlan' | 'onEvent' | 'registry'>>,
+    hooks: Required<Pick<EmbeddedExecution, 'signal' | 'onPlan' | 'onEvent' | 'onTaskProgress' | 'registry'>>,
   ) => Promise<RunSummary>,
 ): Promise<void> {
   const progress = new Progress(process.stderr);
@@ -106,9 +126,9 @@ export async function runHere(
   const onEvent = (event: EngineEvent) => {
     if (!flags.progress) return;
     if (event.type === 'ExecutionSucceeded') {
-      // A finished map or reduce task reports how many records it read.
-      const records = (event.output as { recordsIn?: unknown } | null)?.recordsIn;
-      if (typeof records === 'number') progress.addRecords(current, records);
+      // A finished map or reduce task reports what it read.
+      const task = finishedTask(event.output);
+      if (task) progress.task(current, task.first, task.bytes, task.records);
     } else if (event.type === 'MapRunStarted') {
       const stage = STAGES[event.stateName];
       current = stage?.label ?? '';
@@ -116,17 +136,21 @@ export async function runHere(
         progress.start(stage.label, event.total, stage.unit, event.stateName === 'Map' ? bytesTotal : 0);
     } else if (event.type === 'MapRunProgress') {
       const stage = STAGES[event.stateName];
+      const tasks = event.executionCounts;
       if (stage)
-        progress.update(
-          stage.label,
-          event.itemCounts.succeeded,
-          event.itemCounts.failed,
-          event.itemCounts.total,
-        );
+        progress.counts(stage.label, {
+          itemsDone: event.itemCounts.succeeded,
+          items: event.itemCounts.total,
+          succeeded: tasks.succeeded,
+          failed: tasks.failed + tasks.timedOut,
+        });
     } else if (event.type === 'StateExited') {
       const stage = STAGES[event.name];
       if (stage) progress.finish(stage.label);
     }
+  };
+  const onTaskProgress = (report: TaskProgress) => {
+    if (flags.progress) progress.task(report.stage, report.task, report.bytes, report.records);
   };
   // Ctrl-C stops the execution and its workers; a second Ctrl-C exits at once.
   const cancel = new AbortController();
@@ -142,11 +166,12 @@ export async function runHere(
       bytesTotal = plan.inputBytes;
       if (flags.progress) {
         process.stderr.write(
-          `job ${plan.jobId}: ${plan.splits} splits, ${plan.reducers ? `${plan.reducers} reducers` : 'map-only'}\n`,
+          `job ${plan.jobId}: ${plural(plan.splits, 'split')}, ${plan.reducers ? plural(plan.reducers, 'reducer') : 'map-only'}\n`,
         );
       }
     },
     onEvent,
+    onTaskProgress,
     // `stepmr status`, `list` and `stop` in another shell see the run through its record.
     registry: JobRegistry.ofHome(),
   }).finally(() => process.off('SIGINT', onSigint));

@@ -19,6 +19,7 @@ import {
 } from './drivers.js';
 import { type JobFlags, jobOptions, runOptionsOf } from './jobOptions.js';
 import { positiveInt } from './parse.js';
+import { plural } from './progressView.js';
 import { formatSummary } from './summary.js';
 
 interface SubmitFlags extends JobFlags, StackFlags {
@@ -60,11 +61,12 @@ export async function followStarted(
   driver: Driver,
   started: StartedJob,
   label: string,
+  /** What the splits are, singular: `split`, `failed split`. */
   splits: string,
   flags: { readonly wait?: boolean; readonly interval?: number; readonly json?: boolean },
 ): Promise<void> {
   deps.stderr.write(
-    `job ${started.jobId} (${label}): ${started.splits} ${splits}, ${started.reducers ? `${started.reducers} reducers` : 'map-only'}\n  execution ${started.executionArn}\n`,
+    `job ${started.jobId} (${label}): ${plural(started.splits, splits)}, ${started.reducers ? plural(started.reducers, 'reducer') : 'map-only'}\n  execution ${started.executionArn}\n`,
   );
   if (!flags.wait) {
     deps.stdout.write(`${started.executionArn}\n`);
@@ -155,7 +157,7 @@ export function addSubmitCommand(program: Command, partial: Partial<CloudCommand
           output: flags.output,
           overwrite: flags.overwrite ?? false,
         });
-        await followStarted(deps, driver, started, name, 'splits', flags);
+        await followStarted(deps, driver, started, name, 'split', flags);
       }),
     );
 }
@@ -181,7 +183,9 @@ function isoTime(value: string): string {
 /**
  * Adds `stepmr trigger`: runs a schedule of `stepmr.config.ts` now, as its EventBridge rule
  * would: it invokes the stack's scheduler function with `{ schedule, time }`, which plans the job in
- * the cloud and starts it. A second trigger for the same schedule and time starts nothing.
+ * the cloud and starts it. A second trigger for the same schedule and time starts nothing. For a
+ * stream of the project's `stepmr.config.ts` (or with `--stream`), it invokes the stack's trigger
+ * function instead, which starts the stream's next batch now through the same claim as its rules.
  *
  * @example
  * ```ts
@@ -194,25 +198,38 @@ export function addTriggerCommand(program: Command, partial: Partial<CloudComman
   waitOptions(
     program
       .command('trigger')
-      .description('run a schedule of stepmr.config.ts now, through the deployed scheduler function')
-      .argument('<schedule>', 'the schedule’s name in stepmr.config.ts')
+      .description(
+        'run a schedule of stepmr.config.ts now through the deployed scheduler function, or a stream’s next batch through its trigger function',
+      )
+      .argument('<name>', 'the schedule’s or the stream’s name in stepmr.config.ts')
       .option('--stack <name>', 'the deployed stack (default: $STEPMR_STACK, else stepmr-dev)')
+      .option(
+        '--stream',
+        'the name is a stream’s (default: when ./stepmr.config.ts has a stream of that name)',
+      )
       .option(
         '--time <iso>',
         'the scheduled time of the run: fills its output’s {date} and {time} (default: now)',
         isoTime,
       ),
-  ).action(async (schedule: string, flags: TriggerFlags) =>
+  ).action(async (schedule: string, flags: TriggerFlags & { stream?: boolean }) =>
     guarded(deps, async () => {
       const stack = stackName(flags.stack, deps.env);
       const time = flags.time ?? new Date(deps.now()).toISOString();
+      const streams = await import('./streamCloudCommands.js');
+      if (flags.stream || (await streams.isProjectStream(schedule))) {
+        const { triggerStream } = await import('../runtime/aws/triggerStream.js');
+        const outcome = await triggerStream(deps.lambda(), stack, schedule, time);
+        deps.stdout.write(`${streams.triggerLine(schedule, outcome)}\n`);
+        return;
+      }
       const result = await triggerSchedule(deps.lambda(), stack, { schedule, time });
       if (!result.started) {
         deps.stderr.write(`schedule ${schedule} already ran for ${time}; nothing started\n`);
         return;
       }
       const driver = await cloudDriver(deps, flags, { ref: result.executionArn });
-      await followStarted(deps, driver, result, `schedule ${schedule}`, 'splits', flags);
+      await followStarted(deps, driver, result, `schedule ${schedule}`, 'split', flags);
     }),
   );
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STREAM_NAME } from './batchNames.js';
 import { JOB_ID } from './names.js';
 import { splitSchema } from './persisted.js';
 
@@ -47,6 +48,24 @@ export const reduceEvent = z.object({
 });
 
 /**
+ * The delegate function's event: a batch of calls, each the task of one input record and its
+ * position in the input. The tasks themselves are checked by the call executor.
+ *
+ * @example
+ * ```ts
+ * const event = delegateEvent.parse({ BatchInput: ref, Items: [{ index: 0, task }] });
+ * ```
+ */
+export const delegateEvent = z.object({
+  BatchInput: z.object(jobRef),
+  Items: z
+    .array(z.object({ index: count, task: z.unknown() }))
+    .min(1)
+    .readonly(),
+  Attempt: count.max(1000).exactOptional(),
+});
+
+/**
  * The collect function's event: plan the reduce stage, commit, or abort.
  *
  * @example
@@ -56,6 +75,7 @@ export const reduceEvent = z.object({
  */
 export const collectEvent = z.discriminatedUnion('action', [
   z.object({ action: z.literal('prepareReduce'), ...jobRef, map: resultWriterDetails }),
+  z.object({ action: z.literal('prepareDelegate'), ...jobRef, map: resultWriterDetails }),
   z.object({
     action: z.literal('commit'),
     ...jobRef,
@@ -82,11 +102,76 @@ export const scheduledEvent = z.object({
   time: z.string().exactOptional(),
 });
 
+const streamName = z.string().regex(STREAM_NAME, 'must be a stream name');
+
+/** EventBridge's schedule event: the stream is named by the rule's target, not by the event. */
+const scheduledTick = z.object({
+  source: z.literal('aws.events'),
+  'detail-type': z.literal('Scheduled Event'),
+  time: z.string(),
+});
+
+/** S3's "Object Created" event, as the data bucket sends it to EventBridge. */
+const objectCreated = z.object({
+  source: z.literal('aws.s3'),
+  'detail-type': z.literal('Object Created'),
+  time: z.string(),
+  detail: z.object({
+    bucket: z.object({ name: z.string().min(1) }),
+    object: z.object({ key: z.string().min(1), size: z.number().int().nonnegative().exactOptional() }),
+  }),
+});
+
+/** Step Functions' "Execution Status Change" of an execution of the stack's state machine. */
+const executionStatusChange = z.object({
+  source: z.literal('aws.states'),
+  'detail-type': z.literal('Step Functions Execution Status Change'),
+  time: z.string(),
+  detail: z.object({
+    executionArn: z.string().min(1),
+    stateMachineArn: z.string().min(1),
+    name: z.string().min(1),
+    status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']),
+  }),
+});
+
+/** `stepmr trigger <stream>`: a batch now, through the same path as the rules. */
+const triggerRequested = z.object({
+  source: z.literal('stepmr'),
+  'detail-type': z.literal('Trigger Requested'),
+  time: z.string(),
+});
+
+/**
+ * The trigger function's event: an EventBridge event, as the stream's rules deliver it
+ * (`{ stream, event }`, the rule's target naming the stream), or the execution rule's
+ * `{ event }` of a batch execution that changed status (the stream is in its name). The
+ * function checks it against its stack before it acts (see `runTrigger`).
+ *
+ * @example
+ * ```ts
+ * const { stream, event } = triggerEvent.parse({ stream: 'clicks', event: scheduled });
+ * ```
+ */
+export const triggerEvent = z.object({
+  stream: streamName.exactOptional(),
+  event: z.discriminatedUnion('detail-type', [
+    scheduledTick,
+    objectCreated,
+    executionStatusChange,
+    triggerRequested,
+  ]),
+});
+
 /** A map task's event, as parsed. */
 export type MapEvent = z.infer<typeof mapEvent>;
 /** A reduce task's event, as parsed. */
 export type ReduceEvent = z.infer<typeof reduceEvent>;
+/** A delegate task's event, as parsed. */
+export type DelegateEvent = z.infer<typeof delegateEvent>;
 /** The collect function's event, as parsed. */
 export type CollectEventData = z.infer<typeof collectEvent>;
 /** The scheduler function's event, as parsed. */
 export type ScheduledEventData = z.infer<typeof scheduledEvent>;
+/** The trigger function's event, as parsed. */
+export type TriggerEventData = z.infer<typeof triggerEvent>;

@@ -58,7 +58,31 @@ export const jobPlanSchema = z.object({
   badRecords: z.object({ policy: z.enum(['fail', 'skip']), max: count }),
   overwrite: z.boolean(),
   redrive: z.object({ jobId, prefix: z.string() }).exactOptional(),
+  delegate: delegatePlanSchema().exactOptional(),
 });
+
+/** How a delegate job's calls run: the job-wide limits and the failures it may publish with. */
+function delegatePlanSchema() {
+  const positive = z.number().int().positive();
+  return z.object({
+    /** `results`: publish the result dataset; `map`: the results feed the job's map. */
+    output: z.enum(['results', 'map']),
+    timeoutMs: positive,
+    retries: count,
+    /** Calls in flight at once, for the whole job. */
+    concurrency: positive,
+    /** Calls started per second, for the whole job. */
+    ratePerSecond: z.number().positive().exactOptional(),
+    /** Delegate tasks running at once; the limits are divided evenly among them. */
+    tasks: positive,
+    callsPerTask: positive,
+    maxFailed: z.union([z.object({ count }), z.object({ percent: z.number().min(0).max(100) })]),
+    /** A redrive: run again only the calls that failed in the job it redrives. */
+    redrive: z.boolean().exactOptional(),
+    /** A redrive: the job whose id names the calls' idempotency keys (the first run's). */
+    keysOf: jobId.exactOptional(),
+  });
+}
 
 const stagedPart = z.object({
   part: count,
@@ -69,6 +93,24 @@ const stagedPart = z.object({
   /** Of a reduce partition: the records and shuffle bytes it read (its skew, in the report). */
   recordsIn: count.exactOptional(),
   bytesIn: count.exactOptional(),
+});
+
+/**
+ * What the calls of one delegate task did: counts, and a latency histogram of `[ms, calls]`
+ * pairs (ms rounded to 2 significant digits past 100), which the commit merges into percentiles.
+ *
+ * @example
+ * ```ts
+ * delegateStatsSchema.parse({ calls: 2, ok: 1, failed: 1, retries: 3, throttles: 2, latency: [[12, 2]] });
+ * ```
+ */
+export const delegateStatsSchema = z.object({
+  calls: count,
+  ok: count,
+  failed: count,
+  retries: count,
+  throttles: count,
+  latency: z.array(z.tuple([count, count])).readonly(),
 });
 
 /**
@@ -122,6 +164,10 @@ export const mapTaskResultSchema = z.object({
   bytesIn: count,
   spills: count,
   badRecords: badRecords.exactOptional(),
+  /** A delegate job's map task: the tasks its records became, one JSON line each, in input order. */
+  tasks: z.object({ key: z.string().min(1), count }).exactOptional(),
+  /** A delegate task: what its calls did. */
+  delegate: delegateStatsSchema.exactOptional(),
   ms: z.number().nonnegative(),
   ...usage,
 });
@@ -265,6 +311,18 @@ export const successSchema = z.object({
   badRecords,
   /** The task attempts, the slowest first past `rows`' bound; `omitted` were left out. */
   tasks: z.object({ rows: z.array(taskRowSchema).readonly(), omitted: count }).exactOptional(),
+  /** A delegate job's calls. */
+  delegate: z
+    .object({
+      calls: count,
+      ok: count,
+      failed: count,
+      maxFailed: count,
+      retries: count,
+      throttles: count,
+      latencyMs: z.object({ p50: count, p95: count, p99: count }),
+    })
+    .exactOptional(),
 });
 
 /**
@@ -301,6 +359,8 @@ export const shuffleMapsSchema = z.object({
 export type JobPlanData = z.infer<typeof jobPlanSchema>;
 /** A map task's result, as parsed. */
 export type MapTaskResultData = z.infer<typeof mapTaskResultSchema>;
+/** What one delegate task's calls did, as parsed. */
+export type DelegateStatsData = z.infer<typeof delegateStatsSchema>;
 /** A reduce task's result, as parsed. */
 export type ReduceTaskResultData = z.infer<typeof reduceTaskResultSchema>;
 /** `kept.json`, as parsed. */

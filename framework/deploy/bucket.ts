@@ -17,15 +17,21 @@ const bucketArn: Json = { 'Fn::GetAtt': ['DataBucket', 'Arn'] };
  *   applies the shorter expiry, so `work/` keeps its 1 day.
  * - `abort-incomplete-uploads`: unfinished multipart uploads are aborted after 1 day.
  *
+ * With `eventBridge` (the stack has streams), the bucket sends its events to EventBridge, where
+ * the streams' rules pick the "Object Created" events of their source prefixes.
+ *
  * @example
  * ```ts
- * const resources = { DataBucket: dataBucket(), DataBucketPolicy: tlsOnly() };
+ * const resources = { DataBucket: dataBucket({ eventBridge: true }), DataBucketPolicy: tlsOnly() };
  * ```
  */
-export function dataBucket(): Json {
+export function dataBucket(options: { readonly eventBridge?: boolean } = {}): Json {
   return {
     Type: 'AWS::S3::Bucket',
     Properties: {
+      ...(options.eventBridge
+        ? { NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } } }
+        : {}),
       BucketEncryption: {
         ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
       },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { StepmrError } from '../errors.js';
 import { isJob, type Job } from '../job/defineJob.js';
 import type { RunOptions } from '../job/options.js';
+import { isStream, type Stream } from '../stream/defineStream.js';
 import { BUCKET_LAYOUT } from './layout.js';
 
 /** A scheduled batch run of a registered job. */
@@ -25,11 +26,37 @@ export interface ScheduleConfig {
   readonly enabled?: boolean;
 }
 
-/** `stepmr.config.ts`: the jobs the deployed functions can run, and their schedules. */
+/**
+ * What delegate jobs of the stack may call. The delegate function calls nothing else, and its
+ * role may invoke only these (`execute-api:Invoke`, `lambda:InvokeFunction`).
+ *
+ * @example
+ * ```ts
+ * const delegates: DelegatesConfig = { apis: ['https://abc123.execute-api.us-east-1.amazonaws.com/prod'], functions: ['enrich'] };
+ * ```
+ */
+export interface DelegatesConfig {
+  /**
+   * Base URLs of the APIs: an API Gateway stage (`https://abc123.execute-api.us-east-1.amazonaws.com/prod`,
+   * whose every resource its role may invoke) or any HTTP(S) base URL. A call's URL must lie under one.
+   */
+  readonly apis?: readonly string[];
+  /** Lambda functions, by name or ARN, in the stack's account and region when given by name. */
+  readonly functions?: readonly string[];
+}
+
+/** `stepmr.config.ts`: the jobs the deployed functions can run, their schedules, and what delegate jobs may call. */
 export interface StepmrConfig {
   /** The jobs registry: name → job. The deployed functions load jobs from here by name. */
   readonly jobs: Readonly<Record<string, Job>>;
   readonly schedules?: Readonly<Record<string, ScheduleConfig>>;
+  /** The APIs and functions delegate jobs call. @default none: delegate jobs can call nothing */
+  readonly delegates?: DelegatesConfig;
+  /**
+   * The streams registry: name → stream made by `defineStream`. Each is deployed with its
+   * trigger; the registry name must be the stream's own `name`.
+   */
+  readonly streams?: Readonly<Record<string, Stream>>;
 }
 
 /** `stepmr.config.ts` is malformed: the message names the field and what to do. */
@@ -87,18 +114,21 @@ const scheduleSchema = z.object({
 /**
  * Declares the project's deploy configuration: the jobs registry the deployed functions load
  * jobs from (bundled into them by serverless-esbuild), and EventBridge schedules that run a
- * registered job as a batch run. Checked when loaded: names, jobs, schedule expressions and outputs.
+ * registered job as a batch run, and the APIs and functions delegate jobs may call. Checked
+ * when loaded: names, jobs, schedule expressions, outputs and delegation targets.
  *
  * @example
  * ```ts
  * import { defineConfig } from 'stepmr';
  * import wordcount from './examples/wordcount/job.js';
+ * import clicks from './examples/clickstream/job.js';
  *
  * export default defineConfig({
  *   jobs: { wordcount },
  *   schedules: {
  *     nightly: { job: 'wordcount', schedule: 'cron(0 3 * * ? *)', input: ['in/corpus/'], output: 'out/wordcount/{date}/' },
  *   },
+ *   streams: { clicks },
  * });
  * ```
  */
@@ -134,7 +164,47 @@ export function defineConfig(config: StepmrConfig): StepmrConfig {
       );
     }
   }
+  checkDelegates(config.delegates ?? {});
+  for (const [name, stream] of Object.entries(config.streams ?? {})) {
+    if (!isStream(stream)) {
+      throw new ConfigError(
+        `stepmr.config.ts: streams.${name} is not a stream made by defineStream; import the stream module's default export`,
+      );
+    }
+    if (stream.stream.name !== name) {
+      throw new ConfigError(
+        `stepmr.config.ts: streams.${name} holds stream ${JSON.stringify(stream.stream.name)}; register it under its own name (streams: { ${stream.stream.name} })`,
+      );
+    }
+  }
   return config;
+}
+
+const FUNCTION_REF =
+  /^(arn:aws[\w-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]+)?$/;
+
+/** Checks the delegation targets: absolute http(s) base URLs without query, and function names or ARNs. */
+function checkDelegates(delegates: DelegatesConfig): void {
+  for (const api of delegates.apis ?? []) {
+    let url: URL | undefined;
+    try {
+      url = new URL(api);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username) {
+      throw new ConfigError(
+        `stepmr.config.ts: delegates.apis ${JSON.stringify(api)} must be a base URL such as https://abc123.execute-api.us-east-1.amazonaws.com/prod (no query, no credentials)`,
+      );
+    }
+  }
+  for (const fn of delegates.functions ?? []) {
+    if (!FUNCTION_REF.test(fn)) {
+      throw new ConfigError(
+        `stepmr.config.ts: delegates.functions ${JSON.stringify(fn)} must be a Lambda function name or ARN`,
+      );
+    }
+  }
 }
 
 /**

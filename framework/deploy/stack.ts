@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
 import { buildDefinition } from '../statemachine/buildDefinition.js';
 import { dataBucket, tlsOnly } from './bucket.js';
-import type { StepmrConfig } from './config.js';
+import type { DelegatesConfig, StepmrConfig } from './config.js';
+import { apiArns, functionArns } from './delegates.js';
+import { allow, arn, bucketArn, type Json, listUnder, MULTIPART, objects } from './iam.js';
 import { BUCKET_LAYOUT } from './layout.js';
+import { streamResources } from './streamRules.js';
+import { type DeployedStream, deployedStreams } from './streams.js';
+import { triggerStatements } from './triggerPolicy.js';
 
 /** The deployment a template is made for: serverless.yml's service and stage. */
 export interface StackNames {
@@ -11,12 +16,10 @@ export interface StackNames {
 }
 
 /** The task functions of serverless.yml, by key; their CloudFormation logical ids follow from it. */
-export const FUNCTIONS = ['map', 'reduce', 'collect', 'scheduler'] as const;
+export const FUNCTIONS = ['map', 'reduce', 'delegate', 'collect', 'scheduler', 'trigger'] as const;
 export type FunctionKey = (typeof FUNCTIONS)[number];
 
 import type { StateMachineDefinition } from '../engine/asl.js';
-
-type Json = Record<string, unknown>;
 
 /** `map` → `MapLambdaFunction`, the logical id serverless gives a function. */
 export const functionLogicalId = (key: FunctionKey) =>
@@ -34,21 +37,6 @@ export const stackNames = ({ service, stage }: StackNames) => ({
   function: (key: FunctionKey) => `${service}-${stage}-${key}`,
 });
 
-const arn = (template: string): Json => ({ 'Fn::Sub': template });
-const bucketArn: Json = { 'Fn::GetAtt': ['DataBucket', 'Arn'] };
-const objects = (prefix: string): Json => arn(`\${DataBucket.Arn}/${prefix}*`);
-const MULTIPART = ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts'];
-
-const allow = (Action: string[], Resource: unknown, Condition?: Json): Json => ({
-  Effect: 'Allow',
-  Action,
-  Resource,
-  ...(Condition ? { Condition } : {}),
-});
-
-const listUnder = (...prefixes: string[]) =>
-  allow(['s3:ListBucket'], bucketArn, { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } });
-
 /**
  * The state machine's definition for the template: the one {@link buildDefinition} makes, with
  * the functions' ARNs as CloudFormation references.
@@ -60,11 +48,18 @@ const listUnder = (...prefixes: string[]) =>
  */
 export function templateDefinition(): StateMachineDefinition {
   const ref = (key: FunctionKey) => ({ 'Fn::GetAtt': [functionLogicalId(key), 'Arn'] });
-  return buildDefinition({ functions: { map: ref('map'), reduce: ref('reduce'), collect: ref('collect') } });
+  return buildDefinition({
+    functions: { map: ref('map'), reduce: ref('reduce'), delegate: ref('delegate'), collect: ref('collect') },
+  });
 }
 
 /** Least-privilege statements of each function's role, beyond its own logs. */
-function functionStatements(key: FunctionKey, names: StackNames): Json[] {
+function functionStatements(
+  key: FunctionKey,
+  names: StackNames,
+  streams: readonly DeployedStream[],
+  delegates: DelegatesConfig,
+): Json[] {
   const work = BUCKET_LAYOUT.work;
   const out = BUCKET_LAYOUT.output;
   const stateMachineArn = `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${stackNames(names).stateMachine}`;
@@ -78,6 +73,17 @@ function functionStatements(key: FunctionKey, names: StackNames): Json[] {
       ];
     case 'reduce':
       return [allow(['s3:GetObject', 's3:PutObject', ...MULTIPART], objects(work)), listUnder(work)];
+    case 'delegate': {
+      // Its job's working objects, and only the APIs and functions stepmr.config.ts names.
+      const apis = apiArns(delegates);
+      const functions = functionArns(delegates);
+      return [
+        allow(['s3:GetObject', 's3:PutObject', ...MULTIPART], objects(work)),
+        listUnder(work),
+        ...(apis.length ? [allow(['execute-api:Invoke'], apis)] : []),
+        ...(functions.length ? [allow(['lambda:InvokeFunction'], functions)] : []),
+      ];
+    }
     case 'collect':
       // Commits staged parts into the output and cleans up the job's working objects.
       return [
@@ -98,6 +104,8 @@ function functionStatements(key: FunctionKey, names: StackNames): Json[] {
           arn(`${stateMachineArn.replace(':stateMachine:', ':execution:')}:*`),
         ),
       ];
+    case 'trigger':
+      return triggerStatements(streams, stateMachineArn);
   }
 }
 
@@ -128,11 +136,16 @@ function role(service: string, policyName: string, statements: Json[], sourceArn
   };
 }
 
-function functionRole(key: FunctionKey, names: StackNames): Json {
+function functionRole(
+  key: FunctionKey,
+  names: StackNames,
+  streams: readonly DeployedStream[],
+  delegates: DelegatesConfig,
+): Json {
   const logGroup = `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${stackNames(names).function(key)}`;
   return role('lambda.amazonaws.com', `${key}-function`, [
     allow(['logs:CreateLogStream', 'logs:PutLogEvents'], arn(`${logGroup}:*`)),
-    ...functionStatements(key, names),
+    ...functionStatements(key, names, streams, delegates),
   ]);
 }
 
@@ -178,7 +191,10 @@ function stateMachineRole(names: StackNames): Json {
     'states.amazonaws.com',
     'jobs-state-machine',
     [
-      allow(['lambda:InvokeFunction'], [functionArn('map'), functionArn('reduce'), functionArn('collect')]),
+      allow(
+        ['lambda:InvokeFunction'],
+        [functionArn('map'), functionArn('reduce'), functionArn('delegate'), functionArn('collect')],
+      ),
       // Distributed Map runs its children as executions of this state machine.
       allow(['states:StartExecution'], arn(`${base}:stateMachine:${name}`)),
       allow(['states:DescribeExecution', 'states:StopExecution'], arn(`${base}:execution:${name}/*`)),
@@ -230,16 +246,28 @@ export function stateMachineLogging(): Json {
  * The CloudFormation resources and outputs serverless.yml adds: the data bucket (encrypted,
  * private, TLS only, versioned, working objects expiring), one least-privilege role per
  * function and one for the state machine, each assumable only on behalf of this account, the
- * state machine's error log, and the outputs `stepmr submit` finds the stack by.
+ * state machine's error log, and the outputs `stepmr submit` finds the stack by. With streams in
+ * `config`, the bucket sends its events to EventBridge, and the streams' rules, their
+ * dead-letter queue and permissions are added (see `streamResources`). The delegate function's
+ * role may invoke only the APIs and functions of `config.delegates`.
  *
  * @example
  * ```ts
- * const { Resources, Outputs } = stackResources({ service: 'stepmr', stage: 'dev' });
+ * const { Resources, Outputs } = stackResources({ service: 'stepmr', stage: 'dev' }, config);
  * ```
  */
-export function stackResources(names: StackNames): { Resources: Json; Outputs: Json } {
-  const Resources: Json = { DataBucket: dataBucket(), DataBucketPolicy: tlsOnly() };
-  for (const key of FUNCTIONS) Resources[roleLogicalId(key)] = functionRole(key, names);
+export function stackResources(
+  names: StackNames,
+  config: StepmrConfig = { jobs: {} },
+): { Resources: Json; Outputs: Json } {
+  const streams = deployedStreams(config);
+  const delegates = config.delegates ?? {};
+  const Resources: Json = {
+    DataBucket: dataBucket({ eventBridge: streams.length > 0 }),
+    DataBucketPolicy: tlsOnly(),
+    ...streamResources(streams, (suffix) => ruleName(`${stackNames(names).stack}-${suffix}`)),
+  };
+  for (const key of FUNCTIONS) Resources[roleLogicalId(key)] = functionRole(key, names, streams, delegates);
   Resources[roleLogicalId('stateMachine')] = stateMachineRole(names);
   Resources[STATE_MACHINE_LOG_GROUP_ID] = stateMachineLogGroup(names);
   return {
@@ -260,8 +288,15 @@ export function stackResources(names: StackNames): { Resources: Json; Outputs: J
 /** EventBridge's limit on a rule's name. */
 const RULE_NAME_MAX = 64;
 
-/** A rule name within EventBridge's limit; a cut name ends in a hash of the whole, so two stay apart. */
-function ruleName(full: string): string {
+/**
+ * A rule name within EventBridge's limit; a cut name ends in a hash of the whole, so two stay apart.
+ *
+ * @example
+ * ```ts
+ * ruleName('stepmr-dev-clicks-arrivals'); // as it is: within 64 characters
+ * ```
+ */
+export function ruleName(full: string): string {
   if (full.length <= RULE_NAME_MAX) return full;
   const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
   return `${full.slice(0, RULE_NAME_MAX - hash.length - 1)}-${hash}`;

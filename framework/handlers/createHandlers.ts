@@ -1,10 +1,11 @@
-import { scheduledEvent } from '../contract/events.js';
+import { scheduledEvent, triggerEvent } from '../contract/events.js';
 import type { TaskDeps } from '../tasks/deps.js';
 import {
   type ConfigSource,
   configOf,
   type DeployedOptions,
   deployedDeps,
+  type StreamStepRequest,
   stackBucket,
 } from './deployedDeps.js';
 import { logger, taskHandler } from './middleware.js';
@@ -17,9 +18,28 @@ function stateMachineArn(): string {
   return arn;
 }
 
+/** A stream's step on the stack: its bucket in S3, its state machine in Step Functions. */
+async function deployedStreamStep(request: StreamStepRequest) {
+  const [{ sfnClient }, { s3Client, useS3 }, { cloudBackend }, { streamStep }, { S3Store }] =
+    await Promise.all([
+      import('../runtime/aws/clients.js'),
+      import('../runtime/aws/s3.js'),
+      import('../runtime/aws/cloudBackend.js'),
+      import('../runtime/aws/streamStep.js'),
+      import('../store/S3Store.js'),
+    ]);
+  useS3();
+  const { bucket } = request.stack;
+  return streamStep(request, {
+    store: (prefix) => new S3Store({ client: s3Client(), bucket, prefix }),
+    backend: cloudBackend(request.stack, sfnClient()),
+  });
+}
+
 /**
- * The Lambda handlers of a stepmr stack, for a project's `functions/`: `map`, `reduce` and
- * `collect` (the state machine's tasks) and `scheduler` (the driver of scheduled runs). They run only
+ * The Lambda handlers of a stepmr stack, for a project's `functions/`: `map`, `reduce`,
+ * `delegate` and `collect` (the state machine's tasks), `scheduler` (the driver of scheduled
+ * runs) and `trigger` (the driver of streams' micro-batches, woken by their EventBridge rules). They run only
  * the jobs registered in `config`, in the stack's data bucket (`STEPMR_DATA_BUCKET`), and
  * check every event, plan and object they read back against it.
  *
@@ -29,7 +49,7 @@ function stateMachineArn(): string {
  * import { createHandlers } from 'stepmr';
  * import config from '../stepmr.config.js';
  *
- * export const { map, reduce, collect, scheduler } = createHandlers(config);
+ * export const { map, reduce, delegate, collect, scheduler, trigger } = createHandlers(config);
  * ```
  */
 export function createHandlers(config: ConfigSource, options: DeployedOptions = {}) {
@@ -59,5 +79,20 @@ export function createHandlers(config: ConfigSource, options: DeployedOptions = 
     logger.info('scheduled run started', { ...started });
     return { started: true, ...started };
   });
-  return { ...tasks, scheduler };
+  const trigger = taskHandler('trigger', triggerEvent, async (event) => {
+    const { checkTriggerEvent } = await import('../runtime/aws/triggerEvent.js');
+    const stack = { bucket: stackBucket(options), stateMachineArn: stateMachineArn() };
+    const config = await load();
+    const check = checkTriggerEvent(config, event, stack);
+    if (!check.act) {
+      logger.info('trigger event ignored', { stream: check.stream, why: check.why });
+      return { outcome: 'ignored' as const, why: check.why };
+    }
+    const manual = event.event['detail-type'] === 'Trigger Requested';
+    const advance = options.advanceStream ?? deployedStreamStep;
+    const outcome = await advance({ config, stream: check.stream, stack, manual });
+    logger.info('stream triggered', { stream: check.stream.name, why: check.why, ...outcome });
+    return outcome;
+  });
+  return { ...tasks, scheduler, trigger };
 }

@@ -1,8 +1,13 @@
 import { tmpdir } from 'node:os';
+import { STREAM_REF } from '../contract/batchNames.js';
 import { REGISTRY_REF } from '../contract/names.js';
 import type { StepmrConfig } from '../deploy/config.js';
+import { refuseCall } from '../deploy/delegates.js';
+import type { DeployedStream } from '../deploy/streams.js';
 import { StepmrError } from '../errors.js';
 import type { Job } from '../job/defineJob.js';
+import type { AdvanceOutcome } from '../runtime/aws/advanceStream.js';
+import { callRunner } from '../runtime/callRunner.js';
 import { JobModuleError } from '../runtime/errors.js';
 import type { Store } from '../store/Store.js';
 import { parseUri } from '../store/uri.js';
@@ -21,6 +26,17 @@ export interface DeployedOptions {
   readonly bucketStore?: (bucket: string) => Store;
   /** A local directory for spills and staging. @default process.env.STEPMR_TMP_DIR, else the OS's */
   readonly tmpDir?: string;
+  /** One step of a stream, for the trigger function (see `advanceStream`). */
+  readonly advanceStream?: (request: StreamStepRequest) => Promise<AdvanceOutcome>;
+}
+
+/** What the trigger function asks of a stream once its event is checked. */
+export interface StreamStepRequest {
+  readonly config: StepmrConfig;
+  readonly stream: DeployedStream;
+  readonly stack: { readonly bucket: string; readonly stateMachineArn: string };
+  /** Asked for by `stepmr trigger`: re-run a batch past the automatic re-runs. */
+  readonly manual: boolean;
 }
 
 /** Thrown when a deployed function lacks what serverless.yml sets in its environment. */
@@ -49,17 +65,20 @@ export function configOf(source: ConfigSource): () => Promise<StepmrConfig> {
 }
 
 async function registered(reference: string, config: () => Promise<StepmrConfig>): Promise<Job> {
-  if (!reference.startsWith(REGISTRY_REF)) {
+  const stream = reference.startsWith(STREAM_REF);
+  if (!reference.startsWith(REGISTRY_REF) && !stream) {
     throw new ForbiddenTaskInputError(
-      `job ${JSON.stringify(reference)} refused: the deployed functions run only jobs registered in stepmr.config.ts (job:<name>)`,
+      `job ${JSON.stringify(reference)} refused: the deployed functions run only jobs and streams registered in stepmr.config.ts (job:<name>, stream:<name>)`,
     );
   }
-  const name = reference.slice(REGISTRY_REF.length);
-  const { jobs } = await config();
-  const job = Object.hasOwn(jobs, name) ? jobs[name] : undefined;
+  const name = reference.slice(stream ? STREAM_REF.length : REGISTRY_REF.length);
+  const loaded = await config();
+  const registry: Readonly<Record<string, Job>> = (stream ? loaded.streams : loaded.jobs) ?? {};
+  const job = Object.hasOwn(registry, name) ? registry[name] : undefined;
   if (!job) {
+    const what = stream ? 'stream' : 'job';
     throw new JobModuleError(
-      `job ${JSON.stringify(name)} is not in this deployment's stepmr.config.ts (it has ${Object.keys(jobs).join(', ') || 'no jobs'}); register it there and deploy again`,
+      `${what} ${JSON.stringify(name)} is not in this deployment's stepmr.config.ts (it has ${Object.keys(registry).join(', ') || `no ${what}s`}); register it there and deploy again`,
     );
   }
   return job;
@@ -68,8 +87,9 @@ async function registered(reference: string, config: () => Promise<StepmrConfig>
 /**
  * The task dependencies of a deployed function: the stack's one data bucket (an S3Store), only
  * `s3://` URIs of that bucket, only jobs of the bundled registry, and the deployed scope
- * (working objects under `work/<job id>/`, results under `out/`). Nothing else is reachable:
- * no local file, no module path, no other bucket.
+ * (working objects under `work/<job id>/`, results under `out/`), and delegated calls only to
+ * the APIs and functions of the config's `delegates`. Nothing else is reachable: no local file,
+ * no module path, no other bucket.
  *
  * @example
  * ```ts
@@ -93,8 +113,10 @@ export async function deployedDeps(config: ConfigSource, options: DeployedOption
     }
     return store;
   };
+  // The delegate function calls only what the config names (its role allows no more either).
+  const delegates = (await load()).delegates ?? {};
   return {
-    scope: deployedScope(bucket),
+    scope: { ...deployedScope(bucket), refuseCall: (task) => refuseCall(delegates, task) },
     bucket: (name) => only(name, `bucket ${JSON.stringify(name)}`),
     open(uri) {
       const parsed = uri.startsWith('s3://') ? parseUri(uri) : undefined;
@@ -108,5 +130,6 @@ export async function deployedDeps(config: ConfigSource, options: DeployedOption
     loadJob: (reference) => registered(reference, load),
     tmpDir: options.tmpDir ?? process.env.STEPMR_TMP_DIR ?? tmpdir(),
     now: Date.now,
+    runCalls: callRunner(),
   };
 }

@@ -72,6 +72,23 @@ export class PartWriter {
     if (this.#text.length >= BATCH_ROWS || this.#rows.length >= BATCH_ROWS) this.#flush();
   }
 
+  /**
+   * Writes one whole record: in JSON Lines as it is, one object per line; in CSV and text its
+   * first field is the key and the other fields the value.
+   */
+  writeRecord(record: Readonly<Record<string, unknown>>): void {
+    if (this.format.kind !== 'jsonl') {
+      const [first, ...rest] = Object.entries(record);
+      this.write((first?.[1] ?? null) as Key, Object.fromEntries(rest));
+      return;
+    }
+    if (this.#finished)
+      throw new OutputFormatError('This PartWriter is finished; create a new one for the next part.');
+    this.#text.push(`${JSON.stringify(record)}\n`);
+    this.#records++;
+    if (this.#text.length >= BATCH_ROWS) this.#flush();
+  }
+
   /** Bytes encoded so far (all of them once `finish()` was called). */
   get bytes(): number {
     this.#flush();

@@ -62,9 +62,9 @@ export class RecordTooLargeError extends StepmrError {
 
   constructor(position: RecordPosition, limit: number) {
     super(
-      `Record in ${describePosition(position)} is longer than the limit of ${limit} bytes (maxRecordBytes). ` +
+      `Record in ${describePosition(position)} is longer than the limit of ${limit} bytes. ` +
         "Check that the input is line-delimited text in the job's input format (a compressed file needs a .gz name), " +
-        'or raise maxRecordBytes in the job options.',
+        'or raise the limit with --max-record-size (maxRecordBytes in the job options).',
     );
     this.position = position;
     this.limit = limit;

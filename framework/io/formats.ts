@@ -41,8 +41,25 @@ export interface CsvOptions {
 }
 
 /**
- * Input as CSV with a header row: the first line of each object names the columns, and each
- * later line becomes an object keyed by those names. Blank lines are skipped.
+ * Options of {@link csv} input.
+ *
+ * @example
+ * ```ts
+ * const options: CsvInputOptions = { columns: ['ip', 'url', 'revenue'] };
+ * ```
+ */
+export interface CsvInputOptions extends CsvOptions {
+  /**
+   * The column names, for files without a header row: every line, the first included, is a
+   * record. @default the first line of each file names the columns
+   */
+  readonly columns?: readonly string[];
+}
+
+/**
+ * Input as CSV: each line becomes an object keyed by the column names, which the first line
+ * of each object gives (a header row), or `columns` for files without one. Blank lines are
+ * skipped.
  *
  * Note: splits are cut at line ends, so a quoted field must not contain a line break; such a
  * row is reported as a bad record.
@@ -50,12 +67,36 @@ export interface CsvOptions {
  * @example
  * ```ts
  * const input = csv<{ city: string; temp: string }>({ delimiter: ';' });
+ * const headerless = csv({ columns: ['sourceIP', 'destURL', 'adRevenue'] }); // records typed by the names
  * ```
  */
+export function csv<const C extends readonly string[]>(
+  options: CsvInputOptions & { readonly columns: C },
+): InputFormat<{ [Name in C[number]]: string }>;
 export function csv<T extends Record<string, string> = Record<string, string>>(
-  options: CsvOptions = {},
-): InputFormat<T> {
-  return Object.freeze({ kind: 'csv', delimiter: checkDelimiter(options.delimiter ?? ',', 'csv') });
+  options?: CsvInputOptions,
+): InputFormat<T>;
+export function csv(options: CsvInputOptions = {}): InputFormat<Record<string, string>> {
+  const delimiter = checkDelimiter(options.delimiter ?? ',', 'csv');
+  if (options.columns === undefined) return Object.freeze({ kind: 'csv', delimiter });
+  return Object.freeze({ kind: 'csv', delimiter, columns: Object.freeze(checkColumns(options.columns)) });
+}
+
+function checkColumns(columns: readonly string[]): string[] {
+  const fail = (problem: string): never => {
+    throw new InvalidFormatError(
+      `Invalid csv({ columns }): ${problem}. Name each column once, in file order.`,
+    );
+  };
+  if (!Array.isArray(columns) || columns.length === 0) fail('give at least one column name');
+  const seen = new Set<string>();
+  for (const name of columns) {
+    if (typeof name !== 'string') fail(`a column name is a ${typeof name}, not a string`);
+    if (name === '__proto__') fail('"__proto__" cannot be a column name');
+    if (seen.has(name)) fail(`column ${JSON.stringify(name)} appears twice`);
+    seen.add(name);
+  }
+  return [...columns];
 }
 
 /**

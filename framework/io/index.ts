@@ -7,6 +7,7 @@ export {
   RecordTooLargeError,
 } from './errors.js';
 export {
+  type CsvInputOptions,
   type CsvOptions,
   csv,
   csvOutput,

@@ -100,7 +100,8 @@ export async function readSplit<R>(
       const delimiter = format.delimiter ?? ',';
       const handler = onRecord as RecordHandler<Record<string, string>>;
       const header =
-        scan.from === 0 ? undefined : await readHeader(source, split.uri, delimiter, scan, chunkBytes);
+        format.columns ??
+        (scan.from === 0 ? undefined : await readHeader(source, split.uri, delimiter, scan, chunkBytes));
       const decoder = new CsvDecoder(split.uri, delimiter, header, handler, options.onBadRecord);
       const { bytes } = await scanLines(chunks(), scan, decoder.onLine);
       return { records: decoder.records, bytes };

@@ -1,3 +1,4 @@
+import type { DelegateResult, DelegateTask } from '../delegate/types.js';
 import type { InputFormat, Key, OutputFormat } from './types.js';
 
 /** Hands one key/value pair from `map` to the framework. */
@@ -45,14 +46,65 @@ export interface JobDefinition<R, K extends Key, V, O> {
   readonly options?: JobOptions;
 }
 
+/**
+ * A job whose records become delegated calls: `delegate` turns each record into one task (an
+ * HTTP call or a Lambda invocation), and the results, in input order, are the job's output, or
+ * feed `map` (and `reduce`) as any job's records do.
+ *
+ * @example
+ * ```ts
+ * const scoring: DelegateJobDefinition<Applicant, string, number, number> = {
+ *   input: jsonLines<Applicant>(),
+ *   delegate: (a) => http('https://api.example.com/score').post(a),
+ *   map: (result, emit) => emit(result.ok ? 'ok' : 'failed', 1),
+ *   reduce: (_k, n) => n.length,
+ * };
+ * ```
+ */
+export interface DelegateJobDefinition<R, K extends Key, V, O> {
+  readonly name?: string;
+  readonly input: InputFormat<R>;
+  /** Called once per record: the call to make for it. */
+  delegate(record: R): DelegateTask;
+  /**
+   * Called once per result, in input order within each batch of calls. Without it (and without
+   * `reduce`) the output is the result dataset itself: one `DelegateResult` per input record.
+   */
+  map?(result: DelegateResult, emit: Emit<K, V>): void | Promise<void>;
+  combine?(key: K, values: V[]): V;
+  /** Folds all values of one key; needs `map`. */
+  reduce?(key: K, values: V[]): O;
+  readonly output?: OutputFormat;
+  readonly options?: JobOptions;
+}
+
+/**
+ * How a delegate job's records become calls, as the framework keeps it.
+ *
+ * @example
+ * ```ts
+ * const task = job.delegate?.task(record);
+ * ```
+ */
+export interface DelegateStage {
+  /** Builds the task of one record. */
+  task(record: unknown): DelegateTask;
+  /** `results`: the output is the result dataset; `map`: the results feed the job's map. */
+  readonly output: 'results' | 'map';
+}
+
 /** A job as the framework keeps it: the definition, checked. */
 export type Job<R = unknown, K extends Key = Key, V = unknown, O = unknown> = JobDefinition<R, K, V, O> & {
   readonly __stepmrJob: true;
+  /** Set for a delegate job: its `map` then runs over the results of the calls. */
+  readonly delegate?: DelegateStage;
 };
 
 /**
  * Defines a job. Key and value types are inferred from your functions: annotate `reduce`
- * (or `emit` in map-only jobs) and `map`'s `emit` is checked against them.
+ * (or `emit` in map-only jobs) and `map`'s `emit` is checked against them. A job with
+ * `delegate` (see {@link DelegateJobDefinition}) turns each record into a call; its `map`, if
+ * any, then receives each call's `DelegateResult`, and without one the output is the results.
  *
  * @example
  * ```ts
@@ -68,10 +120,34 @@ export type Job<R = unknown, K extends Key = Key, V = unknown, O = unknown> = Jo
  * });
  * ```
  */
-export function defineJob<R, K extends Key, V, O = V>(
-  definition: JobDefinition<R, K, V, O>,
+export function defineJob<R, K extends Key = number, V = DelegateResult, O = V>(
+  definition: DelegateJobDefinition<R, K, V, O>,
+): Job<R, K, V, O>;
+export function defineJob<R, K extends Key, V, O = V>(definition: JobDefinition<R, K, V, O>): Job<R, K, V, O>;
+export function defineJob<R, K extends Key, V, O>(
+  definition: JobDefinition<R, K, V, O> | DelegateJobDefinition<R, K, V, O>,
 ): Job<R, K, V, O> {
-  return Object.freeze({ ...definition, __stepmrJob: true as const });
+  if (!('delegate' in definition)) return Object.freeze({ ...definition, __stepmrJob: true as const });
+  return Object.freeze(delegateJob(definition));
+}
+
+/**
+ * A delegate job in the framework's shape: its `map` receives results (see the delegate
+ * stage), and without one, each result is emitted under its index.
+ */
+function delegateJob<R, K extends Key, V, O>(definition: DelegateJobDefinition<R, K, V, O>): Job<R, K, V, O> {
+  const { delegate, map, ...rest } = definition;
+  if (rest.reduce && !map) {
+    throw new TypeError(`job ${definition.name ?? ''}: reduce needs a map over the delegated results`);
+  }
+  const overResults =
+    map ?? ((result: DelegateResult, emit: Emit<K, V>) => emit(result.index as K, result as V));
+  return {
+    ...rest,
+    map: overResults as unknown as JobDefinition<R, K, V, O>['map'],
+    delegate: { task: delegate as (record: unknown) => DelegateTask, output: map ? 'map' : 'results' },
+    __stepmrJob: true as const,
+  };
 }
 
 /** Whether a module export is a job made by {@link defineJob}. */

@@ -1,3 +1,4 @@
+import type { JobPlanData } from '../contract/persisted.js';
 import type { Job } from './defineJob.js';
 import type { OutputFormat } from './types.js';
 
@@ -19,6 +20,45 @@ export interface RunOptions {
   readonly badRecords?: 'fail' | 'skip';
   /** With `badRecords: 'skip'`, the most bad records a job may skip before it fails. @default 1000 */
   readonly maxBadRecords?: number;
+  /** Delegate jobs: time allowed to one attempt of a call, ms. @default 30000 */
+  readonly callTimeoutMs?: number;
+  /** Delegate jobs: retries of a call after its first attempt (429, 5xx, timeouts, resets). @default 3 */
+  readonly callRetries?: number;
+  /** Delegate jobs: calls in flight at once, for the whole job. @default 64 */
+  readonly concurrency?: number;
+  /** Delegate jobs: calls started per second, for the whole job. @default unlimited */
+  readonly ratePerSecond?: number;
+  /** Delegate jobs: failed calls allowed before the job fails, publishing nothing. @default none */
+  readonly maxFailed?: Tolerance;
+  /** Delegate jobs: calls per delegate task. @default 100 */
+  readonly callsPerTask?: number;
+}
+
+/** Calls in flight one delegate task makes at most, by default: the job's limit sets how many run at once. */
+const CALLS_IN_FLIGHT_PER_TASK = 32;
+
+/**
+ * The delegate stage of a run's plan (undefined for a job that does not delegate): the run's
+ * options over the defaults. The job's limits are divided among `tasks` delegate tasks.
+ *
+ * @example
+ * ```ts
+ * resolveDelegate(job, { concurrency: 128, maxFailed: { percent: 1 } })?.tasks; // 4
+ * ```
+ */
+export function resolveDelegate(job: Job, run: RunOptions): JobPlanData['delegate'] {
+  if (!job.delegate) return undefined;
+  const concurrency = run.concurrency ?? 64;
+  return {
+    output: job.delegate.output,
+    timeoutMs: run.callTimeoutMs ?? 30_000,
+    retries: run.callRetries ?? 3,
+    concurrency,
+    ...(run.ratePerSecond ? { ratePerSecond: run.ratePerSecond } : {}),
+    tasks: Math.max(1, Math.ceil(concurrency / CALLS_IN_FLIGHT_PER_TASK)),
+    callsPerTask: run.callsPerTask ?? 100,
+    maxFailed: run.maxFailed ?? { count: 0 },
+  };
 }
 
 /** The defaults, measured on a 2-core machine (see bench/). */

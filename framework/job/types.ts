@@ -9,6 +9,8 @@ export interface InputFormat<R> {
   readonly kind: 'lines' | 'jsonl' | 'csv';
   /** CSV only: the field delimiter. */
   readonly delimiter?: string;
+  /** CSV only: the column names of files without a header row. */
+  readonly columns?: readonly string[];
   /** Type-level only: the record type this format produces. Never set at run time. */
   readonly __record?: R;
 }

@@ -1,11 +1,17 @@
-import { realpath, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isDynamicPattern } from 'tinyglobby';
 import { BUCKET_LAYOUT } from '../deploy/layout.js';
 import type { Store } from '../store/Store.js';
 import { openUri, type ParsedUri, parseUri, toUri } from '../store/uri.js';
 import { readOutputResult } from '../tasks/earlierResult.js';
-import { InvalidOutputError, OutputExistsError, OutputOverlapsInputError } from './errors.js';
+import {
+  InvalidOutputError,
+  OutputExistsError,
+  OutputNotWritableError,
+  OutputOverlapsInputError,
+} from './errors.js';
 
 /**
  * What {@link checkOutput} checks: where a run reads and writes, and whether it may replace
@@ -65,6 +71,7 @@ export async function checkOutput(check: OutputCheck): Promise<boolean> {
       );
     }
   }
+  if (parsed.scheme === 'file') await checkWritable(parsed.path);
   const { store, key } = openUri(uri.endsWith('/') ? uri : `${uri}/`);
   if (!(await holdsAnything(store, key))) return false;
   const held = await readOutputResult(store, key);
@@ -80,6 +87,29 @@ export async function checkOutput(check: OutputCheck): Promise<boolean> {
   throw new OutputExistsError(
     `output ${shown}${here} holds files and is not a stepmr result (${why}); stepmr replaces only a result it wrote, and never deletes other files, even with --overwrite: choose another --output, or empty that one yourself`,
   );
+}
+
+/**
+ * Throws unless this process may write the local output: the folder itself when it exists,
+ * else the nearest folder above it that does (where the run will make it).
+ */
+async function checkWritable(output: string): Promise<void> {
+  let folder = path.resolve(output);
+  while (!(await stat(folder).catch(() => undefined))) {
+    const up = path.dirname(folder);
+    if (up === folder) return;
+    folder = up;
+  }
+  try {
+    await access(folder, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'an error';
+    const what = folder === path.resolve(output) ? 'it' : `the folder ${folder}, where it would be made,`;
+    throw new OutputNotWritableError(
+      `cannot write the output ${output}: ${what} is not writable by this user (${code}); choose another --output, or make ${folder} writable`,
+      { cause: error },
+    );
+  }
 }
 
 /** Throws unless an `s3://` output is a folder of its own under `out/` of the stack's bucket. */

@@ -94,3 +94,16 @@ export class OutputOverlapsInputError extends StepmrError {
 export class InvalidOutputError extends StepmrError {
   override readonly name = 'InvalidOutputError';
 }
+
+/**
+ * A local output this process may not write: the folder itself, or the nearest folder above
+ * it that exists, is read-only for this user (or on a read-only file system).
+ *
+ * @example
+ * ```ts
+ * await planJob({ ...request, output: toUri('/read-only/out') }); // rejects with OutputNotWritableError
+ * ```
+ */
+export class OutputNotWritableError extends StepmrError {
+  override readonly name = 'OutputNotWritableError';
+}

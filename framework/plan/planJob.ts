@@ -36,6 +36,8 @@ export interface PlanRequest {
   readonly overwrite?: boolean;
   readonly jobId?: string;
   readonly now?: () => number;
+  /** A delegate job's stage (see `resolveDelegate`). */
+  readonly delegate?: JobPlan['delegate'];
 }
 
 /** The outcome of planning: the execution input and what was written. */
@@ -92,6 +94,7 @@ export async function planJob(request: PlanRequest): Promise<PlannedJob> {
     maxRecordBytes: request.maxRecordBytes,
     badRecords: request.badRecords ?? { policy: 'fail', max: 0 },
     overwrite: replacing,
+    ...(request.delegate ? { delegate: request.delegate } : {}),
   };
   const store = request.work.store;
   await store.put(workKeys.plan(ref), `${JSON.stringify(plan, null, 2)}\n`);

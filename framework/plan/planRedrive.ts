@@ -59,7 +59,9 @@ async function checkInputs(splits: readonly Split[]): Promise<void> {
 }
 
 /**
- * Plans the redrive of a job that succeeded with tolerated map failures: reads its `_SUCCESS`
+ * Plans the redrive of a job that succeeded with tolerated map failures, or a delegate job
+ * with failed calls (within `--max-failed`; its redrive runs every batch of calls again,
+ * calling only those that failed): reads its `_SUCCESS`
  * and `kept.json`, checks that the failed splits' input is as it was, and writes a new job's
  * `job.json` (the same job, options and output, marked as a redrive) and `splits.jsonl` (the
  * failed splits only). Run through the same state machine, the new job maps those splits, then
@@ -74,9 +76,10 @@ async function checkInputs(splits: readonly Split[]): Promise<void> {
 export async function planRedrive(request: RedriveRequest): Promise<PlannedRedrive> {
   const output = request.output.endsWith('/') ? request.output : `${request.output}/`;
   const redriven = await readManifest(output);
-  if (redriven.failedSplits.length === 0) {
+  const failedCalls = redriven.delegate?.failed ?? 0;
+  if (redriven.failedSplits.length === 0 && failedCalls === 0) {
     throw new RedriveError(
-      `job ${redriven.jobId} at ${output} has no failed splits: its result is complete, there is nothing to redrive`,
+      `job ${redriven.jobId} at ${output} has no failed splits${redriven.delegate ? ' or calls' : ''}: its result is complete, there is nothing to redrive`,
     );
   }
   const { store, bucket } = request.work;
@@ -95,7 +98,12 @@ export async function planRedrive(request: RedriveRequest): Promise<PlannedRedri
       `job ${redriven.jobId} published to ${published}, not ${output}: was its output moved? Redrive it where it was published, or run the job again`,
     );
   }
-  const splits = kept.failed.flat().sort((a, b) => a.id - b.id);
+  // A delegate job's redrive maps nothing: it runs the job's calls again, those that failed.
+  const delegate =
+    earlierPlan.delegate && failedCalls > 0
+      ? { ...earlierPlan.delegate, redrive: true, keysOf: earlierPlan.delegate.keysOf ?? earlierPlan.jobId }
+      : undefined;
+  const splits = delegate ? [] : kept.failed.flat().sort((a, b) => a.id - b.id);
   await checkInputs(splits);
   const now = request.now?.() ?? Date.now();
   const jobId = request.jobId ?? newJobId(earlierPlan.job.name, now);
@@ -106,6 +114,7 @@ export async function planRedrive(request: RedriveRequest): Promise<PlannedRedri
     createdAt: new Date(now).toISOString(),
     overwrite: true,
     redrive: { jobId: earlier.jobId, prefix: earlier.prefix },
+    ...(delegate ? { delegate } : {}),
   };
   await store.put(workKeys.plan(ref), `${JSON.stringify(plan, null, 2)}\n`);
   await store.put(workKeys.splits(ref), splits.map((s) => `${JSON.stringify(s)}\n`).join(''));

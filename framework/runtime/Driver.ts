@@ -38,6 +38,15 @@ export interface StartedJob {
   readonly reducers: number;
 }
 
+/** `1 of 3 map splits failed`: the stage that failed past its tolerance, in plain words. */
+function failedItems(report: ExecutionReport): string {
+  const stage = report.stages.find((s) => s.failed > 0);
+  if (!stage) return 'a task failed';
+  const unit = stage.name === 'Reduce' ? 'partition' : stage.name === 'Map' ? 'split' : 'item';
+  const of = `${stage.failed} of ${stage.total} ${stage.name.toLowerCase()} ${unit}${stage.total === 1 ? '' : 's'}`;
+  return `${of} failed${stage.name === 'Map' ? ' (--tolerate lets a job succeed without them)' : ''}`;
+}
+
 /** What a finished run reports. */
 export interface RunSummary {
   readonly jobId: string;
@@ -136,7 +145,7 @@ export class Driver {
       const reason = !task
         ? describeFailure(report)
         : report.error === 'States.ExceedToleratedFailureThreshold'
-          ? `${task} (${report.error})`
+          ? `${failedItems(report)}: ${task}`
           : `${describeFailure(report)}; first failed task: ${task}`;
       const verb = report.status === 'FAILED' ? 'failed' : report.status;
       throw new JobFailedError(`job ${jobId} ${verb}, nothing was published at ${output}: ${reason}`);

@@ -1,9 +1,10 @@
-import { type RunOptions, resolveOptions, type Tolerance } from '../job/options.js';
+import { type RunOptions, resolveDelegate, resolveOptions, type Tolerance } from '../job/options.js';
 import { listInputs } from '../plan/listInputs.js';
 import { type PlanRequest, planJob } from '../plan/planJob.js';
 import { planRedrive } from '../plan/planRedrive.js';
 import { executionInput, type JobExecutionInput } from '../statemachine/executionInput.js';
 import type { Store } from '../store/Store.js';
+import { InvalidOptionError } from './errors.js';
 import { defaultSplitsPerTask } from './splitsPerTask.js';
 
 /** Where a job's working objects go: a store, its bucket name, and the jobs' common prefix. */
@@ -69,11 +70,13 @@ export async function planRun(request: RunRequest, work: WorkLocation): Promise<
   };
   if ('redrive' in request) {
     const planned = await planRedrive({ output: request.redrive, work, ...ids });
+    const stage = planned.plan.delegate;
     const input = executionInput(planned.ref, {
       reduce: planned.plan.reducers > 0,
       splits: planned.splits.length,
       splitsPerTask: planned.splitsPerTask,
       tolerate: request.tolerate,
+      delegate: stage && { callsPerTask: stage.callsPerTask, tasks: stage.tasks },
     });
     // Progress counts what this run maps: the failed splits.
     const inputBytes = planned.splits.reduce((n, s) => n + (s.end - s.start), 0);
@@ -81,6 +84,12 @@ export async function planRun(request: RunRequest, work: WorkLocation): Promise<
     return { input, output, splits: planned.splits.length, inputBytes, reducers };
   }
   const options = resolveOptions(request.job, request);
+  const delegate = resolveDelegate(request.job, request);
+  if (delegate && request.tolerate) {
+    throw new InvalidOptionError(
+      `job ${request.name} delegates: a failed call is a result, so --tolerate does not apply; use --max-failed to allow failed calls`,
+    );
+  }
   const planned = await planJob({
     job: request.job,
     name: request.name,
@@ -91,6 +100,7 @@ export async function planRun(request: RunRequest, work: WorkLocation): Promise<
     ...options,
     work,
     overwrite: request.overwrite ?? false,
+    ...(delegate ? { delegate } : {}),
     ...ids,
   });
   const input = executionInput(planned.ref, {
@@ -98,6 +108,7 @@ export async function planRun(request: RunRequest, work: WorkLocation): Promise<
     splits: planned.plan.splits,
     splitsPerTask: request.splitsPerTask ?? defaultSplitsPerTask(options.splitSize),
     tolerate: request.tolerate,
+    delegate: delegate && { callsPerTask: delegate.callsPerTask, tasks: delegate.tasks },
   });
   const { output, splits, inputBytes, reducers } = planned.plan;
   return { input, output, splits, inputBytes, reducers };

@@ -12,6 +12,8 @@ export interface JobFunctions {
   readonly map: FunctionRef;
   readonly reduce: FunctionRef;
   readonly collect: FunctionRef;
+  /** Makes a delegate job's calls. Without it the definition has no delegate stage. */
+  readonly delegate?: FunctionRef;
 }
 
 /** What shapes the state machine. Everything that differs between jobs and runs is in the execution input. */
@@ -91,9 +93,59 @@ const resultWriterDetails = {
 };
 
 /**
+ * A delegate job's stage, between its map stage (which turned records into tasks) and the
+ * shuffle: PrepareDelegate lists the calls in input order, then a Distributed Map runs them in
+ * batches on the delegate function, at most `$.run.delegateTasks` at once (the job's limits are
+ * divided among them). Its results take the place of the map stage's, so the reduce stage and
+ * the commit work on them as on any map output.
+ */
+function delegateStates(
+  delegate: FunctionRef,
+  collect: FunctionRef,
+  options: DefinitionOptions,
+): Record<string, StateDefinition> {
+  const { MaxConcurrency: _, ...stage } = distributedMap(
+    'DelegateTask',
+    'calls.jsonl',
+    'results/delegate',
+    delegate,
+    '$.run.callsPerTask',
+    options,
+    {},
+  );
+  return {
+    HasDelegate: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.run.delegate', BooleanEquals: true, Next: 'PrepareDelegate' }],
+      Default: 'HasReduce',
+    },
+    PrepareDelegate: lambdaTask(
+      collect,
+      { action: 'prepareDelegate', ...ref, 'map.$': '$.map' },
+      {
+        ResultSelector: { 'calls.$': '$.Payload.calls' },
+        ResultPath: '$.calls',
+        Next: 'Delegate',
+        Catch: catchAll,
+      },
+    ),
+    Delegate: {
+      ...stage,
+      // Tasks with large bodies make smaller batches rather than a batch past Step Functions' limit.
+      ItemBatcher: { ...stage.ItemBatcher, MaxInputBytesPerBatch: 262_144 },
+      MaxConcurrencyPath: '$.run.delegateTasks',
+      ResultSelector: resultWriterDetails,
+      ResultPath: '$.map',
+      Next: 'HasReduce',
+    },
+  };
+}
+
+/**
  * Builds the Amazon States Language definition that runs every stepmr job: a Distributed Map
  * over the job's splits, then (for jobs with a reducer) a shuffle step and a Distributed Map
- * over the reduce partitions, then the commit. Any failure goes to an abort step that cleans
+ * over the reduce partitions, then the commit; for a delegate job, a delegate stage runs the
+ * calls between the map stage and the shuffle. Any failure goes to an abort step that cleans
  * up, then fails. One definition serves every job and run: the execution input (a
  * {@link JobExecutionInput}) says where the job's plan is, whether it reduces, how many splits
  * and partitions one task takes, and how many failed map tasks are tolerated.
@@ -122,8 +174,9 @@ export function buildDefinition(options: DefinitionOptions): StateMachineDefinit
       ),
       ResultSelector: resultWriterDetails,
       ResultPath: '$.map',
-      Next: 'HasReduce',
+      Next: functions.delegate ? 'HasDelegate' : 'HasReduce',
     },
+    ...(functions.delegate ? delegateStates(functions.delegate, functions.collect, options) : {}),
     HasReduce: {
       Type: 'Choice',
       Choices: [{ Variable: '$.run.reduce', BooleanEquals: true, Next: 'Shuffle' }],

@@ -16,6 +16,12 @@ export interface RunSettings {
   readonly toleratedFailurePercentage: number;
   /** Failed splits tolerated, as a count: the number of splits for a tolerance given in percent. */
   readonly toleratedFailureCount: number;
+  /** The job delegates: run the delegate stage after the map stage. */
+  readonly delegate: boolean;
+  /** Calls per delegate task (ItemBatcher). */
+  readonly callsPerTask: number;
+  /** Delegate tasks running at once (the delegate stage's MaxConcurrency). */
+  readonly delegateTasks: number;
 }
 
 /** The execution input of the state machine: where the job's plan is, and how to run it. */
@@ -29,7 +35,7 @@ export interface JobExecutionInput extends JobRef {
  * @example
  * ```ts
  * const input = executionInput(ref, { reduce: true, splits: 40, splitsPerTask: 4, tolerate: { percent: 5 } });
- * // { ...ref, run: { reduce: true, splitsPerTask: 4, partitionsPerTask: 1, toleratedFailurePercentage: 5, toleratedFailureCount: 40 } }
+ * // { ...ref, run: { reduce: true, splitsPerTask: 4, partitionsPerTask: 1, toleratedFailurePercentage: 5, toleratedFailureCount: 40, delegate: false, callsPerTask: 1, delegateTasks: 1 } }
  * ```
  */
 export function executionInput(
@@ -41,6 +47,8 @@ export function executionInput(
     readonly splitsPerTask: number;
     readonly partitionsPerTask?: number;
     readonly tolerate?: Tolerance | undefined;
+    /** A delegate job's batching: calls per task and tasks at once. */
+    readonly delegate?: { readonly callsPerTask: number; readonly tasks: number } | undefined;
   },
 ): JobExecutionInput {
   const tolerate = settings.tolerate;
@@ -54,6 +62,9 @@ export function executionInput(
       partitionsPerTask: settings.partitionsPerTask ?? 1,
       toleratedFailurePercentage: !tolerate ? 0 : 'percent' in tolerate ? tolerate.percent : 100,
       toleratedFailureCount: !tolerate ? 0 : 'count' in tolerate ? tolerate.count : settings.splits,
+      delegate: settings.delegate !== undefined,
+      callsPerTask: settings.delegate?.callsPerTask ?? 1,
+      delegateTasks: settings.delegate?.tasks ?? 1,
     },
   };
 }

@@ -310,9 +310,15 @@ async function walk(dir: string, dirKey: string, prefix: string, found: ObjectIn
       }
     } else if (!entry.name.endsWith(TEMP_SUFFIX) && key.startsWith(prefix)) {
       const info = await stat(path.join(dir, entry.name)).catch(() => undefined);
-      if (info?.isFile()) found.push({ key, size: info.size });
+      if (info?.isFile()) found.push(fileInfo(key, info));
     }
   }
+}
+
+/** An object's info from its file's stat: the version is its size and modification time. */
+function fileInfo(key: string, info: { size: number; mtimeMs: number }): ObjectInfo {
+  const modified = Math.floor(info.mtimeMs);
+  return { key, size: info.size, version: `${info.size}-${info.mtimeMs}`, modified };
 }
 
 function codeOf(error: unknown): string {

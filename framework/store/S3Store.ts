@@ -177,7 +177,14 @@ export class S3Store implements Store {
       for (const object of page.Contents ?? []) {
         const key = object.Key?.slice(this.prefix.length) ?? '';
         // Keys ending in '/' are the console's folder markers, not objects a store can hold.
-        if (key !== '' && !key.endsWith('/')) yield { key, size: object.Size ?? 0 };
+        if (key !== '' && !key.endsWith('/')) {
+          yield {
+            key,
+            size: object.Size ?? 0,
+            ...(object.ETag ? { version: object.ETag } : {}),
+            ...(object.LastModified ? { modified: object.LastModified.getTime() } : {}),
+          };
+        }
       }
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
     } while (token !== undefined);

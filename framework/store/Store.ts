@@ -6,6 +6,13 @@ export interface ObjectInfo {
   readonly key: string;
   /** Size in bytes. */
   readonly size: number;
+  /**
+   * A token that changes when the object is rewritten: the ETag on S3, the size and
+   * modification time on a FileStore. Set by `list`.
+   */
+  readonly version?: string;
+  /** When the object was last written, ms since the epoch. Set by `list`. */
+  readonly modified?: number;
 }
 
 /** An object's bytes with the etag of exactly those bytes, as {@link Store.getVersioned} reads them. */

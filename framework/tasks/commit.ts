@@ -4,10 +4,21 @@ import { deleteUnder, moveObject } from '../store/transfer.js';
 import { removeUnpublished } from './abort.js';
 import type { TaskDeps } from './deps.js';
 import { readOutputResult, replacedResult } from './earlierResult.js';
-import { BadRecordLimitError, CommitVerificationError, JobStoppedError } from './errors.js';
+import {
+  BadRecordLimitError,
+  CommitVerificationError,
+  FailedCallLimitError,
+  JobStoppedError,
+} from './errors.js';
 import { openJobWork, openOutput } from './jobWork.js';
 import { finishWork, lineage, mapResults, readKept, requireKept, writeKept } from './kept.js';
-import { buildManifest, readSuccess, type SuccessManifest, totalBadRecords } from './manifest.js';
+import {
+  buildManifest,
+  delegateSummary,
+  readSuccess,
+  type SuccessManifest,
+  totalBadRecords,
+} from './manifest.js';
 import { readMapRunResults } from './mapRunResults.js';
 import { partName } from './partName.js';
 import type { CollectEvent, CommitResult, JobRef, StagedPart } from './payloads.js';
@@ -42,7 +53,7 @@ export async function commitJob(
       : undefined;
   if (committed) {
     const earlier = plan.redrive ? await readKept(work, plan.redrive, scope) : undefined;
-    await finishWork(work, event, committed.failedSplits.length > 0, lineage(plan, earlier));
+    await finishWork(work, event, keepsWork(committed), lineage(plan, earlier));
     return summary(committed);
   }
   const stopped = () => work.head(workKeys.stopped(event)).then((info) => info !== undefined);
@@ -68,6 +79,17 @@ export async function commitJob(
     ? reduces.succeeded.flatMap((r) => r.parts)
     : maps.succeeded.flatMap((m) => (m.part ? [m.part] : []));
   staged.sort((a, b) => a.part - b.part);
+  if (plan.delegate && maps.succeeded.some((m) => m.tasks !== undefined)) {
+    throw new CommitVerificationError(
+      `job ${event.jobId} delegates, but its state machine ran no delegate stage: update the stack (its definition needs the delegate function); the output has no _SUCCESS`,
+    );
+  }
+  const calls = delegateSummary(plan, maps);
+  if (calls && calls.failed > calls.maxFailed) {
+    throw new FailedCallLimitError(
+      `job ${event.jobId}: ${calls.failed} of ${calls.ok + calls.failed} delegated calls failed, more than --max-failed allows (${calls.maxFailed}); the output has no _SUCCESS. See the failed calls' errors in the service's logs, then run the job again (or raise --max-failed)`,
+    );
+  }
   const bad = totalBadRecords(maps);
   if (bad.count > plan.badRecords.max) {
     throw new BadRecordLimitError(
@@ -79,8 +101,9 @@ export async function commitJob(
       `job ${event.jobId}: ${staged.length} reduce parts staged, ${plan.reducers} expected; the output has no _SUCCESS`,
     );
   }
-  const parts = staged.map((part) => {
-    const name = partName(part.part, plan.outputFormat);
+  // Reduce parts by partition; a map-only job's in input order, numbered from 0.
+  const parts = staged.map((part, index) => {
+    const name = partName(reduces ? part.part : index, plan.outputFormat);
     return { staged: part, name, key: `${out.key}${name}` };
   });
   // Verify every part before publishing any. A part already at its published name with the
@@ -107,8 +130,13 @@ export async function commitJob(
     ...(recordsIn !== undefined && bytesIn !== undefined ? { recordsIn, bytesIn } : {}),
   }));
   const manifest: SuccessManifest = buildManifest(plan, listed, maps, reduces, deps.now());
-  // What a redrive needs is kept before _SUCCESS says the job has failed splits.
+  // What a redrive needs is kept before _SUCCESS says the job has failed splits or calls. A
+  // delegate job's redrive runs every batch again (calling only the failed calls), so it keeps
+  // no map results.
   if (maps.failed.length > 0) await writeKept(work, event, lineage(plan, earlier), maps);
+  else if (keepsWork(manifest)) {
+    await writeKept(work, event, lineage(plan, earlier), { ...maps, succeeded: [] });
+  }
   try {
     if (plan.overwrite) {
       const keep = new Set(parts.filter((p) => !toMove.includes(p)).map((p) => p.key));
@@ -117,7 +145,13 @@ export async function commitJob(
       const working = [event.prefix, ...lineage(plan, earlier)].map((prefix) => `${work.url}${prefix}`);
       await clearOutput(out.store, out.key, keep, working, work, event);
     }
-    for (const part of toMove) await moveObject(work, part.staged.key, out.store, part.key);
+    // A map-only job's staged parts are its map results: with failed splits they stay for a
+    // redrive, which numbers them again among the redriven ones.
+    const keepStaged = maps.failed.length > 0 && !reduces;
+    for (const part of toMove) {
+      if (keepStaged) await out.store.put(part.key, work.read(part.staged.key));
+      else await moveObject(work, part.staged.key, out.store, part.key);
+    }
     // A stop while the parts moved (it removes the staged ones) is seen here at the latest.
     if (await stopped()) throw stoppedError();
     await out.store.put(`${out.key}_SUCCESS`, `${JSON.stringify(manifest, null, 2)}\n`);
@@ -127,8 +161,13 @@ export async function commitJob(
     await removeUnpublished(work, event, deps);
     throw error instanceof JobStoppedError ? error : stoppedError(error);
   }
-  await finishWork(work, event, maps.failed.length > 0, lineage(plan, earlier));
+  await finishWork(work, event, keepsWork(manifest), lineage(plan, earlier));
   return summary(manifest);
+}
+
+/** Whether a committed job keeps what a redrive needs: it has failed splits or failed calls. */
+function keepsWork(manifest: SuccessManifest): boolean {
+  return manifest.failedSplits.length > 0 || (manifest.delegate?.failed ?? 0) > 0;
 }
 
 function summary(manifest: SuccessManifest): CommitResult {

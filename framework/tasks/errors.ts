@@ -32,3 +32,8 @@ export class JobStoppedError extends StepmrError {
 export class ForbiddenTaskInputError extends StepmrError {
   override readonly name = 'ForbiddenTaskInputError';
 }
+
+/** More delegated calls failed than `--max-failed` allows: the job fails and publishes nothing. */
+export class FailedCallLimitError extends StepmrError {
+  override readonly name = 'FailedCallLimitError';
+}

@@ -117,7 +117,8 @@ export async function writeKept(
 }
 
 /**
- * After a commit: a job with failed map tasks keeps its plan, `kept.json` and shuffle objects
+ * After a commit: a job with failed map tasks or calls keeps its plan, `kept.json`, shuffle
+ * objects and calls
  * (and those of the jobs it redrove, `earlier`) for a redrive; any other job removes its
  * working objects and those of the jobs it redrove, whose results it has now published, but its
  * plan: a duplicate commit reads it to find the job committed. (`work/` expires on its own.)
@@ -129,9 +130,11 @@ export async function finishWork(
   earlier: readonly string[],
 ): Promise<void> {
   if (keep) {
-    const kept = new Set([workKeys.plan(ref), workKeys.kept(ref)]);
-    const shuffle = `${ref.prefix}shuffle/`;
-    await deleteUnder(work, ref.prefix, (key) => !kept.has(key) && !key.startsWith(shuffle));
+    // A delegate job's redrive also needs its calls and their results.
+    const kept = new Set([workKeys.plan(ref), workKeys.kept(ref), workKeys.calls(ref)]);
+    // Map results: shuffle objects, or a map-only job's staged parts; a delegate job's call results.
+    const results = [`${ref.prefix}shuffle/`, `${ref.prefix}parts/`, `${ref.prefix}calls/`];
+    await deleteUnder(work, ref.prefix, (key) => !kept.has(key) && !results.some((r) => key.startsWith(r)));
     return;
   }
   // The redriven job's kept.json lists the older prefixes; it goes last, so a retry finds it.

@@ -4,6 +4,7 @@ import { addRequests, noRequests, type RequestCounts } from '../store/CountingSt
 import type { Store } from '../store/Store.js';
 import { readJsonIfAny } from '../store/transfer.js';
 import { openUri } from '../store/uri.js';
+import { percentiles } from './callResults.js';
 import { TaskInputError } from './errors.js';
 import type { FailedItem, MapRunResults } from './mapRunResults.js';
 import type { BadRecords, JobPlan, MapTaskResult, ReduceTaskResult } from './payloads.js';
@@ -98,6 +99,40 @@ function stage<T>(results: MapRunResults<T>, pick: (t: T) => TaskFigures): Stage
   };
 }
 
+/** A delegate job's calls, as `_SUCCESS` sums them up. */
+export type DelegateSummary = NonNullable<SuccessData['delegate']>;
+
+/**
+ * The calls of a delegate job's tasks summed up, and the most that may fail (`--max-failed`
+ * as a count: a percentage is of all calls, rounded down). Undefined for other jobs.
+ *
+ * @example
+ * ```ts
+ * const calls = delegateSummary(plan, maps);
+ * if (calls && calls.failed > calls.maxFailed) throw new FailedCallLimitError('…');
+ * ```
+ */
+export function delegateSummary(
+  plan: JobPlan,
+  maps: MapRunResults<MapTaskResult>,
+): DelegateSummary | undefined {
+  if (!plan.delegate) return undefined;
+  const s = { calls: 0, ok: 0, failed: 0, retries: 0, throttles: 0 };
+  const histograms = [];
+  for (const m of maps.succeeded) {
+    if (!m.delegate) continue;
+    s.calls += m.delegate.calls;
+    s.ok += m.delegate.ok;
+    s.failed += m.delegate.failed;
+    s.retries += m.delegate.retries;
+    s.throttles += m.delegate.throttles;
+    histograms.push(m.delegate.latency);
+  }
+  const max = plan.delegate.maxFailed;
+  const maxFailed = 'count' in max ? max.count : Math.floor(((s.ok + s.failed) * max.percent) / 100);
+  return { ...s, maxFailed, latencyMs: percentiles(histograms) };
+}
+
 /** Builds the `_SUCCESS` manifest of a commit. */
 export function buildManifest(
   plan: JobPlan,
@@ -107,6 +142,7 @@ export function buildManifest(
   now: number,
 ): SuccessManifest {
   const mapStage = stage(maps, (m) => m);
+  const calls = delegateSummary(plan, maps);
   const reduceStage = reduces
     ? stage(reduces, (r) => ({
         recordsIn: r.recordsIn,
@@ -128,7 +164,8 @@ export function buildManifest(
     parts,
     plannedAt: plan.createdAt,
     records: { in: mapStage.recordsIn, out: parts.reduce((n, p) => n + p.records, 0) },
-    bytes: { in: mapStage.bytesIn, out: parts.reduce((n, p) => n + p.bytes, 0) },
+    // A delegate job's stages.map is its delegate stage, which reads calls, not the input.
+    bytes: { in: calls ? plan.inputBytes : mapStage.bytesIn, out: parts.reduce((n, p) => n + p.bytes, 0) },
     splits: plan.splits,
     reducers: plan.reducers,
     stages: reduceStage ? { map: mapStage, reduce: reduceStage } : { map: mapStage },
@@ -138,6 +175,7 @@ export function buildManifest(
       .sort((a, b) => (a.splits[0]?.id ?? 0) - (b.splits[0]?.id ?? 0)),
     badRecords: totalBadRecords(maps),
     tasks: taskRows(maps, reduces),
+    ...(calls ? { delegate: calls } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { parseTask } from '../delegate/parseTask.js';
 import { StepmrError } from '../errors.js';
 import { type BadRecordError, PartWriter, readSplit } from '../io/index.js';
 import type { Job, MapContext } from '../job/defineJob.js';
@@ -7,12 +8,14 @@ import type { Key, Split } from '../job/types.js';
 import { InvalidKeyError, keyLabel, MapOutputBuffer } from '../shuffle/index.js';
 import { countingDeps, usageOf } from './countRequests.js';
 import type { TaskDeps } from './deps.js';
+import { progressOf } from './deps.js';
 import { BadRecordLimitError, UserCodeError } from './errors.js';
 import { loadPlannedJob, openJobWork, removeIfEnded } from './jobWork.js';
 import type { BadRecordSample, BadRecords, JobPlan, MapTaskEvent, MapTaskResult } from './payloads.js';
 import { workKeys } from './payloads.js';
 import { checkInput } from './scope.js';
 import { timingOf } from './taskClock.js';
+import { atUserCode } from './thrownAt.js';
 
 type Sink = (key: Key, value: unknown) => void;
 
@@ -43,6 +46,40 @@ export async function mapTask(event: MapTaskEvent, given: TaskDeps): Promise<Map
   const first = event.Items[0]?.id ?? 0;
   const splits = event.Items.map((s) => s.id);
   let recordsOut = 0;
+  const report = progressOf(deps, { jobId: ref.jobId, stage: 'map', task: first });
+  report(0, 0, true);
+
+  if (job.delegate) {
+    // A delegate job's map stage only turns records into tasks; the delegate stage calls them.
+    const build = job.delegate.task;
+    const lines: string[] = [];
+    const asTasks: Job = { ...job, map: (record, emit) => emit(null, taskLine(taskOf(build(record)))) };
+    const read = await runMap(
+      asTasks,
+      event.Items,
+      deps,
+      plan,
+      (_key, line) => {
+        lines.push(`${line as string}\n`);
+      },
+      report,
+    );
+    const key = workKeys.tasks(ref, first);
+    await work.put(key, lines.join(''));
+    await removeIfEnded(opened, [key]);
+    return {
+      splits,
+      tasks: { key, count: lines.length },
+      recordsIn: read.records,
+      recordsOut: lines.length,
+      bytesIn: read.bytes,
+      spills: 0,
+      ...badRecordsOf(read),
+      ms: deps.now() - started,
+      ...usageOf(counts),
+      ...timingOf(started, event.Attempt),
+    };
+  }
 
   if (job.reduce) {
     // The buffer makes its working directory (spills, the shuffle file) only when it needs one.
@@ -53,10 +90,17 @@ export async function mapTask(event: MapTaskEvent, given: TaskDeps): Promise<Map
       ...(job.combine ? { combine: guardCombine(job.combine) } : {}),
     });
     try {
-      const read = await runMap(job, event.Items, deps, plan, (k, v) => {
-        recordsOut++;
-        buffer.add(k, v);
-      });
+      const read = await runMap(
+        job,
+        event.Items,
+        deps,
+        plan,
+        (k, v) => {
+          recordsOut++;
+          buffer.add(k, v);
+        },
+        report,
+      );
       // combine also runs here, over pairs of every split of the batch: name them all.
       const out = await buffer.finish().catch((error: unknown) => {
         throw naming(event.Items, error);
@@ -82,10 +126,17 @@ export async function mapTask(event: MapTaskEvent, given: TaskDeps): Promise<Map
   }
 
   const writer = new PartWriter(plan.outputFormat);
-  const read = await runMap(job, event.Items, deps, plan, (k, v) => {
-    recordsOut++;
-    writer.write(k, v);
-  });
+  const read = await runMap(
+    job,
+    event.Items,
+    deps,
+    plan,
+    (k, v) => {
+      recordsOut++;
+      writer.write(k, v);
+    },
+    report,
+  );
   const body = writer.finish();
   const key = workKeys.part(ref, first);
   await work.put(key, body);
@@ -102,6 +153,35 @@ export async function mapTask(event: MapTaskEvent, given: TaskDeps): Promise<Map
     ...usageOf(counts),
     ...timingOf(started, event.Attempt),
   };
+}
+
+/** A task `delegate` returned, checked against the task contract (the executor checks it again). */
+/**
+ * A task as one JSON line, refused past what one call may take in Step Functions: the delegate
+ * stage's batches (a task, its index and the job's reference) hold 256 KiB at most.
+ */
+function taskLine(task: unknown): string {
+  const line = JSON.stringify(task);
+  const bytes = Buffer.byteLength(line);
+  if (bytes > MAX_TASK_BYTES) {
+    throw new Error(
+      `delegate returned a task of ${Math.ceil(bytes / 1024)} KiB; a task may take ${MAX_TASK_BYTES / 1024} KiB (Step Functions passes at most 256 KiB to a delegate task): send a reference, such as an S3 key, rather than the data`,
+    );
+  }
+  return line;
+}
+
+/** The largest task, as JSON: 256 KiB less room for its index and the batch's job reference. */
+const MAX_TASK_BYTES = 250 * 1024;
+
+function taskOf(task: unknown): unknown {
+  const checked = parseTask(task);
+  if (!checked.ok) {
+    throw new Error(
+      `delegate returned no valid task (${checked.reason}); build one with gateway(), http() or lambda()`,
+    );
+  }
+  return checked.task;
 }
 
 function badRecordsOf(read: MapRead): { badRecords?: BadRecords } {
@@ -124,6 +204,7 @@ async function runMap(
   deps: TaskDeps,
   plan: JobPlan,
   sink: Sink,
+  report: (bytes: number, records: number) => void,
 ): Promise<MapRead> {
   let records = 0;
   let bytes = 0;
@@ -148,9 +229,16 @@ async function runMap(
   for (const split of splits) {
     const ctx = { uri: split.uri, offset: 0, line: undefined as number | undefined };
     const context: MapContext = ctx;
+    const before = { bytes, records };
+    const length = split.end - split.start;
+    let seen = 0;
     const onRecord = (record: unknown, offset: number, line: number | undefined) => {
       ctx.offset = offset;
       ctx.line = line;
+      // Every 1024 records, the bytes read so far (of a .gz split, its uncompressed offset, capped).
+      if ((++seen & 1023) === 0) {
+        report(before.bytes + Math.min(length, Math.max(0, offset - split.start)), before.records + seen);
+      }
       let result: void | Promise<void>;
       try {
         result = job.map(record, sink, context);
@@ -172,6 +260,7 @@ async function runMap(
     });
     records += read.records;
     bytes += read.bytes;
+    report(bytes, records);
   }
   return { records, bytes, bad };
 }
@@ -187,7 +276,7 @@ function guardCombine(combine: (key: Key, values: unknown[]) => unknown) {
     } catch (cause) {
       if (cause instanceof StepmrError) throw cause;
       const message = cause instanceof Error ? cause.message : String(cause);
-      throw new UserCodeError(`combine threw on ${keyLabel(key)}: ${message}`, { cause });
+      throw new UserCodeError(`combine threw on ${keyLabel(key)}: ${message}${atUserCode(cause)}`, { cause });
     }
   };
 }
@@ -223,5 +312,5 @@ function userError(split: Split, offset: number, line: number | undefined, cause
   // The framework's own errors (a bad record, a store failure) keep their name and advice.
   if (cause instanceof StepmrError) return cause;
   const message = cause instanceof Error ? cause.message : String(cause);
-  return new UserCodeError(`map threw on ${record}: ${message}`, { cause });
+  return new UserCodeError(`map threw on ${record}: ${message}${atUserCode(cause)}`, { cause });
 }

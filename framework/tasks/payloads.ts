@@ -53,6 +53,11 @@ export interface ResultWriterDetails {
 /** The collect function's events: plan the reduce stage, commit, or abort. */
 export type CollectEvent = CollectEventData;
 
+/** What `prepareDelegate` returns. */
+export interface PrepareDelegateResult {
+  readonly calls: number;
+}
+
 /** What `prepareReduce` returns. */
 export interface PrepareReduceResult {
   readonly partitions: number;
@@ -86,6 +91,13 @@ export const workKeys = {
   shuffle: (ref: JobRef, firstSplit: number) =>
     `${ref.prefix}shuffle/${(firstSplit % SHUFFLE_PREFIXES).toString(16)}/map-${pad(firstSplit)}.bin`,
   part: (ref: JobRef, part: number) => `${ref.prefix}parts/part-${pad(part)}`,
+  /** A delegate job's map task: the tasks of its records, one JSON line each. */
+  tasks: (ref: JobRef, firstSplit: number) => `${ref.prefix}tasks/map-${pad(firstSplit)}.jsonl`,
+  /** The delegate stage's items: `{ index, task }` per line, in input order. */
+  calls: (ref: { readonly prefix: string }) => `${ref.prefix}calls.jsonl`,
+  /** The results of one delegate task's calls, kept for a redrive of the failed ones. */
+  callResults: (ref: { readonly prefix: string }, firstIndex: number) =>
+    `${ref.prefix}calls/results-${pad(firstIndex)}.jsonl`,
 } as const;
 
 /** `7` → `00007`: part and task numbers sort as text. */

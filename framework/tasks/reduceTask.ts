@@ -4,6 +4,7 @@ import type { Key } from '../job/types.js';
 import { keyLabel, mergeRuns, type RunSource } from '../shuffle/index.js';
 import { countingDeps, usageOf } from './countRequests.js';
 import type { TaskDeps } from './deps.js';
+import { progressOf } from './deps.js';
 import { TaskInputError, UserCodeError } from './errors.js';
 import { loadPlannedJob, openJobWork, removeIfEnded } from './jobWork.js';
 import type { ReduceTaskEvent, ReduceTaskResult, StagedPart } from './payloads.js';
@@ -11,6 +12,7 @@ import { workKeys } from './payloads.js';
 import { checkAnyWorkKey } from './scope.js';
 import { readPartitionRuns, readShuffleMaps } from './shuffleIndex.js';
 import { timingOf } from './taskClock.js';
+import { atUserCode } from './thrownAt.js';
 
 /**
  * Reduces a batch of partitions: for each, a streaming merge of its sorted run in every
@@ -34,6 +36,13 @@ export async function reduceTask(event: ReduceTaskEvent, given: TaskDeps): Promi
   let recordsIn = 0;
   let bytesIn = 0;
   const maps = await readShuffleMaps(work, ref);
+  const report = progressOf(deps, {
+    jobId: ref.jobId,
+    stage: 'reduce',
+    task: event.Items[0]?.partition ?? 0,
+  });
+  report(0, 0, true);
+  let groups = 0;
   for (const { partition } of event.Items) {
     if (!Number.isInteger(partition) || partition < 0 || partition >= plan.reducers) {
       throw new TaskInputError(
@@ -53,13 +62,14 @@ export async function reduceTask(event: ReduceTaskEvent, given: TaskDeps): Promi
     const writer = new PartWriter(plan.outputFormat);
     for await (const group of mergeRuns<Key, unknown>(runs, { sources })) {
       recordsIn += group.values.length;
+      if ((++groups & 255) === 0) report(0, recordsIn);
       let value: unknown;
       try {
         value = reduce(group.key, group.values);
       } catch (cause) {
         // The key by its label, never its content: messages reach payloads, logs and _SUCCESS.
         throw new UserCodeError(
-          `reduce threw on ${keyLabel(group.key)} (partition ${partition}): ${(cause as Error)?.message ?? cause}`,
+          `reduce threw on ${keyLabel(group.key)} (partition ${partition}): ${(cause as Error)?.message ?? cause}${atUserCode(cause)}`,
           { cause },
         );
       }

@@ -1,3 +1,4 @@
+import { STREAM_REF } from '../contract/batchNames.js';
 import { JOB_ID, REGISTRY_REF, workPrefix } from '../contract/names.js';
 import { parseUri } from '../store/uri.js';
 import { ForbiddenTaskInputError } from './errors.js';
@@ -19,6 +20,8 @@ export interface TaskScope {
   refuseOutput(uri: string): string | undefined;
   /** Why a job reference of `job.json` may not be loaded, or undefined. */
   refuseJob(reference: string): string | undefined;
+  /** Why a delegated task may not be called (its API or function is not the stack's to call), or undefined. */
+  refuseCall?(task: unknown): string | undefined;
 }
 
 const hasBadSegment = (key: string) => key.split('/').some((s) => s === '.' || s === '..');
@@ -58,9 +61,9 @@ export function deployedScope(bucket: string, layout = { work: 'work/', output: 
         : undefined;
     },
     refuseJob(reference) {
-      return reference.startsWith(REGISTRY_REF)
+      return reference.startsWith(REGISTRY_REF) || reference.startsWith(STREAM_REF)
         ? undefined
-        : 'only jobs registered in stepmr.config.ts run here';
+        : 'only jobs and streams registered in stepmr.config.ts run here';
     },
   };
 }

@@ -1,6 +1,6 @@
 // The parts of serverless.yml that come from stepmr: the state machine's definition (built by
 // the installed stepmr, never copied) and logging, the stack's resources and least-privilege
-// roles, and the schedules of stepmr.config.ts.
+// roles, and the schedules and streams of stepmr.config.ts.
 const { join } = require('node:path');
 
 const stepmr = () => import('stepmr/serverless');
@@ -14,7 +14,12 @@ module.exports = {
   definition: async () => (await stepmr()).templateDefinition(),
   // Failures of the state machine go to its log group (a resource of `resources`).
   loggingConfig: async () => (await stepmr()).stateMachineLogging(),
-  resources: async ({ resolveVariable }) => (await stepmr()).stackResources(await names(resolveVariable)),
+  // With the streams of stepmr.config.ts: their EventBridge rules, dead-letter queue and trigger role.
+  // The delegate function's role may invoke only the APIs and functions stepmr.config.ts names.
+  resources: async ({ resolveVariable }) => {
+    const { loadConfig, stackResources } = await stepmr();
+    return stackResources(await names(resolveVariable), await loadConfig(CONFIG));
+  },
   // Where the functions find the stack. `stepmr offline` runs serverless-offline, which cannot
   // resolve Ref, with the offline stack's bucket and state machine in these variables.
   dataBucket: () => process.env.STEPMR_OFFLINE_DATA_BUCKET ?? { Ref: 'DataBucket' },

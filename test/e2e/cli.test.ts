@@ -252,7 +252,7 @@ describe('stepmr redrive', () => {
     );
     expect(partial.code).toBe(0);
     expect(partial.stderr).toContain(
-      `failed   1 map tasks tolerated (see _SUCCESS); run them again with: stepmr redrive ${output}`,
+      `failed   1 map task tolerated (see _SUCCESS); run them again with: stepmr redrive ${output}`,
     );
 
     rmSync(marker);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runEmbedded } from '../../framework/index.js';
@@ -98,7 +98,13 @@ describe('input formats, embedded', () => {
         offset += Buffer.byteLength(line) + 1;
       }
     }
-    expect(readOutput(output).records).toEqual(expected);
+    const out = readOutput(output);
+    expect(out.records).toEqual(expected);
+    // One part per map task (splits of 1000 bytes, 2 per task), numbered 0, 1, 2, … in input order.
+    const tasks = Math.ceil((Math.ceil(statSync(a).size / 1000) + Math.ceil(statSync(b).size / 1000)) / 2);
+    expect(out.manifest.parts.map((p) => p.name)).toEqual(
+      Array.from({ length: tasks }, (_, i) => `part-${String(i).padStart(5, '0')}.jsonl`),
+    );
   });
 });
 

@@ -66,8 +66,10 @@ export function readOutput(dir: string): Output {
   const files = readdirSync(dir).sort();
   const manifest = JSON.parse(readFileSync(join(dir, '_SUCCESS'), 'utf8')) as Output['manifest'];
   const listed = manifest.parts.map((p) => p.name).sort();
-  // A result with tolerated failures keeps what a redrive needs in _temporary/.
-  const failed = (manifest.failedSplits as unknown[] | undefined)?.length ?? 0;
+  // A result with tolerated failures (or failed calls) keeps what a redrive needs in _temporary/.
+  const failed =
+    ((manifest.failedSplits as unknown[] | undefined)?.length ?? 0) +
+    ((manifest.delegate as { failed?: number } | undefined)?.failed ?? 0);
   const present = files.filter((f) => f !== '_SUCCESS' && !(f === '_temporary' && failed > 0));
   if (JSON.stringify(listed) !== JSON.stringify(present)) {
     throw new Error(`_SUCCESS lists ${listed.join(',')} but the directory holds ${present.join(',')}`);

@@ -338,7 +338,7 @@ describe('failed map tasks on the cloud path: past the tolerance, within it, and
     writeFileSync(corrupt, good);
     await ok('cp', '--quiet', corrupt, `s3://${bucket}/in/fragile/part-2.txt`);
     const redrive = await ok('redrive', `s3://${bucket}/out/fragile/`, '--wait', '--interval', '1', '--json');
-    expect(redrive.stderr).toMatch(/\(redrive\): 1 failed splits, 4 reducers/);
+    expect(redrive.stderr).toMatch(/\(redrive\): 1 failed split, 4 reducers/);
     const whole = JSON.parse(redrive.stdout) as SuccessManifest;
     expect(whole.redriveOf).toBe(first.jobId);
     expect(whole.failedSplits).toEqual([]);

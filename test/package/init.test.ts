@@ -256,7 +256,12 @@ describe('a project made by stepmr init', () => {
       expect(text).not.toContain('${');
       const arn = (fn: string) => `arn:aws:lambda:${AT.region}:${AT.account}:function:stepmr-test-${fn}`;
       const expected = buildDefinition({
-        functions: { map: arn('map'), reduce: arn('reduce'), collect: arn('collect') },
+        functions: {
+          map: arn('map'),
+          reduce: arn('reduce'),
+          delegate: arn('delegate'),
+          collect: arn('collect'),
+        },
       });
       expect(definition).toEqual(withDefaultQueryLanguage(expected));
       expect(aslValidator(definition).errors).toEqual([]);
@@ -273,7 +278,7 @@ describe('a project made by stepmr init', () => {
         )
         .map(([id]) => id);
       expect(invokers).toEqual(['StateMachineRole']);
-      for (const fn of ['Map', 'Reduce', 'Collect', 'Scheduler']) {
+      for (const fn of ['Map', 'Reduce', 'Delegate', 'Collect', 'Scheduler']) {
         const arn = read.functionArn(`${fn}LambdaFunction`);
         expect(read.allowed('StateMachineRole', 'lambda:InvokeFunction', arn), fn).toBe(fn !== 'Scheduler');
       }

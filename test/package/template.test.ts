@@ -8,6 +8,7 @@ import aslValidator from 'asl-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scheduledEvent } from '../../framework/contract/events.js';
 import { BUCKET_LAYOUT } from '../../framework/deploy/layout.js';
+import { deployedStreams } from '../../framework/deploy/streams.js';
 import { validateDefinition } from '../../framework/engine/index.js';
 import { buildDefinition } from '../../framework/statemachine/buildDefinition.js';
 import config from '../../stepmr.config.js';
@@ -67,7 +68,12 @@ describe('serverless package: the state machine', () => {
     expect(text).not.toContain('${');
     const arn = (fn: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:stepmr-${STAGE}-${fn}`;
     const expected = buildDefinition({
-      functions: { map: arn('map'), reduce: arn('reduce'), collect: arn('collect') },
+      functions: {
+        map: arn('map'),
+        reduce: arn('reduce'),
+        delegate: arn('delegate'),
+        collect: arn('collect'),
+      },
     });
     expect(definition).toEqual(withDefaultQueryLanguage(expected));
   });
@@ -90,7 +96,7 @@ describe('serverless package: the state machine', () => {
       if (key === 'FunctionName') called.add(value);
       return value;
     });
-    expect(called.size).toBe(3);
+    expect(called.size).toBe(4);
     for (const fn of called) expect(allowed('StateMachineRole', 'lambda:InvokeFunction', fn)).toBe(true);
   });
 });
@@ -170,19 +176,56 @@ describe('serverless package: IAM', () => {
     }
   });
 
-  it('lets only the state machine invoke functions, and only map, reduce and collect', () => {
+  it('lets only the state machine invoke the stack functions, and only map, reduce, delegate and collect', () => {
     const invokable = new Set<string>();
+    const byDelegate = new Set<string>();
     for (const [where, s] of allStatements()) {
       if (!list(s.Action).some((a) => a.startsWith('lambda:'))) continue;
-      expect(where).toBe('StateMachineRole');
-      for (const r of list(s.Resource)) invokable.add(resolve(r).replace(/:\*$/, ''));
+      expect(['StateMachineRole', 'DelegateRole']).toContain(where);
+      const into = where === 'StateMachineRole' ? invokable : byDelegate;
+      for (const r of list(s.Resource)) into.add(resolve(r).replace(/:\*$/, ''));
     }
     expect([...invokable].sort()).toEqual(
-      ['MapLambdaFunction', 'ReduceLambdaFunction', 'CollectLambdaFunction'].map(functionArn).sort(),
+      ['MapLambdaFunction', 'ReduceLambdaFunction', 'DelegateLambdaFunction', 'CollectLambdaFunction']
+        .map(functionArn)
+        .sort(),
     );
+    // The delegate function invokes exactly the functions stepmr.config.ts names, none of the stack's.
+    const named = (config.delegates?.functions ?? []).map((f) =>
+      f.startsWith('arn:') ? f : `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${f}`,
+    );
+    expect([...byDelegate].sort()).toEqual(named.sort());
+    for (const fn of ['Map', 'Reduce', 'Delegate', 'Collect', 'Scheduler']) {
+      expect(allowed('DelegateRole', 'lambda:InvokeFunction', functionArn(`${fn}LambdaFunction`))).toBe(
+        false,
+      );
+    }
     expect(allowed('StateMachineRole', 'lambda:InvokeFunction', functionArn('SchedulerLambdaFunction'))).toBe(
       false,
     );
+  });
+
+  it('lets only the delegate function invoke APIs, and only those stepmr.config.ts names', () => {
+    const apis = config.delegates?.apis ?? [];
+    expect(apis.length).toBeGreaterThan(0);
+    for (const api of apis) {
+      // Read by hand: https://<api id>.execute-api.<region>.amazonaws.com[/<stage>]
+      const url = new URL(api);
+      const [id, , region] = url.hostname.split('.');
+      const stage = url.pathname.split('/')[1] || '$default';
+      const route = (apiId: string, account = ACCOUNT) =>
+        `arn:aws:execute-api:${region}:${account}:${apiId}/${stage}/POST/score`;
+      expect(allowed('DelegateRole', 'execute-api:Invoke', route(id ?? ''))).toBe(true);
+      expect(allowed('DelegateRole', 'execute-api:Invoke', route('zzz999other'))).toBe(false);
+      expect(allowed('DelegateRole', 'execute-api:Invoke', route(id ?? '', '999999999999'))).toBe(false);
+    }
+    for (const [where, s] of allStatements()) {
+      if (!list(s.Action).some((a) => a.startsWith('execute-api:'))) continue;
+      expect(where).toBe('DelegateRole');
+      expect(list(s.Action)).toEqual(['execute-api:Invoke']);
+      for (const r of list(s.Resource).map(resolve))
+        expect(r).not.toMatch(/^arn:aws:execute-api:[^:]*:[^:]*:\*/);
+    }
   });
 
   it('scopes Step Functions actions to the stack state machine and its executions', () => {
@@ -234,12 +277,12 @@ describe('serverless package: IAM', () => {
   });
 
   it.each(Object.keys(DESIGN))('%s reaches the data bucket exactly where the design says', (role) => {
-    expectRoleAsDesigned(read, role);
+    expectRoleAsDesigned(read, role, deployedStreams(config));
   });
 
   it('lets each function write logs to its own log group only', () => {
     const groups = resources('AWS::Logs::LogGroup').map(([, g]) => g.Properties.LogGroupName as string);
-    expect(groups.filter((g) => g.startsWith('/aws/lambda/')).length).toBe(4);
+    expect(groups.filter((g) => g.startsWith('/aws/lambda/')).length).toBe(5);
     for (const [, fn] of resources('AWS::Lambda::Function')) {
       const role = fn.Properties.Role['Fn::GetAtt'][0] as string;
       const own = `/aws/lambda/${fn.Properties.FunctionName}`;
@@ -266,7 +309,7 @@ describe('serverless package: role trust', () => {
   const OTHER_ACCOUNT = '210987654321';
 
   it('lets the functions take their roles only on behalf of this account', () => {
-    for (const role of ['MapRole', 'ReduceRole', 'CollectRole', 'SchedulerRole']) {
+    for (const role of ['MapRole', 'ReduceRole', 'CollectRole', 'SchedulerRole', 'TriggerRole']) {
       expect(trusts(role, 'lambda.amazonaws.com', { 'aws:SourceAccount': ACCOUNT }), role).toBe(true);
       expect(trusts(role, 'lambda.amazonaws.com', { 'aws:SourceAccount': OTHER_ACCOUNT }), role).toBe(false);
       expect(trusts(role, 'lambda.amazonaws.com', {}), role).toBe(false);
@@ -337,7 +380,7 @@ describe('serverless package: the state machine log', () => {
       const foreign = group.replace(ACCOUNT, '210987654321');
       expect(allowed('StateMachineRole', action, foreign), action).toBe(false);
     }
-    for (const role of ['MapRole', 'ReduceRole', 'CollectRole', 'SchedulerRole']) {
+    for (const role of ['MapRole', 'ReduceRole', 'CollectRole', 'SchedulerRole', 'TriggerRole']) {
       expect(allowed(role, 'logs:CreateLogDelivery', '*'), role).toBe(false);
     }
   });
@@ -465,9 +508,9 @@ function serverlessYmlFunctions(): Map<string, Record<string, string>> {
 }
 
 describe('serverless package: the functions', () => {
-  it('has map, reduce, collect and plan with the sizes and timeouts of serverless.yml, each with its own role', () => {
+  it('has map, reduce, delegate, collect and plan with the sizes and timeouts of serverless.yml, each with its own role', () => {
     const yml = serverlessYmlFunctions();
-    expect([...yml.keys()].sort()).toEqual(['collect', 'map', 'reduce', 'scheduler']);
+    expect([...yml.keys()].sort()).toEqual(['collect', 'delegate', 'map', 'reduce', 'scheduler', 'trigger']);
     const roles = new Set<string>();
     for (const [key, settings] of yml) {
       const id = `${key[0]?.toUpperCase()}${key.slice(1)}LambdaFunction`;
@@ -490,12 +533,12 @@ describe('serverless package: the functions', () => {
     expect(roles.has('StateMachineRole')).toBe(false);
   });
 
-  it('tells every function its stack’s bucket (the only one it may use), and the scheduler function the state machine', () => {
-    for (const fn of ['Map', 'Reduce', 'Collect', 'Scheduler']) {
+  it('tells every function its stack’s bucket (the only one it may use), and the scheduler and trigger functions the state machine', () => {
+    for (const fn of ['Map', 'Reduce', 'Collect', 'Scheduler', 'Trigger']) {
       const env = template.Resources[`${fn}LambdaFunction`].Properties.Environment.Variables;
       expect(env.STEPMR_DATA_BUCKET, fn).toEqual({ Ref: 'DataBucket' });
       expect(env.STEPMR_STATE_MACHINE_ARN, fn).toEqual(
-        fn === 'Scheduler' ? { Ref: 'JobsStateMachine' } : undefined,
+        fn === 'Scheduler' || fn === 'Trigger' ? { Ref: 'JobsStateMachine' } : undefined,
       );
     }
   });
@@ -504,7 +547,10 @@ describe('serverless package: the functions', () => {
 describe('serverless package: schedules and outputs', () => {
   it('has one EventBridge rule per schedule of stepmr.config.ts, sending the scheduler function its name', () => {
     const schedules = Object.entries(config.schedules ?? {});
-    const rules = resources('AWS::Events::Rule');
+    const scheduler = { 'Fn::GetAtt': ['SchedulerLambdaFunction', 'Arn'] };
+    const rules = resources('AWS::Events::Rule').filter(([, rule]) =>
+      list(rule.Properties.Targets as J[]).some((t) => JSON.stringify(t.Arn) === JSON.stringify(scheduler)),
+    );
     expect(rules.length).toBe(schedules.length);
     const time = '2026-12-01T03:00:00Z';
     for (const [name, schedule] of schedules) {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { BUCKET_LAYOUT } from '../../framework/deploy/layout.js';
+import type { DeployedStream } from '../../framework/deploy/streams.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the checks walk generated CloudFormation JSON
 export type J = any;
@@ -92,6 +93,11 @@ export function readTemplate(template: J, at: Deployment) {
     if (found !== undefined) return found;
     const fn = /^(\w+LambdaFunction)\.Arn$/.exec(name);
     if (fn?.[1]) return functionArn(fn[1]);
+    // A queue's physical name is CloudFormation's to make; its logical id will do.
+    const queue = /^(\w+)\.Arn$/.exec(name)?.[1];
+    if (queue && template.Resources[queue]?.Type === 'AWS::SQS::Queue') {
+      return `arn:aws:sqs:${at.region}:${at.account}:${queue}`;
+    }
     throw new Error(`the test cannot resolve \${${name}}`);
   }
 
@@ -186,13 +192,26 @@ export function withDefaultQueryLanguage(definition: J): J {
 
 /** What each role may do in the data bucket, by design: the prefixes (`''`: anywhere) per action. */
 const W = BUCKET_LAYOUT.work;
+
+/** The trigger function's design: each stream's source, checkpoint and results; plans under work/. */
+function triggerDesign(streams: readonly DeployedStream[]): Record<string, string[]> {
+  const read = streams.flatMap((s) => [s.prefix, s.checkpoint, s.output]);
+  return {
+    GetObject: read,
+    PutObject: streams.length ? [...streams.map((s) => s.checkpoint), W] : [],
+    DeleteObject: streams.map((s) => s.checkpoint),
+    ListBucket: streams.length ? [...read, W] : [],
+  };
+}
 const O = BUCKET_LAYOUT.output;
 const ANYWHERE = '';
 export const DESIGN: Record<string, Record<string, string[]>> = {
   MapRole: { GetObject: [ANYWHERE], PutObject: [W], DeleteObject: [], ListBucket: [W] },
   ReduceRole: { GetObject: [W], PutObject: [W], DeleteObject: [], ListBucket: [W] },
+  DelegateRole: { GetObject: [W], PutObject: [W], DeleteObject: [], ListBucket: [W] },
   CollectRole: { GetObject: [W, O], PutObject: [W, O], DeleteObject: [W, O], ListBucket: [W, O] },
   SchedulerRole: { GetObject: [ANYWHERE], PutObject: [W], DeleteObject: [], ListBucket: [ANYWHERE] },
+  TriggerRole: triggerDesign([]),
   StateMachineRole: { GetObject: [W], PutObject: [W], DeleteObject: [], ListBucket: [W] },
 };
 export const S3_ACTIONS = [
@@ -214,14 +233,30 @@ export const KEYS = [
   'workshop/notes.txt',
   'output/x',
   'job.json',
+  'streams/',
 ];
 
-/** Expects `role` to reach the data bucket exactly where {@link DESIGN} says, and no other bucket. */
-export function expectRoleAsDesigned(read: TemplateReader, role: string): void {
-  const design = DESIGN[role] ?? {};
+/**
+ * Expects `role` to reach the data bucket exactly where {@link DESIGN} says (the trigger
+ * function: where the deployed `streams` need), and no other bucket.
+ */
+export function expectRoleAsDesigned(
+  read: TemplateReader,
+  role: string,
+  streams: readonly DeployedStream[] = [],
+): void {
+  const design = (role === 'TriggerRole' ? triggerDesign(streams) : DESIGN[role]) ?? {};
+  const keys = [
+    ...KEYS,
+    ...streams.flatMap((s) => [
+      `${s.prefix}a.jsonl`,
+      `${s.checkpoint}offsets/0000000000`,
+      `${s.output}batch=0000000000/_SUCCESS`,
+    ]),
+  ];
   const under = (prefixes: string[] | undefined, key: string) =>
     (prefixes ?? []).some((p) => key.startsWith(p));
-  for (const key of KEYS) {
+  for (const key of keys) {
     const object = `${read.bucketArn}/${key}`;
     for (const action of ['GetObject', 'PutObject', 'DeleteObject']) {
       expect(read.allowed(role, `s3:${action}`, object), `${action} ${key}`).toBe(under(design[action], key));

@@ -1,9 +1,11 @@
 import { tmpdir } from 'node:os';
+import { BroadcastChannel } from 'node:worker_threads';
 import { FileStore } from '../../store/FileStore.js';
 import type { Store } from '../../store/Store.js';
 import { openUri } from '../../store/uri.js';
 import type { TaskDeps } from '../../tasks/deps.js';
 import { embeddedScope } from '../../tasks/scope.js';
+import { callRunner } from '../callRunner.js';
 import { loadJobModule } from '../loadJob.js';
 
 /** Environment variable naming the embedded runtime's work bucket and its local directory. */
@@ -11,6 +13,27 @@ export const LOCAL_BUCKETS_ENV = 'STEPMR_LOCAL_BUCKETS';
 
 /** Set to `1` where `s3://` inputs or outputs are used from the embedded runtime. */
 export const USE_S3_ENV = 'STEPMR_S3';
+
+/**
+ * The channel on which the embedded runtime's workers report their tasks' progress.
+ *
+ * @example
+ * ```ts
+ * new BroadcastChannel(PROGRESS_CHANNEL).onmessage = (m) => console.log((m as MessageEvent).data);
+ * ```
+ */
+export const PROGRESS_CHANNEL = 'stepmr:task-progress';
+
+let channel: BroadcastChannel | undefined;
+
+/** This thread's end of {@link PROGRESS_CHANNEL}, which never keeps the thread alive. */
+function progressChannel(): BroadcastChannel {
+  if (!channel) {
+    channel = new BroadcastChannel(PROGRESS_CHANNEL);
+    channel.unref();
+  }
+  return channel;
+}
 
 let cached: Promise<TaskDeps> | undefined;
 
@@ -50,5 +73,7 @@ async function build(): Promise<TaskDeps> {
     loadJob: loadJobModule,
     tmpDir: process.env.STEPMR_TMP_DIR ?? tmpdir(),
     now: Date.now,
+    progress: (report) => progressChannel().postMessage(report),
+    runCalls: callRunner(),
   };
 }

@@ -1,18 +1,20 @@
 import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { BroadcastChannel } from 'node:worker_threads';
 import { Engine, type EngineEvent } from '../../engine/index.js';
 import type { Job } from '../../job/defineJob.js';
 import type { RunOptions } from '../../job/options.js';
-import { listInputs } from '../../plan/listInputs.js';
+import { type InputFile, listInputs } from '../../plan/listInputs.js';
 import { buildDefinition } from '../../statemachine/buildDefinition.js';
 import { FileStore } from '../../store/FileStore.js';
 import { toUri } from '../../store/uri.js';
+import type { TaskProgress } from '../../tasks/deps.js';
 import { type Backend, Driver, type RunSummary } from '../Driver.js';
 import { OutputExistsError } from '../errors.js';
 import { loadJobModule, resolveJobModule } from '../loadJob.js';
 import type { RunRequest } from '../planRun.js';
-import { LOCAL_BUCKETS_ENV } from './embeddedDeps.js';
+import { LOCAL_BUCKETS_ENV, PROGRESS_CHANNEL } from './embeddedDeps.js';
 import { engineOrchestrator } from './engineOrchestrator.js';
 import type { JobRegistry } from './jobRegistry.js';
 import { recordingOrchestrator } from './registryOrchestrator.js';
@@ -27,6 +29,7 @@ export const WORK_BUCKET = 'stepmr-work';
 export const EMBEDDED_FUNCTIONS = {
   map: 'arn:aws:lambda:local:000000000000:function:stepmr-local-map',
   reduce: 'arn:aws:lambda:local:000000000000:function:stepmr-local-reduce',
+  delegate: 'arn:aws:lambda:local:000000000000:function:stepmr-local-delegate',
   collect: 'arn:aws:lambda:local:000000000000:function:stepmr-local-collect',
 } as const;
 
@@ -53,6 +56,8 @@ export interface EmbeddedExecution {
   readonly signal?: AbortSignal;
   /** Progress events of the engine. */
   readonly onEvent?: (event: EngineEvent) => void;
+  /** What the run's tasks have read so far, as they report it (about every 250 ms each). */
+  readonly onTaskProgress?: (report: TaskProgress) => void;
   /** Called once the plan is written, with the number of splits and input bytes. */
   readonly onPlan?: (plan: { jobId: string; splits: number; inputBytes: number; reducers: number }) => void;
   /**
@@ -76,6 +81,10 @@ export interface EmbeddedRun extends RunOptions, EmbeddedExecution {
   readonly overwrite?: boolean;
   /** Splits per map task; small splits are grouped. @default so that a task reads about 16 MiB */
   readonly splitsPerTask?: number;
+  /** The inputs already listed, with the sizes to read (a stream's batch). @default listed now */
+  readonly files?: readonly InputFile[];
+  /** The job id (and execution name). @default a new one */
+  readonly jobId?: string;
 }
 
 /**
@@ -108,10 +117,10 @@ export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
   const job: Job = await loadJobModule(modulePath);
   const output = resolve(run.output);
   // Bad input is reported before an existing output is touched, even with --overwrite.
-  const files = await listInputs(run.inputs);
+  const files = run.files ?? (await listInputs(run.inputs));
   const existed = await outputExists(output);
   // The request is the run's own options; how it executes is the engine's business.
-  const { job: _, output: __, threads, taskTimeoutSeconds, taskMemoryMb, ...rest } = run;
+  const { job: _, output: __, files: ___, threads, taskTimeoutSeconds, taskMemoryMb, ...rest } = run;
   const { signal, onEvent, onPlan, registry, ...options } = rest;
   return execute(output, existed, run, {
     ...options,
@@ -147,8 +156,16 @@ export async function redriveEmbedded(run: EmbeddedRedrive): Promise<RunSummary>
   return execute(output, true, run, { redrive: toUri(output), tolerate: run.tolerate });
 }
 
-/** The embedded engine over a worker pool, and the orchestrator adapter over it. */
-function embeddedBackend(workDir: string, run: EmbeddedExecution) {
+/**
+ * The embedded engine over a worker pool, and the orchestrator adapter over it, its work store
+ * in `workDir`. A stream keeps one for all its batches.
+ *
+ * @example
+ * ```ts
+ * const { backend, close } = embeddedBackend('/tmp/work', { threads: 2 });
+ * ```
+ */
+export function embeddedBackend(workDir: string, run: EmbeddedExecution) {
   const work = new FileStore(workDir);
   const invoker = new WorkerPoolInvoker({
     ...(run.threads ? { threads: run.threads } : {}),
@@ -204,6 +221,7 @@ async function execute(
   const recording = run.registry && recordingOrchestrator(backend.orchestrator, run.registry, output);
   let jobId: string | undefined;
   let summary: RunSummary | undefined;
+  const progress = run.onTaskProgress && listenToProgress(run.onTaskProgress, () => jobId);
   try {
     const driver = new Driver(recording ? { ...backend, orchestrator: recording } : backend);
     summary = await driver.run(request, {
@@ -216,10 +234,11 @@ async function execute(
     });
     return { ...summary, output };
   } finally {
+    progress?.close();
     await recording?.close();
     await close();
     const manifest = summary?.manifest;
-    if (manifest && manifest.failedSplits.length === 0) {
+    if (manifest && manifest.failedSplits.length === 0 && (manifest.delegate?.failed ?? 0) === 0) {
       // Complete: nothing in _temporary is needed any more, a redriven job's objects included.
       await rm(workDir, { recursive: true, force: true });
     } else if (manifest) {
@@ -231,6 +250,16 @@ async function execute(
       if (!existed) await rm(output, { recursive: true, force: true });
     }
   }
+}
+
+/** Passes on the progress the workers report for the job `jobId()`. */
+function listenToProgress(onProgress: (report: TaskProgress) => void, jobId: () => string | undefined) {
+  const channel = new BroadcastChannel(PROGRESS_CHANNEL);
+  channel.onmessage = (message: unknown) => {
+    const report = (message as { data?: TaskProgress }).data;
+    if (report?.jobId !== undefined && report.jobId === jobId()) onProgress(report);
+  };
+  return channel;
 }
 
 /** Removes the directories under `dir` that the commit's deletes left empty (its own if empty too). */

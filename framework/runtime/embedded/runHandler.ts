@@ -4,7 +4,7 @@ import { isMainThread, type MessagePort } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
 
 /** The handlers a worker can run, by the function's short name: those the deployed functions run. */
-export const HANDLER_NAMES = ['map', 'reduce', 'collect'] as const;
+export const HANDLER_NAMES = ['map', 'reduce', 'delegate', 'collect'] as const;
 
 /** The short name of a handler a worker can run. */
 export type HandlerName = (typeof HANDLER_NAMES)[number];

@@ -11,8 +11,10 @@ import { LambdaInvoker } from '../aws/LambdaInvoker.js';
 import { boundedInvoker } from './boundedInvoker.js';
 import { startConditionalWriteProxy } from './conditionalWrites.js';
 import { type Door, hostFilter, signatureFilter } from './doorFilters.js';
+import type { EventBus } from './eventBus.js';
 import { type FaultFilter, faultFilter, LAMBDA_TOO_MANY_REQUESTS, S3_SLOW_DOWN } from './faults.js';
 import { type RequestFilter, startFrontDoor } from './frontDoor.js';
+import { startOfflineEvents } from './offlineEvents.js';
 import { offlineResources, packageStack, readStateMachine } from './packagedStack.js';
 import type { PartExit } from './partExit.js';
 import { MultipartEtags, s3MultipartEtagFilter } from './s3MultipartEtags.js';
@@ -47,7 +49,14 @@ export interface OfflineCloudOptions {
    * Throttling to inject, to prove the retries: every `s3Every`-th S3 request gets a 503
    * SlowDown, every `lambdaEvery`-th Lambda Invoke a 429 TooManyRequestsException. @default none
    */
-  readonly faults?: { readonly s3Every?: number; readonly lambdaEvery?: number };
+  readonly faults?: {
+    readonly s3Every?: number;
+    readonly lambdaEvery?: number;
+    /** Every n-th EventBridge event is delivered twice. */
+    readonly duplicateEventEvery?: number;
+    /** Every n-th EventBridge event is delivered 2 s late. */
+    readonly delayEventEvery?: number;
+  };
   /** Told of every S3 request the door answered, and its status (e.g. `s3RequestCounter`'s `record`). @default none */
   readonly onS3Request?: (req: IncomingMessage, status: number | undefined) => void;
   /**
@@ -89,6 +98,8 @@ export interface OfflineCloud {
   readonly ended: Promise<PartExit>;
   /** The faults injected so far, per service (empty without `faults`). */
   faultCounts(): { readonly s3?: FaultCounts; readonly lambda?: FaultCounts };
+  /** EventBridge: events delivered to the functions, duplicated, delayed and dead-lettered so far. */
+  eventCounts(): ReturnType<EventBus['counts']>;
   /**
    * Stops everything: running executions (ABORTED, with `why` in their cause), the APIs,
    * serverless-offline, s3rver. The executions stay on disk for the next start.
@@ -114,7 +125,9 @@ async function portOr(requested: number | undefined, fallback: number): Promise<
  * Lambda ARNs resolved to serverless-offline's functions. The same port answers CloudFormation's
  * DescribeStacks with the stack's outputs (`DataBucket`, `StateMachineArn`), ListStacks and
  * DescribeStackResources, so
- * `stepmr submit`, `status`, `list` and `stop` find the stack as they do on AWS.
+ * `stepmr submit`, `status`, `list` and `stop` find the stack as they do on AWS. EventBridge is
+ * there too (see `startOfflineEvents`): objects created in s3rver and the ends of executions
+ * become events the template's rules deliver to their functions, and schedules fire.
  *
  * Each of the three listens behind a front door on 127.0.0.1 that takes only requests
  * addressed to the loopback (the Host header) and signed with this run's key, which `env`
@@ -294,6 +307,17 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
     });
     cleanups.push(() => offline.stop());
     watch(offline.exited);
+    const bus = startOfflineEvents({
+      template,
+      machine,
+      bucket,
+      lambda,
+      s3,
+      engine,
+      faults: options.faults,
+      log,
+    });
+    cleanups.push(async () => bus.stop());
     return {
       stackName,
       bucket,
@@ -303,6 +327,7 @@ export async function startOfflineCloud(options: OfflineCloudOptions = {}): Prom
       env,
       functionsPid: offline.pid,
       ended,
+      eventCounts: () => bus.counts(),
       faultCounts: () => ({
         ...(throttles.s3 ? { s3: throttles.s3.counts() } : {}),
         ...(throttles.lambda ? { lambda: throttles.lambda.counts() } : {}),

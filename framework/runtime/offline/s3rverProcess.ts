@@ -12,6 +12,18 @@ export interface S3rverProcess {
   readonly exited: Promise<PartExit>;
   /** Stops the server; resolves when the process has exited. */
   stop(): Promise<void>;
+  /** Calls `listener` with each S3 event notification record s3rver makes (an object created or removed). */
+  onEvent(listener: (record: S3rverRecord) => void): void;
+}
+
+/** One record of an S3 event notification, as s3rver makes it. */
+export interface S3rverRecord {
+  readonly eventName: string;
+  readonly eventTime: string;
+  readonly s3: {
+    readonly bucket: { readonly name: string };
+    readonly object: { readonly key: string; readonly size?: number; readonly eTag?: string };
+  };
 }
 
 /** Options of {@link startS3rverProcess}. */
@@ -51,6 +63,8 @@ const server = new S3rver({
   directory: process.env.S3RVER_DIRECTORY,
   configureBuckets: JSON.parse(process.env.S3RVER_BUCKETS).map((name) => ({ name })),
 });
+// Its S3 event notifications (Records of ObjectCreated:*, ObjectRemoved:*), for the event bus.
+server.on('event', (event) => process.connected && process.send({ s3event: event }));
 server.run().then(
   (address) => process.send({ port: address.port }),
   (error) => { console.error(error); process.exit(1); },
@@ -95,6 +109,10 @@ export async function startS3rverProcess(options: S3rverProcessOptions): Promise
     },
   });
   const part = watchPart(child, 's3rver (S3)');
+  const listeners: ((record: S3rverRecord) => void)[] = [];
+  child.on('message', (message: { s3event?: { Records?: S3rverRecord[] } }) => {
+    for (const record of message.s3event?.Records ?? []) for (const listener of listeners) listener(record);
+  });
   let port: number;
   try {
     port = await portOf(child);
@@ -106,6 +124,9 @@ export async function startS3rverProcess(options: S3rverProcessOptions): Promise
     endpoint: `http://${host}:${port}`,
     port,
     exited: part.exited,
+    onEvent: (listener) => {
+      listeners.push(listener);
+    },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -158,7 +179,9 @@ function portOf(child: ChildProcess): Promise<number> {
     stderr += chunk.toString();
   });
   return new Promise((resolve, reject) => {
-    child.once('message', (message: { port: number }) => resolve(message.port));
+    child.on('message', (message: { port?: number }) => {
+      if (typeof message.port === 'number') resolve(message.port);
+    });
     child.once('error', reject);
     child.once('exit', (code) =>
       reject(new Error(`s3rver exited with code ${code} before listening:\n${stderr}`)),

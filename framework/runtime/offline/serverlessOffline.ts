@@ -11,8 +11,15 @@ import { type PartExit, watchPart } from './partExit.js';
 const PASSED_ON = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'TZ', 'STEPMR_DEBUG'];
 
 /**
+ * Prefixes of variables that pass too: the log-level knobs, and the application's own settings
+ * (`STEPMR_APP_*`, such as the URL of an API a delegate job calls), which a deployed stack sets
+ * in serverless.yml.
+ */
+const APP_PREFIXES = ['POWERTOOLS_', 'STEPMR_APP_'];
+
+/**
  * The whole environment of serverless-offline: the few variables of `from` it needs (see
- * `PASSED_ON`, and `POWERTOOLS_*`), then `functions` — the offline stack's endpoints, key and
+ * `PASSED_ON`, `POWERTOOLS_*` and `STEPMR_APP_*`), then `functions` — the offline stack's endpoints, key and
  * names. Everything serverless-offline has, its functions can read (it copies `AWS_*` into
  * them and runs them in its own process), so the user's other variables stay out.
  *
@@ -27,7 +34,7 @@ export function functionsEnvironment(
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(from)) {
-    if (value !== undefined && (PASSED_ON.includes(name) || name.startsWith('POWERTOOLS_')))
+    if (value !== undefined && (PASSED_ON.includes(name) || APP_PREFIXES.some((p) => name.startsWith(p))))
       env[name] = value;
   }
   return { ...env, ...functions };
@@ -66,6 +73,8 @@ async function listening(port: number, child: ChildProcess, what: string, ms: nu
 /** serverless-offline running in a child process. */
 export interface ServerlessOffline {
   readonly pid: number | undefined;
+  /** The port of its API Gateway emulation (the functions' `http` and `httpApi` events) on 127.0.0.1. */
+  readonly httpPort: number;
   /** Resolves when it exits, by itself or by `stop()`, with how and its last output. */
   readonly exited: Promise<PartExit>;
   /** Ctrl-C, then SIGKILL after 5 s; resolves when it has exited. */
@@ -130,5 +139,5 @@ export async function startServerlessOffline(options: {
     await stop();
     throw new Error(`${(error as Error).message}\n${part.lastLines().join('\n')}`);
   }
-  return { pid: child.pid, exited: part.exited, stop };
+  return { pid: child.pid, httpPort, exited: part.exited, stop };
 }

@@ -2,4 +2,4 @@ import { createHandlers } from 'stepmr';
 import config from '../stepmr.config.js';
 
 /** The stack's Lambda handlers (serverless.yml names them `functions/handlers.<name>`). */
-export const { map, reduce, collect, scheduler } = createHandlers(config);
+export const { map, reduce, delegate, collect, scheduler, trigger } = createHandlers(config);

@@ -1,9 +1,7 @@
-import { defineJob, lines } from 'stepmr';
+import { count, defineJob, lines } from 'stepmr';
 
 /** A word: a maximal run of Unicode letters or digits. */
 const WORD = /[\p{L}\p{N}]+/gu;
-
-const sum = (_word: string, counts: number[]) => counts.reduce((a, b) => a + b, 0);
 
 /**
  * Counts words, lowercased. Run it here with
@@ -15,6 +13,6 @@ export default defineJob({
   map(line, emit) {
     for (const word of line.match(WORD) ?? []) emit(word.toLowerCase(), 1);
   },
-  combine: sum, // map-side, before the shuffle
-  reduce: sum, // one call per key, keys in sorted order
+  combine: count.combine, // map-side, before the shuffle
+  reduce: count.reduce, // one call per key, keys in sorted order (sum, min, max, mean too)
 });

@@ -133,7 +133,14 @@ describe('stack names', () => {
       return ids.get(getAtt[0]) ?? value;
     });
     expect(resolved).toEqual(
-      buildDefinition({ functions: { map: arn('map'), reduce: arn('reduce'), collect: arn('collect') } }),
+      buildDefinition({
+        functions: {
+          map: arn('map'),
+          reduce: arn('reduce'),
+          delegate: arn('delegate'),
+          collect: arn('collect'),
+        },
+      }),
     );
   });
 });

@@ -67,6 +67,36 @@ describe('readSplit with csv()', () => {
     },
   );
 
+  it.each([1, 2, 3])(
+    'reads headerless files with csv({ columns }), the first line a record, for any split size (seed %i)',
+    async (seed) => {
+      const text = randomCsv(seed + 100, ',').replace(/^\uFEFF/, '');
+      const columns = (text.split(/\r?\n/)[0] ?? '').split(',').map((_, n) => `c${n}`);
+      const body = text.replace(/^[^\n]*\n/, ''); // drop the generated header: data only
+      const bytes = Buffer.from(body);
+      const uri = await writeInput(dir, 'headerless.csv', bytes);
+      const want = parse(body, { columns, skip_empty_lines: true, record_delimiter: ['\r\n', '\n'] });
+      expect(want.length).toBeGreaterThan(0);
+      for (const splitSize of [1, 5, 64, bytes.length + 1]) {
+        const { seen } = await readAll(
+          store,
+          'headerless.csv',
+          cut(uri, bytes.length, splitSize),
+          csv({ columns }),
+        );
+        expect(
+          seen.map((s) => s.record),
+          `split size ${splitSize}`,
+        ).toEqual(want);
+      }
+    },
+  );
+
+  it('refuses csv({ columns }) without names or with a name twice, saying so', () => {
+    expect(() => csv({ columns: [] })).toThrow(/give at least one column name/);
+    expect(() => csv({ columns: ['a', 'a'] })).toThrow(/column "a" appears twice/);
+  });
+
   it('splits quote-free rows exactly as csv-parse does', () => {
     const rand = random(5);
     for (let n = 0; n < 500; n++) {

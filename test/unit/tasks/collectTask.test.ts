@@ -237,15 +237,16 @@ describe('collectTask commit', () => {
 
     const result = (await collectTask(event, e.deps)) as CommitResult;
     expect(result.parts).toBe(3);
-    const names = staged.map((s) => partName(s.part.part, { kind: 'jsonl' }));
+    const inOrder = [...staged].sort((a, b) => a.part.part - b.part.part);
+    const names = inOrder.map((_, i) => partName(i, { kind: 'jsonl' }));
     expect(outputFiles(e)).toEqual([...names, '_SUCCESS'].sort());
-    for (const [i, { body }] of staged.entries()) {
+    for (const [i, { body }] of inOrder.entries()) {
       expect(readFileSync(join(e.outputDir, names[i] as string)).equals(body)).toBe(true);
     }
     expect(ops().at(-1)).toBe('put _SUCCESS');
   });
 
-  it('publishes the staged parts of a map-only job, named by their first split', async () => {
+  it('publishes the staged parts of a map-only job, numbered from 0 in input order', async () => {
     env = await taskEnv(upper, INPUTS, { splitSize: 2048 });
     const maps = await runMapStage(env, 4);
     const staged = await stagedBytes(
@@ -254,10 +255,12 @@ describe('collectTask commit', () => {
     );
     expect(staged.length).toBe(maps.results.length);
     await collectTask({ action: 'commit', ...env.ref, map: maps.details }, env.deps);
-    const names = staged.map((s) => partName(s.part.part, { kind: 'jsonl' }));
-    expect(names).toContain('part-00004.jsonl');
+    // Tasks of 4 splits each: the parts are the tasks in split order, numbered 0, 1, 2, …
+    const inOrder = [...staged].sort((a, b) => a.part.part - b.part.part);
+    const names = inOrder.map((_, i) => partName(i, { kind: 'jsonl' }));
+    expect(inOrder.map((s) => s.part.part)).toEqual(inOrder.map((_, i) => 4 * i));
     expect(outputFiles(env)).toEqual([...names, '_SUCCESS'].sort());
-    for (const [i, { body }] of staged.entries()) {
+    for (const [i, { body }] of inOrder.entries()) {
       expect(readFileSync(join(env.outputDir, names[i] as string)).equals(body)).toBe(true);
     }
     const manifest = JSON.parse(readFileSync(join(env.outputDir, '_SUCCESS'), 'utf8')) as SuccessManifest;
@@ -526,9 +529,10 @@ describe('collectTask under the faults of a commit protocol', () => {
     const success = readFileSync(join(e.outputDir, '_SUCCESS'));
     const after = await mapTask(batch, e.deps);
 
-    const names = staged.map((s) => partName(s.part.part, { kind: 'jsonl' }));
+    const inOrder = [...staged].sort((a, b) => a.part.part - b.part.part);
+    const names = inOrder.map((_, i) => partName(i, { kind: 'jsonl' }));
     expect(outputFiles(e)).toEqual([...names, '_SUCCESS'].sort());
-    for (const [i, { body }] of staged.entries()) {
+    for (const [i, { body }] of inOrder.entries()) {
       expect(readFileSync(join(e.outputDir, names[i] as string)).equals(body)).toBe(true);
     }
     expect(readFileSync(join(e.outputDir, '_SUCCESS')).equals(success)).toBe(true);

@@ -1,0 +1,148 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { commitEntrySchema, offsetEntrySchema } from '../framework/contract/stream.js';
+import { claimNextBatch, FileStore, runEmbedded, runStreamEmbedded } from '../framework/index.js';
+
+/**
+ * Streams, embedded: arrival-to-commit latency (p50, p95) of the clickstream example at 1 and
+ * at 50 files a second; catch-up on a backlog against one batch job over the same files; and
+ * the cost of an empty claim over a source of 1,000 files already taken. Latency is read from
+ * the checkpoint (each file's modification time against its batch's commit time), not from
+ * the driver's own report. Writes bench/results/stream-<time>.json.
+ *
+ *   node bin/tsnode.js bench/streamLatency.ts [--seconds 20] [--backlog-files 200]
+ */
+const args = process.argv.slice(2);
+const opt = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const seconds = opt('seconds', 20);
+const backlogFiles = opt('backlog-files', 200);
+const root = resolve('bench/data/stream');
+const STREAM = 'examples/clickstream';
+rmSync(root, { recursive: true, force: true });
+
+const PAGES = ['/', '/pricing', '/docs', '/blog', '/signup'];
+function arrive(dir: string, name: string, clicks: number): void {
+  const lines: string[] = [];
+  for (let i = 0; i < clicks; i++) {
+    lines.push(
+      JSON.stringify({ user: `u${i % 97}`, page: PAGES[i % PAGES.length], time: new Date().toISOString() }),
+    );
+  }
+  writeFileSync(join(dir, `.${name}`), `${lines.join('\n')}\n`);
+  renameSync(join(dir, `.${name}`), join(dir, name));
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+
+/** Per-file latency, ms: its batch's commit time minus its modification time. */
+function latencies(output: string): number[] {
+  const dir = join(output, '_checkpoint');
+  const committed = new Map<number, number>();
+  for (const name of readdirSync(join(dir, 'commits'))) {
+    const commit = commitEntrySchema.parse(JSON.parse(readFileSync(join(dir, 'commits', name), 'utf8')));
+    committed.set(commit.batch, Date.parse(commit.committedAt));
+  }
+  const out: number[] = [];
+  for (const name of readdirSync(join(dir, 'offsets'))) {
+    const entry = offsetEntrySchema.parse(JSON.parse(readFileSync(join(dir, 'offsets', name), 'utf8')));
+    const at = committed.get(entry.batch);
+    if (at !== undefined) for (const f of entry.files) out.push(at - f.modified);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+async function latencyAt(rate: number) {
+  const source = join(root, `in-${rate}`);
+  const output = join(root, `out-${rate}`);
+  mkdirSync(source, { recursive: true });
+  const stop = new AbortController();
+  let batches = 0;
+  const running = runStreamEmbedded({
+    stream: STREAM,
+    source,
+    output,
+    everyMs: 60_000,
+    signal: stop.signal,
+    onBatch: () => batches++,
+  });
+  const total = rate * seconds;
+  const started = Date.now();
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    if (due > Date.now()) await new Promise((done) => setTimeout(done, due - Date.now()));
+    arrive(source, `f${String(i).padStart(6, '0')}.jsonl`, 100);
+  }
+  while (latencies(output).length < total) await new Promise((done) => setTimeout(done, 100));
+  stop.abort();
+  await running;
+  const l = latencies(output);
+  return {
+    filesPerSecond: rate,
+    files: total,
+    batches,
+    p50Ms: percentile(l, 0.5),
+    p95Ms: percentile(l, 0.95),
+    maxMs: l.at(-1) ?? 0,
+  };
+}
+
+async function catchUp() {
+  const source = join(root, 'backlog');
+  mkdirSync(source, { recursive: true });
+  for (let i = 0; i < backlogFiles; i++) arrive(source, `b${String(i).padStart(6, '0')}.jsonl`, 2000);
+  let t = performance.now();
+  const streamed = await runStreamEmbedded({
+    stream: STREAM,
+    source,
+    output: join(root, 'backlog-stream'),
+    once: true,
+  });
+  const streamMs = performance.now() - t;
+  t = performance.now();
+  await runEmbedded({ job: STREAM, inputs: [source], output: join(root, 'backlog-run') });
+  const runMs = performance.now() - t;
+  // Throughput of the stream relative to the batch job: above 1 is faster.
+  return {
+    files: backlogFiles,
+    batches: streamed.batches,
+    streamMs,
+    runMs,
+    relativeThroughput: runMs / streamMs,
+  };
+}
+
+async function emptyClaim() {
+  const source = new FileStore(join(root, 'backlog'));
+  const checkpoint = new FileStore(join(root, 'backlog-stream', '_checkpoint'));
+  const request = {
+    stream: 'clicks',
+    checkpoint,
+    source: { store: source, prefix: '' },
+    caps: { maxFiles: 1000, maxBytes: 1 << 30 },
+    published: async () => undefined,
+  };
+  const runs = 20;
+  const t = performance.now();
+  for (let i = 0; i < runs; i++)
+    if (await claimNextBatch(request)) throw new Error('an empty claim took a batch');
+  return { sourceFiles: backlogFiles, msPerClaim: (performance.now() - t) / runs };
+}
+
+const result = {
+  at: new Date().toISOString(),
+  seconds,
+  latency: [await latencyAt(1), await latencyAt(50)],
+  catchUp: await catchUp(),
+  emptyClaim: await emptyClaim(),
+};
+mkdirSync(resolve('bench/results'), { recursive: true });
+writeFileSync(
+  resolve(`bench/results/stream-${result.at.replace(/[:.]/g, '-')}.json`),
+  `${JSON.stringify(result, null, 2)}\n`,
+);
+process.stdout.write(`${JSON.stringify(result)}\n`);
+rmSync(root, { recursive: true, force: true });
