@@ -50,7 +50,11 @@ export const CLIENT_SCRIPT = `
 
   // Every task attempt, a row per worker or Lambda.
   // Past 40 lanes (a thousand Lambdas) they narrow to fit about 2,000 pixels, unnamed past 80.
-  const lanes = [...new Set(data.bars.map((b) => b.lane))];
+  // Workers and Lambdas in name order, then the retried and failed lanes.
+  const last = ['retried', 'failed', 'unknown'];
+  const lanes = [...new Set(data.bars.map((b) => b.lane))].sort(
+    (a, b) => last.indexOf(a) - last.indexOf(b) || (a < b ? -1 : a > b ? 1 : 0),
+  );
   const laneHeight = lanes.length <= 40 ? 24 : Math.max(2, Math.floor(2000 / lanes.length));
   put('timeline', Plot.plot({
     width,
