@@ -58,6 +58,14 @@ export const jobPlanSchema = z.object({
   badRecords: z.object({ policy: z.enum(['fail', 'skip']), max: count }),
   overwrite: z.boolean(),
   redrive: z.object({ jobId, prefix: z.string() }).exactOptional(),
+  /**
+   * A windowed stream batch: the window size and the watermark it runs with (absent before any
+   * event time was seen). Its map tasks drop late records; its reducers publish the windows the
+   * watermark closed and keep the others as state (see `framework/stream/window.ts`).
+   */
+  window: z
+    .object({ sizeMs: z.number().int().positive(), watermark: z.number().exactOptional() })
+    .exactOptional(),
 });
 
 const stagedPart = z.object({
@@ -95,6 +103,23 @@ const usage = {
   memoryMb: count.exactOptional(),
 };
 
+const position = z.object({ uri: z.string(), offset: count, line: count.optional() });
+
+/**
+ * Event times a windowed stream batch saw: the latest, and the late records (their window was
+ * closed by the watermark) it counted and dropped, with a few of their positions.
+ *
+ * @example
+ * ```ts
+ * eventTimeSchema.parse({ max: 1700000000000, late: 1, samples: [{ uri: 'file:///in/a.jsonl', offset: 0, line: 1 }] });
+ * ```
+ */
+export const eventTimeSchema = z.object({
+  max: z.number().exactOptional(),
+  late: count,
+  samples: z.array(position).readonly(),
+});
+
 /**
  * What a map task returns (a Map Run result, and an entry of `kept.json`).
  *
@@ -112,6 +137,7 @@ export const mapTaskResultSchema = z.object({
   bytesIn: count,
   spills: count,
   badRecords: badRecords.exactOptional(),
+  eventTime: eventTimeSchema.exactOptional(),
   ms: z.number().nonnegative(),
   ...usage,
 });
@@ -209,6 +235,8 @@ export const successSchema = z.object({
     )
     .readonly(),
   badRecords,
+  /** A windowed stream batch's event times (see {@link eventTimeSchema}). */
+  eventTime: eventTimeSchema.exactOptional(),
 });
 
 /**

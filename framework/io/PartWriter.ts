@@ -72,6 +72,23 @@ export class PartWriter {
     if (this.#text.length >= BATCH_ROWS || this.#rows.length >= BATCH_ROWS) this.#flush();
   }
 
+  /**
+   * Writes a whole record as one JSON line (JSON Lines output only): for results whose records
+   * carry more than a key and a value, such as a window's bounds.
+   */
+  writeRecord(record: Readonly<Record<string, unknown>>): void {
+    if (this.#finished || this.format.kind !== 'jsonl') {
+      throw new OutputFormatError(
+        this.#finished
+          ? 'This PartWriter is finished; create a new one for the next part.'
+          : `writeRecord writes JSON Lines only, not ${this.format.kind}; use jsonLinesOutput()`,
+      );
+    }
+    this.#text.push(`${JSON.stringify(record)}\n`);
+    this.#records++;
+    if (this.#text.length >= BATCH_ROWS) this.#flush();
+  }
+
   /** Bytes encoded so far (all of them once `finish()` was called). */
   get bytes(): number {
     this.#flush();

@@ -34,6 +34,8 @@ export interface PlanRequest {
    * output holding anything else is refused either way. @default false
    */
   readonly overwrite?: boolean;
+  /** A windowed stream batch: its window size and watermark, for its tasks. */
+  readonly window?: JobPlan['window'];
   readonly jobId?: string;
   readonly now?: () => number;
 }
@@ -92,6 +94,7 @@ export async function planJob(request: PlanRequest): Promise<PlannedJob> {
     maxRecordBytes: request.maxRecordBytes,
     badRecords: request.badRecords ?? { policy: 'fail', max: 0 },
     overwrite: replacing,
+    ...(request.window ? { window: request.window } : {}),
   };
   const store = request.work.store;
   await store.put(workKeys.plan(ref), `${JSON.stringify(plan, null, 2)}\n`);

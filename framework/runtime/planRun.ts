@@ -26,7 +26,7 @@ interface RequestBase {
 export interface JobRequest
   extends RunOptions,
     RequestBase,
-    Pick<PlanRequest, 'job' | 'name' | 'module' | 'inputs' | 'files' | 'output' | 'overwrite'> {
+    Pick<PlanRequest, 'job' | 'name' | 'module' | 'inputs' | 'files' | 'output' | 'overwrite' | 'window'> {
   /** Splits per map task. @default about 16 MiB of input per task */
   readonly splitsPerTask?: number;
 }
@@ -91,6 +91,7 @@ export async function planRun(request: RunRequest, work: WorkLocation): Promise<
     ...options,
     work,
     overwrite: request.overwrite ?? false,
+    ...(request.window ? { window: request.window } : {}),
     ...ids,
   });
   const input = executionInput(planned.ref, {

@@ -2,13 +2,15 @@ import type { Readable } from 'node:stream';
 import { PartWriter } from '../io/index.js';
 import type { Key } from '../job/types.js';
 import { keyLabel, mergeRuns, type RunSource } from '../shuffle/index.js';
+import { closedWindow, stateLocation } from '../stream/window.js';
 import { countingDeps, usageOf } from './countRequests.js';
 import type { TaskDeps } from './deps.js';
 import { TaskInputError, UserCodeError } from './errors.js';
 import { loadPlannedJob, openJobWork, removeIfEnded } from './jobWork.js';
+import { partName } from './partName.js';
 import type { ReduceTaskEvent, ReduceTaskResult, StagedPart } from './payloads.js';
 import { workKeys } from './payloads.js';
-import { checkAnyWorkKey } from './scope.js';
+import { checkAnyWorkKey, checkOutput } from './scope.js';
 import { readPartitionRuns, readShuffleMaps } from './shuffleIndex.js';
 
 /**
@@ -33,6 +35,11 @@ export async function reduceTask(event: ReduceTaskEvent, given: TaskDeps): Promi
   let recordsIn = 0;
   let bytesIn = 0;
   const maps = await readShuffleMaps(work, ref);
+  // A windowed stream batch publishes the windows its watermark closed and keeps the open ones
+  // in the state beside its output, one part per partition (a retried task rewrites its own).
+  const window = plan.window;
+  const state = window ? stateLocation(plan.output) : undefined;
+  if (state) checkOutput(deps.scope, state);
   for (const { partition } of event.Items) {
     if (!Number.isInteger(partition) || partition < 0 || partition >= plan.reducers) {
       throw new TaskInputError(
@@ -49,6 +56,7 @@ export async function reduceTask(event: ReduceTaskEvent, given: TaskDeps): Promi
       sources.push({ name: `${work.url}${key}`, offset: run.offset, check: run });
     }
     const writer = new PartWriter(plan.outputFormat);
+    const open = window ? new PartWriter(plan.outputFormat) : undefined;
     for await (const group of mergeRuns<Key, unknown>(runs, { sources })) {
       recordsIn += group.values.length;
       let value: unknown;
@@ -62,12 +70,20 @@ export async function reduceTask(event: ReduceTaskEvent, given: TaskDeps): Promi
         );
       }
       try {
-        writer.write(group.key, value);
+        const closed = window && closedWindow(group.key, window);
+        if (closed)
+          writer.writeRecord({ window: { start: closed.start, end: closed.end }, key: closed.key, value });
+        else if (open) open.write(group.key, value);
+        else writer.write(group.key, value);
       } catch (error) {
         if (error instanceof Error)
           error.message = `${error.message} (${keyLabel(group.key)}, partition ${partition})`;
         throw error;
       }
+    }
+    if (state && open) {
+      const target = deps.open(`${state}${partName(partition, plan.outputFormat)}`);
+      await target.store.put(target.key, open.finish());
     }
     const key = workKeys.part(ref, partition);
     await work.put(key, writer.finish());
