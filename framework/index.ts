@@ -74,6 +74,7 @@ export type {
   StreamSettings,
   TriggerDefinition,
   UpdateStreamDefinition,
+  WindowedStreamDefinition,
 } from './stream/defineStream.js';
 export { defineStream, isStream } from './stream/defineStream.js';
 export { parseDuration, rateExpression } from './stream/duration.js';
@@ -93,4 +94,7 @@ export {
   STREAMS_PREFIX,
   streamPrefixes,
 } from './stream/publish.js';
+export type { TumblingWindow } from './stream/window.js';
+export { tumbling, windowStart } from './stream/window.js';
+export { previousState } from './stream/windowState.js';
 export type { SuccessManifest } from './tasks/manifest.js';
