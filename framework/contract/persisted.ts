@@ -65,7 +65,12 @@ export const jobPlanSchema = z.object({
    */
   window: z
     .object({ sizeMs: z.number().int().positive(), watermark: z.number().exactOptional() })
-    .exactOptional(),
+    .exactOptional() /**
+   * A stream batch's previous state (an update-mode snapshot, a windowed stream's open
+   * windows): the folder of its parts, one per partition of the same partitioner and reducer
+   * count, which reduce task p merges with partition p's new values.
+   */,
+  state: z.object({ uri: z.string().regex(/^(file|s3):\/\/.*\/$/, 'must be a folder URI') }).exactOptional(),
 });
 
 const stagedPart = z.object({

@@ -36,6 +36,8 @@ export interface PlanRequest {
   readonly overwrite?: boolean;
   /** A windowed stream batch: its window size and watermark, for its tasks. */
   readonly window?: JobPlan['window'];
+  /** A stream batch's previous state, which its reducers merge (see `mergeState`). */
+  readonly state?: JobPlan['state'];
   readonly jobId?: string;
   readonly now?: () => number;
 }
@@ -95,6 +97,7 @@ export async function planJob(request: PlanRequest): Promise<PlannedJob> {
     badRecords: request.badRecords ?? { policy: 'fail', max: 0 },
     overwrite: replacing,
     ...(request.window ? { window: request.window } : {}),
+    ...(request.state ? { state: request.state } : {}),
   };
   const store = request.work.store;
   await store.put(workKeys.plan(ref), `${JSON.stringify(plan, null, 2)}\n`);

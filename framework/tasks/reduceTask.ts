@@ -1,16 +1,17 @@
 import type { Readable } from 'node:stream';
 import { PartWriter } from '../io/index.js';
 import type { Key } from '../job/types.js';
-import { keyLabel, mergeRuns, type RunSource } from '../shuffle/index.js';
+import { type KeyGroup, keyLabel, mergeRuns, type RunSource } from '../shuffle/index.js';
 import { closedWindow, stateLocation } from '../stream/window.js';
 import { countingDeps, usageOf } from './countRequests.js';
 import type { TaskDeps } from './deps.js';
 import { TaskInputError, UserCodeError } from './errors.js';
 import { loadPlannedJob, openJobWork, removeIfEnded } from './jobWork.js';
+import { type MergedGroup, mergeState } from './mergeState.js';
 import { partName } from './partName.js';
 import type { ReduceTaskEvent, ReduceTaskResult, StagedPart } from './payloads.js';
 import { workKeys } from './payloads.js';
-import { checkAnyWorkKey, checkOutput } from './scope.js';
+import { checkAnyWorkKey, checkInput, checkOutput } from './scope.js';
 import { readPartitionRuns, readShuffleMaps } from './shuffleIndex.js';
 
 /**
@@ -40,6 +41,18 @@ export async function reduceTask(event: ReduceTaskEvent, given: TaskDeps): Promi
   const window = plan.window;
   const state = window ? stateLocation(plan.output) : undefined;
   if (state) checkOutput(deps.scope, state);
+  // A stream batch that merges the previous state here: partition p of it, read as a stream.
+  const previous = plan.state;
+  if (previous) checkInput(deps.scope, previous.uri);
+  const previousState = (
+    groups: AsyncIterable<KeyGroup<Key, unknown>>,
+    partition: number,
+  ): AsyncIterable<MergedGroup | (KeyGroup<Key, unknown> & { carried?: false })> => {
+    if (!previous) return groups;
+    const uri = `${previous.uri}${partName(partition, { kind: 'jsonl' })}`;
+    const opened = deps.open(uri);
+    return mergeState(groups, opened.store.read(opened.key), uri);
+  };
   for (const { partition } of event.Items) {
     if (!Number.isInteger(partition) || partition < 0 || partition >= plan.reducers) {
       throw new TaskInputError(
@@ -57,11 +70,12 @@ export async function reduceTask(event: ReduceTaskEvent, given: TaskDeps): Promi
     }
     const writer = new PartWriter(plan.outputFormat);
     const open = window ? new PartWriter(plan.outputFormat) : undefined;
-    for await (const group of mergeRuns<Key, unknown>(runs, { sources })) {
+    const groups = mergeRuns<Key, unknown>(runs, { sources });
+    for await (const group of previousState(groups, partition)) {
       recordsIn += group.values.length;
       let value: unknown;
       try {
-        value = reduce(group.key, group.values);
+        value = group.carried ? group.values[0] : reduce(group.key, group.values);
       } catch (cause) {
         // The key by its label, never its content: messages reach payloads, logs and _SUCCESS.
         throw new UserCodeError(

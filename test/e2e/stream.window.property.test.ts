@@ -17,7 +17,8 @@ const DELAY = 5;
 
 type Records = { k: string; t: number; n: number }[];
 type Crash = { step: StreamStep; nth: number };
-type Wave = { files: Records[]; crashes: Crash[] };
+/** `merge`: whether that wave's runs merge the state in the reducers or re-read it in map. */
+type Wave = { files: Records[]; crashes: Crash[]; merge?: boolean };
 
 const record = fc.record({
   k: fc.constantFrom('a', 'b', 'c'),
@@ -31,6 +32,7 @@ const crash = fc.record({
 const wave = fc.record({
   files: fc.array(fc.array(record, { maxLength: 5 }), { minLength: 0, maxLength: 5 }),
   crashes: fc.array(crash, { minLength: 0, maxLength: 2 }),
+  merge: fc.boolean(),
 });
 
 /** Times that climb wave after wave, with stragglers behind, crashed once at every step. */
@@ -45,6 +47,7 @@ const EVERY_STEP: Wave[] = [
       [{ k: 'c', t: 9, n: 3 }],
     ],
     crashes: [{ step: 'after-output', nth: 0 }],
+    merge: false,
   },
   {
     files: [
@@ -120,7 +123,7 @@ async function scenario(waves: Wave[], run: number): Promise<void> {
   const output = join(root, 'out');
   mkdirSync(inbox, { recursive: true });
   const contents = new Map<string, Records>();
-  const runOnce = async (crashAt?: Crash) => {
+  const runOnce = async (merge: boolean, crashAt?: Crash) => {
     let seen = 0;
     await runStreamEmbedded({
       stream: 'test/fixtures/jobs/stream-window.ts',
@@ -128,6 +131,7 @@ async function scenario(waves: Wave[], run: number): Promise<void> {
       output,
       once: true,
       threads: 1,
+      stateMerge: merge,
       ...(crashAt && {
         crashAt: (step: StreamStep) => {
           if (step === crashAt.step && seen++ === crashAt.nth) throw new StreamCrashError(step);
@@ -137,15 +141,15 @@ async function scenario(waves: Wave[], run: number): Promise<void> {
       if (!(error instanceof StreamCrashError)) throw error;
     });
   };
-  for (const [w, { files, crashes }] of waves.entries()) {
+  for (const [w, { files, crashes, merge = true }] of waves.entries()) {
     for (const [f, records] of files.entries()) {
       const name = `w${w}-f${f}.jsonl`;
       writeFileSync(join(inbox, `.${name}`), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
       renameSync(join(inbox, `.${name}`), join(inbox, name));
       contents.set(name, records);
     }
-    for (const c of crashes) await runOnce(c);
-    await runOnce();
+    for (const c of crashes) await runOnce(merge, c);
+    await runOnce(merge);
   }
 
   const checkpoint = join(output, '_checkpoint');

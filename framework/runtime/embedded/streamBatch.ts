@@ -40,6 +40,12 @@ export interface BatchContext {
   readonly signal?: AbortSignal;
   readonly crashAt?: CrashHook;
   readonly now?: () => number;
+  /**
+   * Whether reduce task p merges partition p of the previous state (update mode's snapshot,
+   * a windowed stream's open windows) instead of the map stage reading the whole state and the
+   * shuffle moving it again. @default true
+   */
+  readonly stateMerge?: boolean;
 }
 
 /** What one committed micro-batch did, as `stepmr stream` prints it. */
@@ -105,7 +111,7 @@ export async function runNextBatch(context: BatchContext): Promise<BatchReport |
         : undefined;
   let summary: RunSummary | undefined;
   if (claim.files.length > 0) {
-    summary = await runBatchJob(context, claim, folder, previous?.files ?? []);
+    summary = await runBatchJob(context, claim, folder, previous);
     context.crashAt?.('after-output', claim.batch);
   }
   // A windowed batch publishes its closed windows (maybe none) and keeps its open ones beside.
@@ -165,9 +171,17 @@ async function runBatchJob(
   context: BatchContext,
   claim: Claim,
   folder: string,
-  state: readonly InputFile[],
+  previous: { readonly folder: string; readonly files: readonly InputFile[] } | undefined,
 ): Promise<RunSummary> {
   const { engine, stream } = context;
+  const options = resolveOptions(stream, {});
+  // The reducers merge the previous state when it has one part per reducer (the reducer count
+  // is fixed for a stream; a state of another count goes through map and shuffle instead).
+  const merge =
+    previous !== undefined &&
+    context.stateMerge !== false &&
+    samePartitions(previous.files, options.reducers);
+  const state = previous && !merge ? previous.files : [];
   const files = [...claim.files.map((f) => ({ uri: f.uri, size: f.size })), ...state];
   const jobId = batchJobId(stream.stream.name, claim.batch);
   const batchDir = join(context.output.root, folder);
@@ -208,7 +222,8 @@ async function runBatchJob(
               },
             }
           : {}),
-        splitsPerTask: splitsPerTask(files, resolveOptions(stream, {}).splitSize),
+        splitsPerTask: splitsPerTask(files, options.splitSize),
+        ...(merge ? { state: { uri: `${context.output.url}${previous.folder}` } } : {}),
       },
       { intervalMs: 25, cancel: crash.signal },
     );
@@ -230,6 +245,12 @@ async function runBatchJob(
     // A run that did not publish leaves no output folder (it is run again from scratch).
     if (!done) await rm(batchDir, { recursive: true, force: true });
   }
+}
+
+/** Whether a state's parts are `part-<p>.jsonl` for exactly the partitions 0..reducers-1. */
+function samePartitions(files: readonly InputFile[], reducers: number): boolean {
+  const parts = files.map((f) => /\/part-(\d+)\.jsonl$/.exec(f.uri)?.[1]).map(Number);
+  return parts.length === reducers && parts.sort((a, b) => a - b).every((p, i) => p === i);
 }
 
 /** A map task reads about this much: many small files share a task, as a batch's usually are. */
