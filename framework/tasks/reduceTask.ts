@@ -35,7 +35,6 @@ export async function reduceTask(event: ReduceTaskEvent, given: TaskDeps): Promi
   const parts: StagedPart[] = [];
   let recordsIn = 0;
   let bytesIn = 0;
-  const maps = await readShuffleMaps(work, ref);
   // A windowed stream batch publishes the windows its watermark closed and keeps the open ones
   // in the state beside its output, one part per partition (a retried task rewrites its own).
   const window = plan.window;
@@ -53,6 +52,7 @@ export async function reduceTask(event: ReduceTaskEvent, given: TaskDeps): Promi
     const opened = deps.open(uri);
     return mergeState(groups, opened.store.read(opened.key), uri);
   };
+  const maps = await readShuffleMaps(work, ref);
   for (const { partition } of event.Items) {
     if (!Number.isInteger(partition) || partition < 0 || partition >= plan.reducers) {
       throw new TaskInputError(
