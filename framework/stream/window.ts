@@ -1,5 +1,6 @@
 import type { Emit, Job, MapContext } from '../job/defineJob.js';
 import type { Key } from '../job/types.js';
+import type { StreamDefinition } from './defineStream.js';
 import { parseDuration } from './duration.js';
 import { StreamDefinitionError } from './errors.js';
 
@@ -191,4 +192,60 @@ export function byWindow<K extends Key, V, O>(
   fold: (key: K, values: V[]) => O,
 ): (key: Key, values: V[]) => O {
   return (key, values) => fold((key as readonly [number, K])[1], values);
+}
+
+/**
+ * Checks a stream definition's `window` and `watermark`: the window, its delay, event-time
+ * function and reduce, or undefined for a stream without `window`.
+ *
+ * @example
+ * ```ts
+ * const window = checkWindow(definition, 'stream "clicks"', 'append');
+ * ```
+ */
+export function checkWindow<R, K extends Key, V, O>(
+  definition: StreamDefinition<R, K, V, O>,
+  where: string,
+  mode: 'append' | 'update',
+) {
+  if (!('window' in definition) || definition.window === undefined) {
+    if ('watermark' in definition && definition.watermark !== undefined) {
+      throw new StreamDefinitionError(`${where}: watermark needs window: tumbling(size, time) beside it`);
+    }
+    return undefined;
+  }
+  const { window } = definition;
+  if (mode !== 'append') {
+    throw new StreamDefinitionError(
+      `${where}: window publishes each window once, in append mode; remove mode: 'update' (running totals per window are not supported)`,
+    );
+  }
+  if (window?.kind !== 'tumbling' || typeof window.time !== 'function') {
+    throw new StreamDefinitionError(`${where}: window must be made by tumbling(size, record => eventTime)`);
+  }
+  if (typeof definition.reduce !== 'function') {
+    throw new StreamDefinitionError(
+      `${where}: a windowed stream needs reduce(key, values) returning a value of the same type, which folds a window's kept total with its new values`,
+    );
+  }
+  if (
+    definition.input.kind === 'csv' ||
+    (definition.output !== undefined && definition.output.kind !== 'jsonl')
+  ) {
+    throw new StreamDefinitionError(
+      `${where}: a windowed stream keeps its open windows as JSON Lines and reads them back with its input format: use jsonLines() or lines() input and JSON Lines output`,
+    );
+  }
+  const delayMs = definition.watermark === undefined ? 0 : parseDelay(definition.watermark, where);
+  return { sizeMs: window.sizeMs, delayMs, time: window.time, reduce: definition.reduce };
+}
+
+/** A watermark delay: a duration, or 0. */
+function parseDelay(text: string | number, where: string): number {
+  if (text === 0 || text === '0') return 0;
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    throw new StreamDefinitionError(`${where}: watermark: ${(error as Error).message}`);
+  }
 }
