@@ -93,6 +93,7 @@ export type {
   StreamSettings,
   TriggerDefinition,
   UpdateStreamDefinition,
+  WindowedStreamDefinition,
 } from './stream/defineStream.js';
 export { defineStream, isStream } from './stream/defineStream.js';
 export { parseDuration, rateExpression } from './stream/duration.js';
@@ -112,4 +113,7 @@ export {
   STREAMS_PREFIX,
   streamPrefixes,
 } from './stream/publish.js';
+export type { TumblingWindow } from './stream/window.js';
+export { tumbling, windowStart } from './stream/window.js';
+export { previousState } from './stream/windowState.js';
 export type { SuccessManifest } from './tasks/manifest.js';

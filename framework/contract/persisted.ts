@@ -59,6 +59,20 @@ export const jobPlanSchema = z.object({
   overwrite: z.boolean(),
   redrive: z.object({ jobId, prefix: z.string() }).exactOptional(),
   delegate: delegatePlanSchema().exactOptional(),
+  /**
+   * A windowed stream batch: the window size and the watermark it runs with (absent before any
+   * event time was seen). Its map tasks drop late records; its reducers publish the windows the
+   * watermark closed and keep the others as state (see `framework/stream/window.ts`).
+   */
+  window: z
+    .object({ sizeMs: z.number().int().positive(), watermark: z.number().exactOptional() })
+    .exactOptional(),
+  /**
+   * A stream batch's previous state (an update-mode snapshot, a windowed stream's open
+   * windows): the folder of its parts, one per partition of the same partitioner and reducer
+   * count, which reduce task p merges with partition p's new values.
+   */
+  state: z.object({ uri: z.string().regex(/^(file|s3):\/\/.*\/$/, 'must be a folder URI') }).exactOptional(),
 });
 
 /** How a delegate job's calls run: the job-wide limits and the failures it may publish with. */
@@ -147,6 +161,23 @@ const usage = {
   attempt: count.exactOptional(),
 };
 
+const position = z.object({ uri: z.string(), offset: count, line: count.optional() });
+
+/**
+ * Event times a windowed stream batch saw: the latest, and the late records (their window was
+ * closed by the watermark) it counted and dropped, with a few of their positions.
+ *
+ * @example
+ * ```ts
+ * eventTimeSchema.parse({ max: 1700000000000, late: 1, samples: [{ uri: 'file:///in/a.jsonl', offset: 0, line: 1 }] });
+ * ```
+ */
+export const eventTimeSchema = z.object({
+  max: z.number().exactOptional(),
+  late: count,
+  samples: z.array(position).readonly(),
+});
+
 /**
  * What a map task returns (a Map Run result, and an entry of `kept.json`).
  *
@@ -168,6 +199,7 @@ export const mapTaskResultSchema = z.object({
   tasks: z.object({ key: z.string().min(1), count }).exactOptional(),
   /** A delegate task: what its calls did. */
   delegate: delegateStatsSchema.exactOptional(),
+  eventTime: eventTimeSchema.exactOptional(),
   ms: z.number().nonnegative(),
   ...usage,
 });
@@ -323,6 +355,8 @@ export const successSchema = z.object({
       latencyMs: z.object({ p50: count, p95: count, p99: count }),
     })
     .exactOptional(),
+  /** A windowed stream batch's event times (see {@link eventTimeSchema}). */
+  eventTime: eventTimeSchema.exactOptional(),
 });
 
 /**

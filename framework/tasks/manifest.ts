@@ -176,6 +176,20 @@ export function buildManifest(
     badRecords: totalBadRecords(maps),
     tasks: taskRows(maps, reduces),
     ...(calls ? { delegate: calls } : {}),
+    ...(plan.window ? { eventTime: totalEventTime(maps) } : {}),
+  };
+}
+
+/** A windowed batch's event times: the latest of all map tasks, their late records and the first samples. */
+function totalEventTime(maps: MapRunResults<MapTaskResult>): NonNullable<SuccessData['eventTime']> {
+  const tasks = maps.succeeded
+    .filter((m) => m.eventTime !== undefined)
+    .sort((a, b) => (a.splits[0] ?? 0) - (b.splits[0] ?? 0));
+  const latest = tasks.flatMap((m) => (m.eventTime?.max === undefined ? [] : [m.eventTime.max]));
+  return {
+    ...(latest.length > 0 ? { max: Math.max(...latest) } : {}),
+    late: tasks.reduce((n, m) => n + (m.eventTime?.late ?? 0), 0),
+    samples: tasks.flatMap((m) => m.eventTime?.samples ?? []).slice(0, MANIFEST_SAMPLES),
   };
 }
 
