@@ -32,13 +32,13 @@ export { defineJob, isJob } from './job/defineJob.js';
 export type { RunOptions } from './job/options.js';
 export type { InputFormat, Key, OutputFormat, RecordPosition, Split } from './job/types.js';
 export { RedriveError } from './plan/planRedrive.js';
+export { redriveEmbedded, runEmbedded } from './runtime/embedded/embeddedApi.js';
 export type {
   EmbeddedExecution,
   EmbeddedRedrive,
   EmbeddedRun,
   RunSummary,
 } from './runtime/embedded/runEmbedded.js';
-export { redriveEmbedded, runEmbedded } from './runtime/embedded/runEmbedded.js';
 export { keyLabel } from './shuffle/keyLabel.js';
 export type { DefinitionOptions, JobFunctions } from './statemachine/buildDefinition.js';
 export { buildDefinition } from './statemachine/buildDefinition.js';

@@ -35,20 +35,19 @@ export type WorkerResponse =
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-type Handlers = typeof import('./embeddedHandlers.js');
+type Handlers = Awaited<ReturnType<typeof import('./embeddedHandlers.js').loadHandlers>>;
+
+const loadAll = async () => (await import('./embeddedHandlers.js')).loadHandlers();
 
 // A pool worker loads the handlers as soon as it starts, while the job is being planned, rather
 // than at its first task.
-let handlersModule: Promise<Handlers> | undefined = isMainThread
-  ? undefined
-  : import('./embeddedHandlers.js');
+let handlers: Promise<Handlers> | undefined = isMainThread ? undefined : loadAll();
 // A failure to load is reported by the first task instead.
-handlersModule?.catch(() => undefined);
+handlers?.catch(() => undefined);
 
 async function load(name: HandlerName): Promise<Handler> {
-  handlersModule ??= import('./embeddedHandlers.js');
-  const { handlers } = await handlersModule;
-  return handlers[name] as Handler;
+  handlers ??= loadAll();
+  return (await handlers)[name] as Handler;
 }
 
 /**
