@@ -1,13 +1,15 @@
-import { redriveEmbedded, runEmbedded } from '../framework/index.js';
-
 /**
  * One embedded run in its own process, so its peak memory is its own. Argument: a JSON
- * `EmbeddedRun`, or `{ redrive: true, output, … }` for a redrive. Prints `{ ms, stageMs,
- * records, failedTasks, maxRssBytes }`.
+ * `EmbeddedRun`, or `{ redrive: true, output, … }` for a redrive; with `built: true`, the run
+ * uses the compiled dist/ (as `stepmr run` does) instead of the TypeScript sources. Prints
+ * `{ ms, stageMs, records, failedTasks, maxRssBytes }`.
  */
-const run = JSON.parse(process.argv[2] ?? '{}');
+const { built, ...run } = JSON.parse(process.argv[2] ?? '{}');
+const api: typeof import('../framework/index.js') = built
+  ? await import(new URL('../dist/index.js', import.meta.url).href)
+  : await import('../framework/index.js');
 const started = performance.now();
-const summary = run.redrive ? await redriveEmbedded(run) : await runEmbedded(run);
+const summary = run.redrive ? await api.redriveEmbedded(run) : await api.runEmbedded(run);
 process.stdout.write(
   `${JSON.stringify({
     ms: performance.now() - started,
