@@ -12,7 +12,7 @@ import { type Backend, Driver, type RunSummary } from '../Driver.js';
 import { OutputExistsError } from '../errors.js';
 import { loadJobModule, resolveJobModule } from '../loadJob.js';
 import type { RunRequest } from '../planRun.js';
-import { LOCAL_BUCKETS_ENV } from './embeddedDeps.js';
+import { LOCAL_BUCKETS_ENV, PRELOAD_JOB_ENV } from './embeddedDeps.js';
 import { engineOrchestrator } from './engineOrchestrator.js';
 import type { JobRegistry } from './jobRegistry.js';
 import { recordingOrchestrator } from './registryOrchestrator.js';
@@ -105,22 +105,37 @@ async function outputExists(output: string): Promise<boolean> {
  */
 export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
   const modulePath = await resolveJobModule(run.job);
-  const job: Job = await loadJobModule(modulePath);
   const output = resolve(run.output);
-  // Bad input is reported before an existing output is touched, even with --overwrite.
-  const files = await listInputs(run.inputs);
-  const existed = await outputExists(output);
-  // The request is the run's own options; how it executes is the engine's business.
-  const { job: _, output: __, threads, taskTimeoutSeconds, taskMemoryMb, ...rest } = run;
-  const { signal, onEvent, onPlan, registry, ...options } = rest;
-  return execute(output, existed, run, {
-    ...options,
-    job,
-    name: job.name ?? basename(dirname(modulePath)),
-    module: modulePath,
-    files,
-    output: toUri(output),
-  });
+  // The workers start now, and load the handlers and this job while this thread loads the
+  // job too and lists the input, rather than after.
+  const started = embeddedBackend(join(output, '_temporary'), run, modulePath);
+  let handedOver = false;
+  try {
+    const job: Job = await loadJobModule(modulePath);
+    // Bad input is reported before an existing output is touched, even with --overwrite.
+    const files = await listInputs(run.inputs);
+    const existed = await outputExists(output);
+    // The request is the run's own options; how it executes is the engine's business.
+    const { job: _, output: __, threads, taskTimeoutSeconds, taskMemoryMb, ...rest } = run;
+    const { signal, onEvent, onPlan, registry, ...options } = rest;
+    handedOver = true;
+    return await execute(
+      output,
+      existed,
+      run,
+      {
+        ...options,
+        job,
+        name: job.name ?? basename(dirname(modulePath)),
+        module: modulePath,
+        files,
+        output: toUri(output),
+      },
+      started,
+    );
+  } finally {
+    if (!handedOver) await started.close();
+  }
 }
 
 /** One redrive on this machine: the output of the job whose failed splits to run again. */
@@ -147,8 +162,11 @@ export async function redriveEmbedded(run: EmbeddedRedrive): Promise<RunSummary>
   return execute(output, true, run, { redrive: toUri(output), tolerate: run.tolerate });
 }
 
-/** The embedded engine over a worker pool, and the orchestrator adapter over it. */
-function embeddedBackend(workDir: string, run: EmbeddedExecution) {
+/**
+ * The embedded engine over a worker pool, and the orchestrator adapter over it. With
+ * `preloadJob`, each worker loads that job module as soon as it has its handlers.
+ */
+function embeddedBackend(workDir: string, run: EmbeddedExecution, preloadJob?: string) {
   const work = new FileStore(workDir);
   const invoker = new WorkerPoolInvoker({
     ...(run.threads ? { threads: run.threads } : {}),
@@ -159,6 +177,7 @@ function embeddedBackend(workDir: string, run: EmbeddedExecution) {
       STEPMR_TMP_DIR: tmpdir(),
       // The CLI reports failures itself; the functions' JSON logs are for Lambda.
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+      ...(preloadJob ? { [PRELOAD_JOB_ENV]: preloadJob } : {}),
     },
   });
   const engine = new Engine({
@@ -198,9 +217,10 @@ async function execute(
   existed: boolean,
   run: EmbeddedExecution,
   request: RunRequest,
+  started = embeddedBackend(join(output, '_temporary'), run),
 ): Promise<RunSummary> {
   const workDir = join(output, '_temporary');
-  const { backend, close } = embeddedBackend(workDir, run);
+  const { backend, close } = started;
   const recording = run.registry && recordingOrchestrator(backend.orchestrator, run.registry, output);
   let jobId: string | undefined;
   let summary: RunSummary | undefined;
