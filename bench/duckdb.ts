@@ -5,7 +5,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
  * The reference: one DuckDB query in its own process (DuckDB's node-api, 2 threads, in memory),
  * timed from the query's start to its last row, its rows written to a file as JSON Lines
  * `{"key":…,"value":…}` for the bench to compare with stepmr's. Argument: JSON
- * `{ query: 'wordcount' | 'q2', files: string[], output, threads? }`. Prints `{ ms, rows }`.
+ * `{ query: 'wordcount' | 'q2', files: string[], output, threads? }`. Prints `{ ms, cpuMs, rows }` (CPU time of all its threads during the query).
  *
  * - wordcount: each maximal run of Unicode letters or digits (RE2's `[\p{L}\p{N}]+`, the
  *   job's regex), lowercased, counted; lines read by `read_csv` as one column.
@@ -37,13 +37,15 @@ const SQL = {
 const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
 const connection = await instance.connect();
 const started = performance.now();
+const cpu = process.cpuUsage();
 const reader = await connection.runAndReadAll(SQL);
 const ms = performance.now() - started;
+const { user, system } = process.cpuUsage(cpu);
 const rows = reader.getRowObjects() as { key: string; value: bigint }[];
 writeFileSync(
   output,
   rows.map((r) => `${JSON.stringify({ key: r.key, value: Number(r.value) })}\n`).join(''),
 );
 process.stdout.write(
-  `${JSON.stringify({ ms, rows: rows.length, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`,
+  `${JSON.stringify({ ms, cpuMs: (user + system) / 1000, rows: rows.length, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`,
 );

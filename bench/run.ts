@@ -31,7 +31,8 @@ import { offlineSoak } from './offlineSoak.js';
  * --delegate-calls N (default 5000, 0 skips).
  *
  * Then start-up and the data plane against DuckDB (bench/dataPlane.ts): --wordcount-mb N
- * (default 128), --q2-mb N (default 128), --identity-mb N (default 64), 0 skips each.
+ * (default 128), --q2-mb N (default 128), --identity-mb N (default 64), 0 skips each;
+ * --rounds N (default 2) runs of each side, alternated, each keeping its fastest.
  */
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: number) => {
@@ -396,6 +397,7 @@ results.dataPlane = await dataPlane({
   wordcountMb: opt('wordcount-mb', 128),
   q2Mb: opt('q2-mb', 128),
   identityMb: opt('identity-mb', 64),
+  rounds: opt('rounds', 2),
 });
 
 mkdirSync(join(root, 'results'), { recursive: true });
