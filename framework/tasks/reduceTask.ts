@@ -62,7 +62,7 @@ export async function reduceTask(event: ReduceTaskEvent, given: TaskDeps): Promi
     task: event.Items[0]?.partition ?? 0,
   });
   report(0, 0, true);
-  const groups = 0;
+  let groupsRead = 0;
   for (const { partition } of event.Items) {
     if (!Number.isInteger(partition) || partition < 0 || partition >= plan.reducers) {
       throw new TaskInputError(
@@ -84,7 +84,7 @@ export async function reduceTask(event: ReduceTaskEvent, given: TaskDeps): Promi
     const groups = mergeRuns<Key, unknown>(runs, { sources });
     for await (const group of previousState(groups, partition)) {
       recordsIn += group.values.length;
-      if ((++groups & 255) === 0) report(0, recordsIn);
+      if ((++groupsRead & 255) === 0) report(0, recordsIn);
       let value: unknown;
       try {
         value = group.carried ? group.values[0] : reduce(group.key, group.values);
