@@ -4,6 +4,7 @@ import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startOfflineCloudChild, submitArgs } from '../test/support/offlineCloud.js';
 import { makeCorpus } from './corpus.js';
+import { dataPlane } from './dataPlane.js';
 import { offlineSoak } from './offlineSoak.js';
 
 /**
@@ -28,6 +29,10 @@ import { offlineSoak } from './offlineSoak.js';
  * --offline-mb N (default 64, 0 skips), --offline-tasks N (default 200), --soak-objects N
  * (default 5000, 0 skips), --soak-tasks N (default 500), --soak-jobs N (default 10),
  * --delegate-calls N (default 5000, 0 skips).
+ *
+ * Then start-up and the data plane against DuckDB (bench/dataPlane.ts): --wordcount-mb N
+ * (default 128), --q2-mb N (default 128), --identity-mb N (default 64), 0 skips each;
+ * --rounds N (default 2) runs of each side, alternated, each keeping its fastest.
  */
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: number) => {
@@ -386,6 +391,14 @@ const delegateCalls = opt('delegate-calls', 5000);
 if (delegateCalls > 0) {
   results.delegate = child<Record<string, unknown>>('delegate.ts', '--calls', String(delegateCalls));
 }
+
+// 9. Start-up, and the data plane against DuckDB in the same run (bench/dataPlane.ts).
+results.dataPlane = await dataPlane({
+  wordcountMb: opt('wordcount-mb', 128),
+  q2Mb: opt('q2-mb', 128),
+  identityMb: opt('identity-mb', 64),
+  rounds: opt('rounds', 2),
+});
 
 mkdirSync(join(root, 'results'), { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -10,7 +10,11 @@ import { claimNextBatch, FileStore, runEmbedded, runStreamEmbedded } from '../fr
  * the checkpoint (each file's modification time against its batch's commit time), not from
  * the driver's own report. Writes bench/results/stream-<time>.json.
  *
- *   node bin/tsnode.js bench/streamLatency.ts [--seconds 20] [--backlog-files 200]
+ * It also times update-mode batches over a table of `--table-keys` keys, each of
+ * `--small-batches` small files, with the reducers merging the previous snapshot against the
+ * map stage re-reading it (`stateMerge: false`); `--only state` runs that part alone.
+ *
+ *   node bin/tsnode.js bench/streamLatency.ts [--seconds 20] [--backlog-files 200] [--table-keys 300000] [--only state]
  */
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: number) => {
@@ -19,8 +23,12 @@ const opt = (name: string, fallback: number) => {
 };
 const seconds = opt('seconds', 20);
 const backlogFiles = opt('backlog-files', 200);
+const tableKeys = opt('table-keys', 300_000);
+const smallBatches = opt('small-batches', 8);
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const root = resolve('bench/data/stream');
 const STREAM = 'examples/clickstream';
+const TABLE_STREAM = 'bench/streams/userTotals.ts';
 rmSync(root, { recursive: true, force: true });
 
 const PAGES = ['/', '/pricing', '/docs', '/blog', '/signup'];
@@ -132,13 +140,71 @@ async function emptyClaim() {
   return { sourceFiles: backlogFiles, msPerClaim: (performance.now() - t) / runs };
 }
 
-const result = {
-  at: new Date().toISOString(),
-  seconds,
-  latency: [await latencyAt(1), await latencyAt(50)],
-  catchUp: await catchUp(),
-  emptyClaim: await emptyClaim(),
-};
+/**
+ * Update mode over a table of `tableKeys` users: a first batch builds it, then each of
+ * `smallBatches` batches brings one file of 100 clicks. Mean and median time of those small
+ * batches, with the reducers merging the previous snapshot and with the map stage re-reading it.
+ */
+async function stateMerge() {
+  const source = join(root, 'table');
+  mkdirSync(source, { recursive: true });
+  const files = 20;
+  for (let f = 0; f < files; f++) {
+    const lines: string[] = [];
+    for (let u = f; u < tableKeys; u += files) lines.push(JSON.stringify({ user: `user-${u}` }));
+    writeFileSync(join(source, `t${String(f).padStart(3, '0')}.jsonl`), `${lines.join('\n')}\n`);
+  }
+  const small = (i: number) =>
+    Array.from({ length: 100 }, (_, c) =>
+      JSON.stringify({ user: `user-${(i * 7919 + c * 104729) % tableKeys}` }),
+    );
+  const timed = async (merge: boolean) => {
+    const inbox = join(root, `table-${merge ? 'merge' : 'shuffle'}`);
+    const output = `${inbox}-out`;
+    mkdirSync(inbox, { recursive: true });
+    for (const name of readdirSync(source))
+      writeFileSync(join(inbox, name), readFileSync(join(source, name)));
+    await runStreamEmbedded({ stream: TABLE_STREAM, source: inbox, output, once: true, stateMerge: merge });
+    const ms: number[] = [];
+    for (let i = 0; i < smallBatches; i++) {
+      writeFileSync(join(inbox, `s${String(i).padStart(3, '0')}.jsonl`), `${small(i).join('\n')}\n`);
+      await runStreamEmbedded({
+        stream: TABLE_STREAM,
+        source: inbox,
+        output,
+        once: true,
+        stateMerge: merge,
+        onBatch: (report) => ms.push(report.durationMs),
+      });
+    }
+    const sorted = [...ms].sort((a, b) => a - b);
+    return { meanMs: ms.reduce((a, b) => a + b, 0) / ms.length, p50Ms: percentile(sorted, 0.5) };
+  };
+  // Alternate the two paths, best of two rounds each, on the shared machine.
+  const merge = [await timed(true)];
+  const shuffle = [await timed(false)];
+  rmSync(join(root, 'table-merge'), { recursive: true, force: true });
+  rmSync(join(root, 'table-merge-out'), { recursive: true, force: true });
+  rmSync(join(root, 'table-shuffle'), { recursive: true, force: true });
+  rmSync(join(root, 'table-shuffle-out'), { recursive: true, force: true });
+  merge.push(await timed(true));
+  shuffle.push(await timed(false));
+  const best = (r: { meanMs: number; p50Ms: number }[]) => r.reduce((a, b) => (b.meanMs < a.meanMs ? b : a));
+  const [m, s] = [best(merge), best(shuffle)];
+  return { tableKeys, smallBatches, merge: m, shuffle: s, speedup: s.meanMs / m.meanMs };
+}
+
+const result =
+  only === 'state'
+    ? { at: new Date().toISOString(), stateMerge: await stateMerge() }
+    : {
+        at: new Date().toISOString(),
+        seconds,
+        latency: [await latencyAt(1), await latencyAt(50)],
+        catchUp: await catchUp(),
+        emptyClaim: await emptyClaim(),
+        stateMerge: await stateMerge(),
+      };
 mkdirSync(resolve('bench/results'), { recursive: true });
 writeFileSync(
   resolve(`bench/results/stream-${result.at.replace(/[:.]/g, '-')}.json`),

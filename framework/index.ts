@@ -60,16 +60,15 @@ export { defineJob, isJob } from './job/defineJob.js';
 export type { RunOptions } from './job/options.js';
 export type { InputFormat, Key, OutputFormat, RecordPosition, Split } from './job/types.js';
 export { RedriveError } from './plan/planRedrive.js';
+export { redriveEmbedded, runEmbedded, runStreamEmbedded } from './runtime/embedded/embeddedApi.js';
 export type {
   EmbeddedExecution,
   EmbeddedRedrive,
   EmbeddedRun,
   RunSummary,
 } from './runtime/embedded/runEmbedded.js';
-export { redriveEmbedded, runEmbedded } from './runtime/embedded/runEmbedded.js';
 export type { BatchReport, CrashHook, StreamStep } from './runtime/embedded/streamBatch.js';
 export type { EmbeddedStream, StreamRunSummary } from './runtime/embedded/streamEmbedded.js';
-export { runStreamEmbedded } from './runtime/embedded/streamEmbedded.js';
 export { keyLabel } from './shuffle/keyLabel.js';
 export type { DefinitionOptions, JobFunctions } from './statemachine/buildDefinition.js';
 export { buildDefinition } from './statemachine/buildDefinition.js';
@@ -94,6 +93,7 @@ export type {
   StreamSettings,
   TriggerDefinition,
   UpdateStreamDefinition,
+  WindowedStreamDefinition,
 } from './stream/defineStream.js';
 export { defineStream, isStream } from './stream/defineStream.js';
 export type { DelegateStreamDefinition } from './stream/delegateStream.js';
@@ -114,4 +114,7 @@ export {
   STREAMS_PREFIX,
   streamPrefixes,
 } from './stream/publish.js';
+export type { TumblingWindow } from './stream/window.js';
+export { tumbling, windowStart } from './stream/window.js';
+export { previousState } from './stream/windowState.js';
 export type { SuccessManifest } from './tasks/manifest.js';

@@ -11,6 +11,7 @@ const COMMAND_MODULES: readonly [readonly string[], (argv: readonly string[]) =>
   [['run'], async () => (await import('./runCommand.js')).addRunCommand],
   [['definition'], async () => (await import('./definitionCommand.js')).addDefinitionCommand],
   [['estimate'], async () => (await import('./estimateCommand.js')).addEstimateCommand],
+  [['report'], async () => (await import('./reportCommand.js')).addReportCommand],
   [['submit'], async () => (await import('./submitCommand.js')).addSubmitCommand],
   [['trigger'], async () => (await import('./submitCommand.js')).addTriggerCommand],
   [['redrive'], async () => (await import('./redriveCommand.js')).addRedriveCommand],

@@ -26,6 +26,8 @@ const count = z.number().int().nonnegative();
 export const mapEvent = z.object({
   BatchInput: z.object(jobRef),
   Items: z.array(splitSchema).min(1).readonly(),
+  /** Retries before this attempt (`$$.State.RetryCount`); reported back, for the job report. */
+  Attempt: count.max(1000).exactOptional(),
 });
 
 /**
@@ -42,6 +44,7 @@ export const reduceEvent = z.object({
     .array(z.object({ partition: count }))
     .min(1)
     .readonly(),
+  Attempt: count.max(1000).exactOptional(),
 });
 
 /**
@@ -59,6 +62,7 @@ export const delegateEvent = z.object({
     .array(z.object({ index: count, task: z.unknown() }))
     .min(1)
     .readonly(),
+  Attempt: count.max(1000).exactOptional(),
 });
 
 /**

@@ -59,6 +59,20 @@ export const jobPlanSchema = z.object({
   overwrite: z.boolean(),
   redrive: z.object({ jobId, prefix: z.string() }).exactOptional(),
   delegate: delegatePlanSchema().exactOptional(),
+  /**
+   * A windowed stream batch: the window size and the watermark it runs with (absent before any
+   * event time was seen). Its map tasks drop late records; its reducers publish the windows the
+   * watermark closed and keep the others as state (see `framework/stream/window.ts`).
+   */
+  window: z
+    .object({ sizeMs: z.number().int().positive(), watermark: z.number().exactOptional() })
+    .exactOptional(),
+  /**
+   * A stream batch's previous state (an update-mode snapshot, a windowed stream's open
+   * windows): the folder of its parts, one per partition of the same partitioner and reducer
+   * count, which reduce task p merges with partition p's new values.
+   */
+  state: z.object({ uri: z.string().regex(/^(file|s3):\/\/.*\/$/, 'must be a folder URI') }).exactOptional(),
 });
 
 /** How a delegate job's calls run: the job-wide limits and the failures it may publish with. */
@@ -90,6 +104,9 @@ const stagedPart = z.object({
   records: count,
   bytes: count,
   sha256: z.string(),
+  /** Of a reduce partition: the records and shuffle bytes it read (its skew, in the report). */
+  recordsIn: count.exactOptional(),
+  bytesIn: count.exactOptional(),
 });
 
 /**
@@ -131,11 +148,35 @@ export const requestCountsSchema = z.object({
   bytesWritten: count,
 });
 
-/** What a task counted of itself: its requests, and the memory it ran with (MB), if known. */
+/**
+ * What a task counted of itself: its requests, the memory it ran with (MB), when it started
+ * (epoch ms), what ran it (a Lambda log stream, a worker thread) and its attempt (0 for the
+ * first; Step Functions' `$$.State.RetryCount`), each if known.
+ */
 const usage = {
   requests: requestCountsSchema.exactOptional(),
   memoryMb: count.exactOptional(),
+  startedAt: z.number().nonnegative().exactOptional(),
+  executor: z.string().max(512).exactOptional(),
+  attempt: count.exactOptional(),
 };
+
+const position = z.object({ uri: z.string(), offset: count, line: count.optional() });
+
+/**
+ * Event times a windowed stream batch saw: the latest, and the late records (their window was
+ * closed by the watermark) it counted and dropped, with a few of their positions.
+ *
+ * @example
+ * ```ts
+ * eventTimeSchema.parse({ max: 1700000000000, late: 1, samples: [{ uri: 'file:///in/a.jsonl', offset: 0, line: 1 }] });
+ * ```
+ */
+export const eventTimeSchema = z.object({
+  max: z.number().exactOptional(),
+  late: count,
+  samples: z.array(position).readonly(),
+});
 
 /**
  * What a map task returns (a Map Run result, and an entry of `kept.json`).
@@ -158,6 +199,7 @@ export const mapTaskResultSchema = z.object({
   tasks: z.object({ key: z.string().min(1), count }).exactOptional(),
   /** A delegate task: what its calls did. */
   delegate: delegateStatsSchema.exactOptional(),
+  eventTime: eventTimeSchema.exactOptional(),
   ms: z.number().nonnegative(),
   ...usage,
 });
@@ -208,6 +250,38 @@ const stageStats = z.object({
   requests: requestCountsSchema.exactOptional(),
   /** Lambda GB-seconds: each task's time × its memory (the stack's, 2048 MB, when not reported). */
   gbSeconds: z.number().nonnegative().exactOptional(),
+  /** The stage's first task start and last task stop, epoch ms (absent when it had no task). */
+  startedAt: z.number().nonnegative().exactOptional(),
+  stoppedAt: z.number().nonnegative().exactOptional(),
+});
+
+/**
+ * One task attempt of a stage as `_SUCCESS` keeps it (for `stepmr report`): when and where it
+ * ran, what it read and wrote; a failed one with its error. `retries` attempts failed before a
+ * succeeded one, from `queuedAt` (its child execution's start) on.
+ *
+ * @example
+ * ```ts
+ * taskRowSchema.parse({ stage: 'map', id: 0, items: 1, status: 'succeeded', startedAt: 1, stoppedAt: 9, recordsIn: 3, recordsOut: 5, bytesIn: 20, bytesOut: 40 });
+ * ```
+ */
+export const taskRowSchema = z.object({
+  stage: z.enum(['map', 'reduce']),
+  /** The task's first split (map) or partition (reduce). */
+  id: count,
+  /** Splits or partitions it took. */
+  items: count,
+  status: z.enum(['succeeded', 'failed']),
+  startedAt: z.number().nonnegative(),
+  stoppedAt: z.number().nonnegative(),
+  queuedAt: z.number().nonnegative().exactOptional(),
+  executor: z.string().exactOptional(),
+  retries: count.exactOptional(),
+  recordsIn: count,
+  recordsOut: count,
+  bytesIn: count,
+  bytesOut: count,
+  error: z.string().exactOptional(),
 });
 
 /**
@@ -237,8 +311,20 @@ export const successSchema = z.object({
   output: z.string(),
   format: z.string(),
   parts: z
-    .array(z.object({ name: z.string().regex(PART_NAME), records: count, bytes: count, sha256: z.string() }))
+    .array(
+      z.object({
+        name: z.string().regex(PART_NAME),
+        records: count,
+        bytes: count,
+        sha256: z.string(),
+        /** Of a reduce part: the records and shuffle bytes its partition read. */
+        recordsIn: count.exactOptional(),
+        bytesIn: count.exactOptional(),
+      }),
+    )
     .readonly(),
+  /** When the driver planned the job (job.json's `createdAt`). */
+  plannedAt: z.string().exactOptional(),
   records: z.object({ in: count, out: count }),
   bytes: z.object({ in: count, out: count }),
   splits: count,
@@ -255,6 +341,8 @@ export const successSchema = z.object({
     )
     .readonly(),
   badRecords,
+  /** The task attempts, the slowest first past `rows`' bound; `omitted` were left out. */
+  tasks: z.object({ rows: z.array(taskRowSchema).readonly(), omitted: count }).exactOptional(),
   /** A delegate job's calls. */
   delegate: z
     .object({
@@ -267,6 +355,8 @@ export const successSchema = z.object({
       latencyMs: z.object({ p50: count, p95: count, p99: count }),
     })
     .exactOptional(),
+  /** A windowed stream batch's event times (see {@link eventTimeSchema}). */
+  eventTime: eventTimeSchema.exactOptional(),
 });
 
 /**
@@ -311,6 +401,8 @@ export type ReduceTaskResultData = z.infer<typeof reduceTaskResultSchema>;
 export type KeptData = z.infer<typeof keptSchema>;
 /** `_SUCCESS`, as parsed. */
 export type SuccessData = z.infer<typeof successSchema>;
+/** A task attempt in `_SUCCESS`, as parsed. */
+export type TaskRowData = z.infer<typeof taskRowSchema>;
 
 /**
  * Parses an object read back from storage with `schema`; `describe` names the object in the

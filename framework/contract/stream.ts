@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { eventTimeSchema } from './persisted.js';
 
 /**
  * The checkpoint of a stream, as persisted: an offset log (`offsets/<N>`, the exact objects of
@@ -105,6 +106,14 @@ export const offsetEntrySchema = z.object({
   caps: z.object({ maxFiles: z.number().int().positive(), maxBytes: z.number().int().positive() }),
   /** Objects and bytes left in the source after this batch took its share: the backlog. */
   pending: z.object({ files: count, bytes: count, oldestModified: count.exactOptional() }),
+  /**
+   * A windowed stream's event time before batch N: the latest event time of batches 0..N-1
+   * (absent while none was seen) and the watermark batch N runs with (that minus the delay),
+   * fixed here so that a re-run of N closes the same windows and drops the same records.
+   */
+  eventTime: z
+    .object({ max: z.number().exactOptional(), watermark: z.number().exactOptional() })
+    .exactOptional(),
 });
 
 /**
@@ -127,6 +136,10 @@ export const commitEntrySchema = z.object({
   published: z.string().exactOptional(),
   records: z.object({ in: count, out: count }),
   bytes: z.object({ in: count, out: count }),
+  /** A windowed stream: the latest event time batch N saw, and its late records (from `_SUCCESS`). */
+  eventTime: eventTimeSchema.exactOptional(),
+  /** A windowed stream: the folder, relative to the output, of the open windows after batch N. */
+  state: z.string().exactOptional(),
 });
 
 /**

@@ -8,8 +8,23 @@ import {
   type StreamStepRequest,
   stackBucket,
 } from './deployedDeps.js';
-import { logger, taskHandler } from './middleware.js';
-import { taskHandlers } from './taskHandlers.js';
+import { taskHandlers, type WrapTask } from './taskHandlers.js';
+
+/**
+ * `taskHandler`, with middy and Powertools imported when the handlers are made (a Lambda's init)
+ * rather than when stepmr is: a job module imports stepmr too, and loads no Lambda middleware.
+ */
+function lazyMiddleware() {
+  const middleware = import('./middleware.js');
+  // A failure to load is reported by each invocation instead.
+  middleware.catch(() => undefined);
+  const wrap: WrapTask = (task, schema, run) => {
+    const handler = middleware.then((m) => m.taskHandler(task, schema, run));
+    handler.catch(() => undefined);
+    return async (event, context) => (await handler)(event, context);
+  };
+  return { wrap, logger: async () => (await middleware).logger };
+}
 
 /** The stack's state machine, from the scheduler function's environment. */
 function stateMachineArn(): string {
@@ -54,6 +69,7 @@ async function deployedStreamStep(request: StreamStepRequest) {
  */
 export function createHandlers(config: ConfigSource, options: DeployedOptions = {}) {
   const load = configOf(config);
+  const { wrap, logger } = lazyMiddleware();
   let deps: Promise<TaskDeps> | undefined;
   const tasks = taskHandlers(() => {
     deps ??= deployedDeps(load, options);
@@ -62,8 +78,8 @@ export function createHandlers(config: ConfigSource, options: DeployedOptions = 
       deps = undefined;
     });
     return deps;
-  });
-  const scheduler = taskHandler('scheduler', scheduledEvent, async (event) => {
+  }, wrap);
+  const scheduler = wrap('scheduler', scheduledEvent, async (event) => {
     const [{ sfnClient }, { useS3 }, { runSchedule }] = await Promise.all([
       import('../runtime/aws/clients.js'),
       import('../runtime/aws/s3.js'),
@@ -73,10 +89,10 @@ export function createHandlers(config: ConfigSource, options: DeployedOptions = 
     const stack = { bucket: stackBucket(options), stateMachineArn: stateMachineArn() };
     const started = await runSchedule(await load(), event, stack, sfnClient());
     if (!started) {
-      logger.info('duplicate schedule event: the run already exists', { schedule: event.schedule });
+      (await logger()).info('duplicate schedule event: the run already exists', { schedule: event.schedule });
       return { started: false };
     }
-    logger.info('scheduled run started', { ...started });
+    (await logger()).info('scheduled run started', { ...started });
     return { started: true, ...started };
   });
   const trigger = taskHandler('trigger', triggerEvent, async (event) => {

@@ -34,6 +34,10 @@ export interface PlanRequest {
    * output holding anything else is refused either way. @default false
    */
   readonly overwrite?: boolean;
+  /** A windowed stream batch: its window size and watermark, for its tasks. */
+  readonly window?: JobPlan['window'];
+  /** A stream batch's previous state, which its reducers merge (see `mergeState`). */
+  readonly state?: JobPlan['state'];
   readonly jobId?: string;
   readonly now?: () => number;
   /** A delegate job's stage (see `resolveDelegate`). */
@@ -95,6 +99,8 @@ export async function planJob(request: PlanRequest): Promise<PlannedJob> {
     badRecords: request.badRecords ?? { policy: 'fail', max: 0 },
     overwrite: replacing,
     ...(request.delegate ? { delegate: request.delegate } : {}),
+    ...(request.window ? { window: request.window } : {}),
+    ...(request.state ? { state: request.state } : {}),
   };
   const store = request.work.store;
   await store.put(workKeys.plan(ref), `${JSON.stringify(plan, null, 2)}\n`);

@@ -27,7 +27,10 @@ interface RequestBase {
 export interface JobRequest
   extends RunOptions,
     RequestBase,
-    Pick<PlanRequest, 'job' | 'name' | 'module' | 'inputs' | 'files' | 'output' | 'overwrite'> {
+    Pick<
+      PlanRequest,
+      'job' | 'name' | 'module' | 'inputs' | 'files' | 'output' | 'overwrite' | 'window' | 'state'
+    > {
   /** Splits per map task. @default about 16 MiB of input per task */
   readonly splitsPerTask?: number;
   /**
@@ -108,6 +111,8 @@ export async function planRun(request: RunRequest, work: WorkLocation): Promise<
     work,
     overwrite: request.overwrite ?? false,
     ...(delegate ? { delegate } : {}),
+    ...(request.window ? { window: request.window } : {}),
+    ...(request.state ? { state: request.state } : {}),
     ...ids,
   });
   const input = executionInput(planned.ref, {

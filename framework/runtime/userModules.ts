@@ -1,5 +1,7 @@
-import { register } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import module, { register } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** Whether this copy of stepmr runs from its TypeScript sources (tests, the bench) rather than built. */
 const FROM_SOURCES = import.meta.url.endsWith('.ts');
@@ -8,14 +10,17 @@ const FROM_SOURCES = import.meta.url.endsWith('.ts');
 const OWN_API = new URL(FROM_SOURCES ? '../index.ts' : '../index.js', import.meta.url).href;
 
 /**
- * Module hooks, run in Node's loader thread (so plain JavaScript), registered after tsx's so
- * they see a module first:
+ * Module hooks, registered after tsx's so they see a module first:
  * - the bare specifier `stepmr` resolves to {@link OWN_API}, the stepmr that runs the job,
  *   wherever the job's file is;
  * - a TypeScript file whose package does not say `"type": "commonjs"` (a job file in a folder
  *   with no package.json, say) is an ES module, as Node's own syntax detection makes a `.js`
  *   file with `import` statements; tsx alone would compile it to CommonJS, whose require()
  *   these hooks do not see.
+ *
+ * Where Node has `module.registerHooks` (22.15 and later), they run in the thread itself
+ * ({@link resolveHook}); elsewhere, as this text, in a loader thread of their own, which costs
+ * a thread per worker.
  */
 const HOOKS = `
 import { readFileSync } from 'node:fs';
@@ -41,17 +46,71 @@ export async function resolve(specifier, context, next) {
 }
 `;
 
-let ready: Promise<void> | undefined;
-
-async function prepare(): Promise<void> {
-  // Built, stepmr is JavaScript: TypeScript support is for the user's files only, loaded when
-  // the first of them is. From the sources, the process already has it.
-  if (!FROM_SOURCES) {
-    const tsx = await import('tsx/esm/api');
-    tsx.register();
+function packageType(file: string): unknown {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    try {
+      return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { type?: unknown }).type;
+    } catch {}
+    if (dirname(dir) === dir) return undefined;
   }
-  // Registered last, so it runs before tsx's resolver (which would apply a tsconfig's paths).
-  register(`data:text/javascript,${encodeURIComponent(HOOKS)}`, { data: { target: OWN_API } });
+}
+
+interface Resolved {
+  url: string;
+  format?: string | null | undefined;
+  shortCircuit?: boolean;
+}
+
+/** {@link HOOKS}' resolve, run in the thread by `module.registerHooks`. */
+function resolveHook(
+  specifier: string,
+  context: unknown,
+  next: (s: string, c?: unknown) => Resolved,
+): Resolved {
+  if (specifier === 'stepmr') return { url: OWN_API, shortCircuit: true };
+  const resolved = next(specifier, context);
+  if (
+    (resolved.format == null ||
+      resolved.format === 'commonjs' ||
+      resolved.format === 'commonjs-typescript') &&
+    /^file:.*\.tsx?$/.test(resolved.url) &&
+    !resolved.url.includes('/node_modules/') &&
+    packageType(fileURLToPath(resolved.url)) !== 'commonjs'
+  ) {
+    return { ...resolved, format: 'module' };
+  }
+  return resolved;
+}
+
+type RegisterHooks = (hooks: { resolve: typeof resolveHook }) => unknown;
+
+/** A file Node cannot load without TypeScript support. */
+const TYPESCRIPT = /\.[cm]?tsx?$/;
+
+let typescript: Promise<void> | undefined;
+let hooks = false;
+
+/**
+ * Sets up this thread's loader for a user's file, once per thread: TypeScript support (tsx)
+ * only when the file is TypeScript, built stepmr being JavaScript (from the sources, the
+ * thread already has it); then the hooks, registered last so they run before tsx's resolver
+ * (which would apply a tsconfig's paths).
+ */
+async function prepare(path: string): Promise<void> {
+  if (!FROM_SOURCES && TYPESCRIPT.test(path)) {
+    typescript ??= import('tsx/esm/api').then((tsx) => {
+      tsx.register();
+      // tsx's hooks now run first: the stepmr hooks go after them again.
+      hooks = false;
+    });
+    await typescript;
+  }
+  if (!hooks) {
+    hooks = true;
+    const registerHooks = (module as { registerHooks?: RegisterHooks }).registerHooks;
+    if (registerHooks) registerHooks({ resolve: resolveHook });
+    else register(`data:text/javascript,${encodeURIComponent(HOOKS)}`, { data: { target: OWN_API } });
+  }
 }
 
 /**
@@ -59,7 +118,8 @@ async function prepare(): Promise<void> {
  * `.mts`, `.tsx`) or JavaScript, from anywhere on disk. Its `import … from 'stepmr'` gets the
  * stepmr that runs it, so a job file outside any project with stepmr installed still resolves,
  * and a job never mixes two copies of the library (whose `StepmrError` classes would differ).
- * The loader is set up once per thread, on the first call.
+ * The loader is set up once per thread, on the first call; TypeScript support on the first
+ * TypeScript file.
  *
  * @example
  * ```ts
@@ -67,7 +127,6 @@ async function prepare(): Promise<void> {
  * ```
  */
 export async function importUserModule(path: string): Promise<unknown> {
-  ready ??= prepare();
-  await ready;
+  await prepare(path);
   return import(pathToFileURL(path).href);
 }

@@ -68,7 +68,7 @@ function distributedMap(
       States: {
         [taskName]: lambdaTask(
           functionArn,
-          { 'BatchInput.$': '$.BatchInput', 'Items.$': '$.Items' },
+          { 'BatchInput.$': '$.BatchInput', 'Items.$': '$.Items', 'Attempt.$': '$$.State.RetryCount' },
           {
             OutputPath: '$.Payload',
             End: true,

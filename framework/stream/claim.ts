@@ -18,7 +18,10 @@ export interface StreamSource {
 }
 
 /** What a published batch reports, for its commit entry. */
-export type PublishedBatch = Pick<CommitEntry, 'jobId' | 'published' | 'records' | 'bytes'>;
+export type PublishedBatch = Pick<
+  CommitEntry,
+  'jobId' | 'published' | 'records' | 'bytes' | 'eventTime' | 'state'
+>;
 
 /** What {@link claimNextBatch} needs. */
 export interface ClaimRequest {
@@ -38,6 +41,11 @@ export interface ClaimRequest {
   readonly published: (entry: OffsetEntry) => Promise<PublishedBatch | undefined>;
   /** @default Date.now */
   readonly now?: () => number;
+  /**
+   * A windowed stream's watermark delay, ms: each offsets entry then records the latest event
+   * time of the batches before it and the watermark its batch runs with. @default no windows
+   */
+  readonly watermarkDelayMs?: number;
 }
 
 /** A batch to run: its offsets entry, and whether it was claimed before (a resume). */
@@ -195,5 +203,18 @@ async function nextEntry(request: ClaimRequest, state: CheckpointState): Promise
       bytes: rest.reduce((n, f) => n + f.size, 0),
       ...(oldest === undefined ? {} : { oldestModified: oldest }),
     },
+    ...(request.watermarkDelayMs === undefined
+      ? {}
+      : { eventTime: watermark(state, request.watermarkDelayMs) }),
   };
+}
+
+/** The event time before the next batch: the latest of the last batch's and of those before it. */
+function watermark(state: CheckpointState, delayMs: number): NonNullable<OffsetEntry['eventTime']> {
+  const seen = [state.latest?.eventTime?.max, state.latestCommit?.eventTime?.max].filter(
+    (t): t is number => t !== undefined,
+  );
+  if (seen.length === 0) return {};
+  const max = Math.max(...seen);
+  return { max, watermark: max - delayMs };
 }

@@ -5,6 +5,7 @@ import { parseSize } from '../plan/parseSize.js';
 import { type DelegateStreamDefinition, delegateStreamProblem, delegates } from './delegateStream.js';
 import { parseDuration } from './duration.js';
 import { StreamDefinitionError } from './errors.js';
+import { byWindow, checkWindow, type TumblingWindow } from './window.js';
 
 /** When a stream cuts a micro-batch, and how big one may be. */
 export interface TriggerDefinition {
@@ -53,6 +54,24 @@ export interface AppendStreamDefinition<R, K extends Key, V, O> extends StreamBa
 }
 
 /**
+ * Event-time windows (append mode with a watermark): a record's key and value go to the
+ * tumbling window holding its event time; each window's result is published once, as
+ * `{"window":{"start","end"},"key","value"}` records of `batch=<N>/`, in the first batch whose
+ * watermark (the latest event time of the batches before, minus `watermark`) reaches the
+ * window's end. Open windows are kept as state between batches, so `reduce` folds values into a
+ * value of the same type. Records whose window is closed when their batch starts are late:
+ * counted and sampled (positions) in the batch's `_SUCCESS` and commit entry, never published.
+ */
+export interface WindowedStreamDefinition<R, K extends Key, V> extends StreamBase<R, K, V> {
+  /** @default 'append' */
+  readonly mode?: 'append';
+  readonly window: TumblingWindow<R>;
+  /** How far behind the latest event time the watermark stays: `'2 minutes'`. @default 0 */
+  readonly watermark?: string | number;
+  reduce(key: K, values: V[]): V;
+}
+
+/**
  * Running totals per key: each batch publishes the whole table as `snapshot=<N>/`. `reduce`
  * folds values into a value of the same type, associatively and commutatively, so that the
  * previous snapshot's value of a key and the batch's new values fold into the new total.
@@ -65,7 +84,8 @@ export interface UpdateStreamDefinition<R, K extends Key, V> extends StreamBase<
 /** A stream definition: append or update mode. */
 export type StreamDefinition<R, K extends Key, V, O> =
   | AppendStreamDefinition<R, K, V, O>
-  | UpdateStreamDefinition<R, K, V>;
+  | UpdateStreamDefinition<R, K, V>
+  | WindowedStreamDefinition<R, K, V>;
 
 /** A stream's settings, resolved and checked. */
 export interface StreamSettings {
@@ -77,6 +97,8 @@ export interface StreamSettings {
   readonly maxBytes: number;
   readonly rewrites: 'skip' | 'reprocess';
   readonly badRecords: 'fail' | 'skip';
+  /** Event-time tumbling windows: their size and the watermark's delay, ms. */
+  readonly window?: { readonly sizeMs: number; readonly delayMs: number };
 }
 
 /**
@@ -182,6 +204,7 @@ export function defineStream<R, K extends Key, V, O = V>(
   if (badRecords !== 'fail' && badRecords !== 'skip') {
     throw new StreamDefinitionError(`${where}: badRecords must be 'fail' or 'skip'`);
   }
+  const window = checkWindow(definition, where, mode);
   const stream: StreamSettings = {
     name: definition.name,
     prefix,
@@ -191,6 +214,7 @@ export function defineStream<R, K extends Key, V, O = V>(
     maxBytes,
     rewrites,
     badRecords,
+    ...(window ? { window: { sizeMs: window.sizeMs, delayMs: window.delayMs } } : {}),
   };
   if (delegates(definition)) {
     const { trigger: _t, source: _s, mode: _m, rewrites: _r, badRecords: _b, calls, ...job } = definition;
@@ -203,8 +227,16 @@ export function defineStream<R, K extends Key, V, O = V>(
   }
   const { trigger: _t, source: _s, mode: _m, rewrites: _r, badRecords: _b, ...job } = definition;
   const map = mode === 'update' ? withState(definition.map) : definition.map;
+  const windowed = window && {
+    window: undefined,
+    watermark: undefined,
+    eventTime: window.time,
+    reduce: byWindow(window.reduce),
+    ...(definition.combine ? { combine: byWindow(definition.combine) } : {}),
+  };
   return Object.freeze({
     ...job,
+    ...windowed,
     map,
     __stepmrJob: true as const,
     __stepmrStream: true as const,

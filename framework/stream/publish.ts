@@ -7,6 +7,7 @@ import { readCommit } from './checkpoint.js';
 import type { PublishedBatch } from './claim.js';
 import type { StreamSettings } from './defineStream.js';
 import { CheckpointError } from './errors.js';
+import { stateFolder } from './window.js';
 
 /**
  * Where a deployed stream keeps its checkpoint and publishes its batches in the stack's data
@@ -89,7 +90,7 @@ export function isBatchJobId(jobId: string, stream: string, batch: number): bool
 export async function publishedBatch(
   output: Store,
   prefix: string,
-  stream: Pick<StreamSettings, 'name' | 'mode'>,
+  stream: Pick<StreamSettings, 'name' | 'mode' | 'window'>,
   entry: OffsetEntry,
 ): Promise<PublishedBatch | undefined> {
   // A batch that took no objects runs no job: its driver commits it (update mode: naming the
@@ -101,7 +102,16 @@ export async function publishedBatch(
   // Update mode's runs also read the previous snapshot, so the batch's objects are a subset.
   const inputs = new Set(manifest.inputs);
   if (entry.files.some((f) => !inputs.has(f.uri))) return undefined;
-  return { jobId: manifest.jobId, published: folder, records: manifest.records, bytes: manifest.bytes };
+  return {
+    jobId: manifest.jobId,
+    published: folder,
+    records: manifest.records,
+    bytes: manifest.bytes,
+    // A windowed batch: its event times, and its open windows beside its output.
+    ...(stream.window
+      ? { state: stateFolder(folder), eventTime: manifest.eventTime ?? { late: 0, samples: [] } }
+      : {}),
+  };
 }
 
 /** Where a stream publishes, for {@link previousSnapshot}. */
@@ -151,8 +161,15 @@ export async function previousSnapshot(
   return { folder: commit.published, files };
 }
 
-/** A `_SUCCESS` manifest, or undefined when there is none or it is not one stepmr wrote. */
-async function readManifest(store: Store, key: string): Promise<SuccessData | undefined> {
+/**
+ * A `_SUCCESS` manifest, or undefined when there is none or it is not one stepmr wrote.
+ *
+ * @example
+ * ```ts
+ * const manifest = await readManifest(output, 'batch=0000000003/_SUCCESS');
+ * ```
+ */
+export async function readManifest(store: Store, key: string): Promise<SuccessData | undefined> {
   let text: string;
   try {
     text = (await store.get(key)).toString('utf8');

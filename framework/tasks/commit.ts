@@ -122,11 +122,12 @@ export async function commitJob(
       );
     }
   }
-  const listed = parts.map((p) => ({
-    name: p.name,
-    records: p.staged.records,
-    bytes: p.staged.bytes,
-    sha256: p.staged.sha256,
+  const listed = parts.map(({ name, staged: { records, bytes, sha256, recordsIn, bytesIn } }) => ({
+    name,
+    records,
+    bytes,
+    sha256,
+    ...(recordsIn !== undefined && bytesIn !== undefined ? { recordsIn, bytesIn } : {}),
   }));
   const manifest: SuccessManifest = buildManifest(plan, listed, maps, reduces, deps.now());
   // What a redrive needs is kept before _SUCCESS says the job has failed splits or calls. A

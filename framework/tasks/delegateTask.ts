@@ -10,6 +10,7 @@ import { ForbiddenTaskInputError, TaskInputError, UserCodeError } from './errors
 import { type JobWork, loadPlannedJob, openJobWork, removeIfEnded } from './jobWork.js';
 import type { MapTaskResult } from './payloads.js';
 import { workKeys } from './payloads.js';
+import { timingOf } from './taskClock.js';
 
 /**
  * Runs one batch of a delegate stage: makes its calls under the job's policy (each task's
@@ -68,6 +69,7 @@ export async function delegateTask(event: DelegateEvent, deps: TaskDeps): Promis
     spills: output.spills,
     delegate: delegateStats(made.results, made.throttles, results),
     ms: deps.now() - started,
+    ...timingOf(started, event.Attempt),
   };
 }
 

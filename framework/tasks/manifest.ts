@@ -8,6 +8,7 @@ import { percentiles } from './callResults.js';
 import { TaskInputError } from './errors.js';
 import type { FailedItem, MapRunResults } from './mapRunResults.js';
 import type { BadRecords, JobPlan, MapTaskResult, ReduceTaskResult } from './payloads.js';
+import { taskRows } from './taskRows.js';
 
 /** One committed part, as `_SUCCESS` lists it. */
 export type CommittedPart = SuccessData['parts'][number];
@@ -94,6 +95,7 @@ function stage<T>(results: MapRunResults<T>, pick: (t: T) => TaskFigures): Stage
     wallMs: Math.max(0, results.stoppedAt - results.startedAt),
     ...(requests ? { requests } : {}),
     gbSeconds,
+    ...(results.stoppedAt > 0 ? { startedAt: results.startedAt, stoppedAt: results.stoppedAt } : {}),
   };
 }
 
@@ -160,6 +162,7 @@ export function buildManifest(
     output: plan.output,
     format: plan.outputFormat.kind,
     parts,
+    plannedAt: plan.createdAt,
     records: { in: mapStage.recordsIn, out: parts.reduce((n, p) => n + p.records, 0) },
     // A delegate job's stages.map is its delegate stage, which reads calls, not the input.
     bytes: { in: calls ? plan.inputBytes : mapStage.bytesIn, out: parts.reduce((n, p) => n + p.bytes, 0) },
@@ -171,7 +174,22 @@ export function buildManifest(
       .map(failedSplits)
       .sort((a, b) => (a.splits[0]?.id ?? 0) - (b.splits[0]?.id ?? 0)),
     badRecords: totalBadRecords(maps),
+    tasks: taskRows(maps, reduces),
     ...(calls ? { delegate: calls } : {}),
+    ...(plan.window ? { eventTime: totalEventTime(maps) } : {}),
+  };
+}
+
+/** A windowed batch's event times: the latest of all map tasks, their late records and the first samples. */
+function totalEventTime(maps: MapRunResults<MapTaskResult>): NonNullable<SuccessData['eventTime']> {
+  const tasks = maps.succeeded
+    .filter((m) => m.eventTime !== undefined)
+    .sort((a, b) => (a.splits[0] ?? 0) - (b.splits[0] ?? 0));
+  const latest = tasks.flatMap((m) => (m.eventTime?.max === undefined ? [] : [m.eventTime.max]));
+  return {
+    ...(latest.length > 0 ? { max: Math.max(...latest) } : {}),
+    late: tasks.reduce((n, m) => n + (m.eventTime?.late ?? 0), 0),
+    samples: tasks.flatMap((m) => m.eventTime?.samples ?? []).slice(0, MANIFEST_SAMPLES),
   };
 }
 

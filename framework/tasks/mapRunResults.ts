@@ -10,6 +10,15 @@ export interface FailedItem {
   readonly input: unknown;
   readonly error: string;
   readonly cause: string;
+  /** Its child execution's start and stop, epoch ms, when the ResultWriter recorded them. */
+  readonly startedAt?: number;
+  readonly stoppedAt?: number;
+}
+
+/** A child execution's start and stop, epoch ms. */
+export interface ChildDates {
+  readonly startedAt: number;
+  readonly stoppedAt: number;
 }
 
 /** The results of one Distributed Map run, read back from its ResultWriter files. */
@@ -19,6 +28,8 @@ export interface MapRunResults<T> {
   /** Earliest child start and latest child stop, in epoch ms (0 when there were no children). */
   readonly startedAt: number;
   readonly stoppedAt: number;
+  /** Each succeeded result's child execution dates, when recorded (for the job report). */
+  readonly childDates?: ReadonlyMap<T, ChildDates>;
 }
 
 interface ResultEntry {
@@ -81,6 +92,7 @@ export async function readMapRunResults<S extends z.ZodType>(
   const manifest = await readJson<ResultManifest>(store, details.Key);
   const succeeded: z.infer<S>[] = [];
   const failed: FailedItem[] = [];
+  const childDates = new Map<z.infer<S>, ChildDates>();
   let startedAt = Number.POSITIVE_INFINITY;
   let stoppedAt = 0;
   const files = manifest.ResultFiles ?? {};
@@ -91,6 +103,7 @@ export async function readMapRunResults<S extends z.ZodType>(
       for (const [i, entry] of entries.entries()) {
         if (entry.StartDate) startedAt = Math.min(startedAt, Date.parse(entry.StartDate));
         if (entry.StopDate) stoppedAt = Math.max(stoppedAt, Date.parse(entry.StopDate));
+        const dates = datesOf(entry);
         if (status === 'SUCCEEDED') {
           const parsed = parsePersisted(check.schema, JSON.parse(entry.Output ?? 'null'));
           if (!parsed.ok) {
@@ -99,15 +112,30 @@ export async function readMapRunResults<S extends z.ZodType>(
             );
           }
           succeeded.push(parsed.value);
+          if (dates) childDates.set(parsed.value, dates);
         } else {
           failed.push({
             input: entry.Input ? JSON.parse(entry.Input) : undefined,
             error: entry.Error ?? status,
             cause: entry.Cause ?? '',
+            ...dates,
           });
         }
       }
     }
   }
-  return { succeeded, failed, startedAt: Number.isFinite(startedAt) ? startedAt : 0, stoppedAt };
+  return {
+    succeeded,
+    failed,
+    startedAt: Number.isFinite(startedAt) ? startedAt : 0,
+    stoppedAt,
+    childDates,
+  };
+}
+
+/** An entry's start and stop, when both are dates. */
+function datesOf(entry: ResultEntry): ChildDates | undefined {
+  const startedAt = Date.parse(entry.StartDate ?? '');
+  const stoppedAt = Date.parse(entry.StopDate ?? '');
+  return Number.isFinite(startedAt) && Number.isFinite(stoppedAt) ? { startedAt, stoppedAt } : undefined;
 }

@@ -6,6 +6,7 @@ import { type BadRecordError, PartWriter, readSplit } from '../io/index.js';
 import type { Job, MapContext } from '../job/defineJob.js';
 import type { Key, Split } from '../job/types.js';
 import { InvalidKeyError, keyLabel, MapOutputBuffer } from '../shuffle/index.js';
+import { windowedMap } from '../stream/window.js';
 import { countingDeps, usageOf } from './countRequests.js';
 import type { TaskDeps } from './deps.js';
 import { progressOf } from './deps.js';
@@ -14,6 +15,7 @@ import { loadPlannedJob, openJobWork, removeIfEnded } from './jobWork.js';
 import type { BadRecordSample, BadRecords, JobPlan, MapTaskEvent, MapTaskResult } from './payloads.js';
 import { workKeys } from './payloads.js';
 import { checkInput } from './scope.js';
+import { timingOf } from './taskClock.js';
 import { atUserCode } from './thrownAt.js';
 
 type Sink = (key: Key, value: unknown) => void;
@@ -41,7 +43,11 @@ export async function mapTask(event: MapTaskEvent, given: TaskDeps): Promise<Map
   const { store: work, plan } = opened;
   // Every split is checked before any is read: its URI comes from splits.jsonl, read back.
   for (const split of event.Items) checkInput(deps.scope, split.uri);
-  const job = await loadPlannedJob(opened, deps);
+  const loaded = await loadPlannedJob(opened, deps);
+  // A windowed stream batch: late records are dropped and counted, keys get their window.
+  const windowed = plan.window ? windowedMap(loaded, plan.window) : undefined;
+  const job = windowed ? { ...loaded, map: windowed.map } : loaded;
+  const eventTime = () => (windowed ? { eventTime: windowed.stats() } : {});
   const first = event.Items[0]?.id ?? 0;
   const splits = event.Items.map((s) => s.id);
   let recordsOut = 0;
@@ -76,6 +82,7 @@ export async function mapTask(event: MapTaskEvent, given: TaskDeps): Promise<Map
       ...badRecordsOf(read),
       ms: deps.now() - started,
       ...usageOf(counts),
+      ...timingOf(started, event.Attempt),
     };
   }
 
@@ -114,8 +121,10 @@ export async function mapTask(event: MapTaskEvent, given: TaskDeps): Promise<Map
         bytesIn: read.bytes,
         spills: out.spills,
         ...badRecordsOf(read),
+        ...eventTime(),
         ms: deps.now() - started,
         ...usageOf(counts),
+        ...timingOf(started, event.Attempt),
       };
     } finally {
       buffer.dispose();
@@ -148,6 +157,7 @@ export async function mapTask(event: MapTaskEvent, given: TaskDeps): Promise<Map
     ...badRecordsOf(read),
     ms: deps.now() - started,
     ...usageOf(counts),
+    ...timingOf(started, event.Attempt),
   };
 }
 

@@ -1,16 +1,20 @@
 import type { Readable } from 'node:stream';
 import { PartWriter } from '../io/index.js';
 import type { Key } from '../job/types.js';
-import { keyLabel, mergeRuns, type RunSource } from '../shuffle/index.js';
+import { type KeyGroup, keyLabel, mergeRuns, type RunSource } from '../shuffle/index.js';
+import { closedWindow, stateLocation } from '../stream/window.js';
 import { countingDeps, usageOf } from './countRequests.js';
 import type { TaskDeps } from './deps.js';
 import { progressOf } from './deps.js';
 import { TaskInputError, UserCodeError } from './errors.js';
 import { loadPlannedJob, openJobWork, removeIfEnded } from './jobWork.js';
+import { type MergedGroup, mergeState } from './mergeState.js';
+import { partName } from './partName.js';
 import type { ReduceTaskEvent, ReduceTaskResult, StagedPart } from './payloads.js';
 import { workKeys } from './payloads.js';
-import { checkAnyWorkKey } from './scope.js';
+import { checkAnyWorkKey, checkInput, checkOutput } from './scope.js';
 import { readPartitionRuns, readShuffleMaps } from './shuffleIndex.js';
+import { timingOf } from './taskClock.js';
 import { atUserCode } from './thrownAt.js';
 
 /**
@@ -34,6 +38,23 @@ export async function reduceTask(event: ReduceTaskEvent, given: TaskDeps): Promi
   const parts: StagedPart[] = [];
   let recordsIn = 0;
   let bytesIn = 0;
+  // A windowed stream batch publishes the windows its watermark closed and keeps the open ones
+  // in the state beside its output, one part per partition (a retried task rewrites its own).
+  const window = plan.window;
+  const state = window ? stateLocation(plan.output) : undefined;
+  if (state) checkOutput(deps.scope, state);
+  // A stream batch that merges the previous state here: partition p of it, read as a stream.
+  const previous = plan.state;
+  if (previous) checkInput(deps.scope, previous.uri);
+  const previousState = (
+    groups: AsyncIterable<KeyGroup<Key, unknown>>,
+    partition: number,
+  ): AsyncIterable<MergedGroup | (KeyGroup<Key, unknown> & { carried?: false })> => {
+    if (!previous) return groups;
+    const uri = `${previous.uri}${partName(partition, { kind: 'jsonl' })}`;
+    const opened = deps.open(uri);
+    return mergeState(groups, opened.store.read(opened.key), uri);
+  };
   const maps = await readShuffleMaps(work, ref);
   const report = progressOf(deps, {
     jobId: ref.jobId,
@@ -41,13 +62,14 @@ export async function reduceTask(event: ReduceTaskEvent, given: TaskDeps): Promi
     task: event.Items[0]?.partition ?? 0,
   });
   report(0, 0, true);
-  let groups = 0;
+  let groupsRead = 0;
   for (const { partition } of event.Items) {
     if (!Number.isInteger(partition) || partition < 0 || partition >= plan.reducers) {
       throw new TaskInputError(
         `partition ${partition} is outside 0..${plan.reducers - 1} of job ${ref.jobId}`,
       );
     }
+    const before = { records: recordsIn, bytes: bytesIn };
     const runs: Readable[] = [];
     const sources: RunSource[] = [];
     for (const { key, run } of await readPartitionRuns(work, ref, maps, partition)) {
@@ -58,12 +80,14 @@ export async function reduceTask(event: ReduceTaskEvent, given: TaskDeps): Promi
       sources.push({ name: `${work.url}${key}`, offset: run.offset, check: run });
     }
     const writer = new PartWriter(plan.outputFormat);
-    for await (const group of mergeRuns<Key, unknown>(runs, { sources })) {
+    const open = window ? new PartWriter(plan.outputFormat) : undefined;
+    const groups = mergeRuns<Key, unknown>(runs, { sources });
+    for await (const group of previousState(groups, partition)) {
       recordsIn += group.values.length;
-      if ((++groups & 255) === 0) report(0, recordsIn);
+      if ((++groupsRead & 255) === 0) report(0, recordsIn);
       let value: unknown;
       try {
-        value = reduce(group.key, group.values);
+        value = group.carried ? group.values[0] : reduce(group.key, group.values);
       } catch (cause) {
         // The key by its label, never its content: messages reach payloads, logs and _SUCCESS.
         throw new UserCodeError(
@@ -72,12 +96,20 @@ export async function reduceTask(event: ReduceTaskEvent, given: TaskDeps): Promi
         );
       }
       try {
-        writer.write(group.key, value);
+        const closed = window && closedWindow(group.key, window);
+        if (closed)
+          writer.writeRecord({ window: { start: closed.start, end: closed.end }, key: closed.key, value });
+        else if (open) open.write(group.key, value);
+        else writer.write(group.key, value);
       } catch (error) {
         if (error instanceof Error)
           error.message = `${error.message} (${keyLabel(group.key)}, partition ${partition})`;
         throw error;
       }
+    }
+    if (state && open) {
+      const target = deps.open(`${state}${partName(partition, plan.outputFormat)}`);
+      await target.store.put(target.key, open.finish());
     }
     const key = workKeys.part(ref, partition);
     await work.put(key, writer.finish());
@@ -88,7 +120,16 @@ export async function reduceTask(event: ReduceTaskEvent, given: TaskDeps): Promi
       records: writer.records,
       bytes: writer.bytes,
       sha256: writer.sha256(),
+      recordsIn: recordsIn - before.records,
+      bytesIn: bytesIn - before.bytes,
     });
   }
-  return { parts, recordsIn, bytesIn, ms: deps.now() - started, ...usageOf(counts) };
+  return {
+    parts,
+    recordsIn,
+    bytesIn,
+    ms: deps.now() - started,
+    ...usageOf(counts),
+    ...timingOf(started, event.Attempt),
+  };
 }

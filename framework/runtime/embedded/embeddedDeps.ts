@@ -11,6 +11,9 @@ import { loadJobModule } from '../loadJob.js';
 /** Environment variable naming the embedded runtime's work bucket and its local directory. */
 export const LOCAL_BUCKETS_ENV = 'STEPMR_LOCAL_BUCKETS';
 
+/** Environment variable naming a job module the embedded runtime's workers load as they start. */
+export const PRELOAD_JOB_ENV = 'STEPMR_PRELOAD_JOB';
+
 /** Set to `1` where `s3://` inputs or outputs are used from the embedded runtime. */
 export const USE_S3_ENV = 'STEPMR_S3';
 

@@ -14,7 +14,7 @@ import { type Backend, Driver, type RunSummary } from '../Driver.js';
 import { OutputExistsError } from '../errors.js';
 import { loadJobModule, resolveJobModule } from '../loadJob.js';
 import type { RunRequest } from '../planRun.js';
-import { LOCAL_BUCKETS_ENV, PROGRESS_CHANNEL } from './embeddedDeps.js';
+import { LOCAL_BUCKETS_ENV, PRELOAD_JOB_ENV, PROGRESS_CHANNEL } from './embeddedDeps.js';
 import { engineOrchestrator } from './engineOrchestrator.js';
 import type { JobRegistry } from './jobRegistry.js';
 import { recordingOrchestrator } from './registryOrchestrator.js';
@@ -114,22 +114,37 @@ async function outputExists(output: string): Promise<boolean> {
  */
 export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
   const modulePath = await resolveJobModule(run.job);
-  const job: Job = await loadJobModule(modulePath);
   const output = resolve(run.output);
-  // Bad input is reported before an existing output is touched, even with --overwrite.
-  const files = run.files ?? (await listInputs(run.inputs));
-  const existed = await outputExists(output);
-  // The request is the run's own options; how it executes is the engine's business.
-  const { job: _, output: __, files: ___, threads, taskTimeoutSeconds, taskMemoryMb, ...rest } = run;
-  const { signal, onEvent, onPlan, registry, ...options } = rest;
-  return execute(output, existed, run, {
-    ...options,
-    job,
-    name: job.name ?? basename(dirname(modulePath)),
-    module: modulePath,
-    files,
-    output: toUri(output),
-  });
+  // The workers start now, and load the handlers and this job while this thread loads the
+  // job too and lists the input, rather than after.
+  const started = embeddedBackend(join(output, '_temporary'), run, modulePath);
+  let handedOver = false;
+  try {
+    const job: Job = await loadJobModule(modulePath);
+    // Bad input is reported before an existing output is touched, even with --overwrite.
+    const files = run.files ?? (await listInputs(run.inputs));
+    const existed = await outputExists(output);
+    // The request is the run's own options; how it executes is the engine's business.
+    const { job: _, output: __, files: ___, threads, taskTimeoutSeconds, taskMemoryMb, ...rest } = run;
+    const { signal, onEvent, onPlan, registry, ...options } = rest;
+    handedOver = true;
+    return await execute(
+      output,
+      existed,
+      run,
+      {
+        ...options,
+        job,
+        name: job.name ?? basename(dirname(modulePath)),
+        module: modulePath,
+        files,
+        output: toUri(output),
+      },
+      started,
+    );
+  } finally {
+    if (!handedOver) await started.close();
+  }
 }
 
 /** One redrive on this machine: the output of the job whose failed splits to run again. */
@@ -158,14 +173,15 @@ export async function redriveEmbedded(run: EmbeddedRedrive): Promise<RunSummary>
 
 /**
  * The embedded engine over a worker pool, and the orchestrator adapter over it, its work store
- * in `workDir`. A stream keeps one for all its batches.
+ * in `workDir`. A stream keeps one for all its batches. With `preloadJob`, each worker loads
+ * that job module as soon as it has its handlers.
  *
  * @example
  * ```ts
  * const { backend, close } = embeddedBackend('/tmp/work', { threads: 2 });
  * ```
  */
-export function embeddedBackend(workDir: string, run: EmbeddedExecution) {
+export function embeddedBackend(workDir: string, run: EmbeddedExecution, preloadJob?: string) {
   const work = new FileStore(workDir);
   const invoker = new WorkerPoolInvoker({
     ...(run.threads ? { threads: run.threads } : {}),
@@ -176,6 +192,7 @@ export function embeddedBackend(workDir: string, run: EmbeddedExecution) {
       STEPMR_TMP_DIR: tmpdir(),
       // The CLI reports failures itself; the functions' JSON logs are for Lambda.
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+      ...(preloadJob ? { [PRELOAD_JOB_ENV]: preloadJob } : {}),
     },
   });
   const engine = new Engine({
@@ -215,9 +232,10 @@ async function execute(
   existed: boolean,
   run: EmbeddedExecution,
   request: RunRequest,
+  started = embeddedBackend(join(output, '_temporary'), run),
 ): Promise<RunSummary> {
   const workDir = join(output, '_temporary');
-  const { backend, close } = embeddedBackend(workDir, run);
+  const { backend, close } = started;
   const recording = run.registry && recordingOrchestrator(backend.orchestrator, run.registry, output);
   let jobId: string | undefined;
   let summary: RunSummary | undefined;

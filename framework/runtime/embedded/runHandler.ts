@@ -35,20 +35,33 @@ export type WorkerResponse =
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-type Handlers = typeof import('./embeddedHandlers.js');
+type Handlers = Awaited<ReturnType<typeof import('./embeddedHandlers.js').loadHandlers>>;
+
+/**
+ * The handlers; then, in a pool worker whose runtime names the run's job module
+ * (`STEPMR_PRELOAD_JOB`), that module too, so the first task finds it loaded. A job that fails
+ * to load fails each task that runs it, with the loading error, as before.
+ */
+const loadAll = async () => {
+  const { loadHandlers } = await import('./embeddedHandlers.js');
+  const handlers = await loadHandlers();
+  const job = isMainThread ? undefined : process.env.STEPMR_PRELOAD_JOB;
+  if (job) {
+    const { loadJobModule } = await import('../loadJob.js');
+    await loadJobModule(job).catch(() => undefined);
+  }
+  return handlers;
+};
 
 // A pool worker loads the handlers as soon as it starts, while the job is being planned, rather
 // than at its first task.
-let handlersModule: Promise<Handlers> | undefined = isMainThread
-  ? undefined
-  : import('./embeddedHandlers.js');
+let handlers: Promise<Handlers> | undefined = isMainThread ? undefined : loadAll();
 // A failure to load is reported by the first task instead.
-handlersModule?.catch(() => undefined);
+handlers?.catch(() => undefined);
 
 async function load(name: HandlerName): Promise<Handler> {
-  handlersModule ??= import('./embeddedHandlers.js');
-  const { handlers } = await handlersModule;
-  return handlers[name] as Handler;
+  handlers ??= loadAll();
+  return (await handlers)[name] as Handler;
 }
 
 /**

@@ -9,6 +9,8 @@ import { toUri } from '../../store/uri.js';
 import { type Claim, claimNextBatch, commitBatch, type StreamSource } from '../../stream/claim.js';
 import type { Stream } from '../../stream/defineStream.js';
 import { batchFolder, batchJobId, previousSnapshot, publishedBatch } from '../../stream/publish.js';
+import { stateFolder } from '../../stream/window.js';
+import { previousState } from '../../stream/windowState.js';
 import { type Backend, Driver, type RunSummary } from '../Driver.js';
 import { JobFailedError } from '../errors.js';
 import { type EmbeddedExecution, embeddedBackend } from './runEmbedded.js';
@@ -39,6 +41,12 @@ export interface BatchContext {
   readonly signal?: AbortSignal;
   readonly crashAt?: CrashHook;
   readonly now?: () => number;
+  /**
+   * Whether reduce task p merges partition p of the previous state (update mode's snapshot,
+   * a windowed stream's open windows) instead of the map stage reading the whole state and the
+   * shuffle moving it again. @default true
+   */
+  readonly stateMerge?: boolean;
 }
 
 /** What one committed micro-batch did, as `stepmr stream` prints it. */
@@ -57,6 +65,8 @@ export interface BatchReport {
   readonly rewrites: OffsetEntry['rewrites'];
   /** Objects and bytes still waiting when the batch was cut. */
   readonly pending: OffsetEntry['pending'];
+  /** A windowed stream: the watermark the batch ran with, and the late records it dropped. */
+  readonly window?: { readonly watermark: number | undefined; readonly late: number };
 }
 
 /**
@@ -84,22 +94,31 @@ export async function runNextBatch(context: BatchContext): Promise<BatchReport |
     rewrites: settings.rewrites,
     published: (entry) => publishedBatch(output, '', settings, entry),
     now,
+    ...(settings.window ? { watermarkDelayMs: settings.window.delayMs } : {}),
   });
   if (!claim) return undefined;
   const started = now();
   if (!claim.resumed) context.crashAt?.('after-offset', claim.batch);
   const folder = batchFolder(settings.mode, claim.batch);
   await rm(join(output.root, folder), { recursive: true, force: true });
+  const windowed = settings.window !== undefined;
+  if (windowed) await rm(join(output.root, stateFolder(folder)), { recursive: true, force: true });
+  const where = { checkpoint, output, prefix: '', stream: settings, batch: claim.batch };
   const previous =
     settings.mode === 'update'
-      ? await previousSnapshot({ checkpoint, output, prefix: '', stream: settings, batch: claim.batch })
-      : undefined;
+      ? await previousSnapshot(where)
+      : windowed
+        ? await previousState(where)
+        : undefined;
   let summary: RunSummary | undefined;
   if (claim.files.length > 0) {
-    summary = await runBatchJob(context, claim, folder, previous?.files ?? []);
+    summary = await runBatchJob(context, claim, folder, previous);
     context.crashAt?.('after-output', claim.batch);
   }
-  const published = summary ? folder : previous?.folder;
+  // A windowed batch publishes its closed windows (maybe none) and keeps its open ones beside.
+  const published = summary ? folder : windowed ? undefined : previous?.folder;
+  const state = windowed ? (summary ? stateFolder(folder) : previous?.folder) : undefined;
+  const eventTime = windowed ? (summary?.manifest.eventTime ?? { late: 0, samples: [] }) : undefined;
   await commitBatch(
     checkpoint,
     claim.entry,
@@ -108,11 +127,17 @@ export async function runNextBatch(context: BatchContext): Promise<BatchReport |
       ...(published ? { published } : {}),
       records: summary?.manifest.records ?? { in: 0, out: 0 },
       bytes: summary?.manifest.bytes ?? { in: 0, out: 0 },
+      ...(state ? { state } : {}),
+      ...(eventTime ? { eventTime } : {}),
     },
     now,
   );
   context.crashAt?.('after-commit', claim.batch);
-  if (settings.mode === 'update' && summary && previous) await dropOldSnapshots(output.root, previous.folder);
+  if (summary && previous) {
+    if (settings.mode === 'update') await dropOldSnapshots(output.root, 'snapshot=', previous.folder);
+    if (windowed)
+      await dropOldSnapshots(join(output.root, '_state'), 'batch=', previous.folder.slice('_state/'.length));
+  }
   const committed = now();
   const oldest = Math.min(...claim.files.map((f) => f.modified));
   return {
@@ -126,17 +151,19 @@ export async function runNextBatch(context: BatchContext): Promise<BatchReport |
     lagMs: claim.files.length > 0 ? Math.max(0, committed - oldest) : 0,
     rewrites: claim.entry.rewrites,
     pending: claim.entry.pending,
+    ...(eventTime ? { window: { watermark: claim.entry.eventTime?.watermark, late: eventTime.late } } : {}),
   };
 }
 
 /**
- * Removes the snapshots older than `previous` (the one the previous commit names): their
- * readers have had a whole batch to finish, and what a stopped driver left goes too.
+ * Removes the snapshots (or windowed states) older than `previous` (the one the previous
+ * commit names): their readers have had a whole batch to finish, and what a stopped driver
+ * left goes too.
  */
-async function dropOldSnapshots(root: string, previous: string): Promise<void> {
+async function dropOldSnapshots(root: string, kind: string, previous: string): Promise<void> {
   // Padded numbers: names sort as their batches do.
   const kept = previous.replace(/\/$/, '');
-  const old = (await readdir(root)).filter((name) => name.startsWith('snapshot=') && name < kept);
+  const old = (await readdir(root)).filter((name) => name.startsWith(kind) && name < kept);
   await Promise.all(old.map((name) => rm(join(root, name), { recursive: true, force: true })));
 }
 
@@ -145,9 +172,17 @@ async function runBatchJob(
   context: BatchContext,
   claim: Claim,
   folder: string,
-  state: readonly InputFile[],
+  previous: { readonly folder: string; readonly files: readonly InputFile[] } | undefined,
 ): Promise<RunSummary> {
   const { engine, stream } = context;
+  const options = resolveOptions(stream, {});
+  // The reducers merge the previous state when it has one part per reducer (the reducer count
+  // is fixed for a stream; a state of another count goes through map and shuffle instead).
+  const merge =
+    previous !== undefined &&
+    context.stateMerge !== false &&
+    samePartitions(previous.files, options.reducers);
+  const state = previous && !merge ? previous.files : [];
   const files = [...claim.files.map((f) => ({ uri: f.uri, size: f.size })), ...state];
   const jobId = batchJobId(stream.stream.name, claim.batch);
   const batchDir = join(context.output.root, folder);
@@ -190,7 +225,18 @@ async function runBatchJob(
         // A delegating stream's calls are named after the batch, whatever run of it this is.
         callKeys: batchJobId(stream.stream.name, claim.batch),
         badRecords: stream.stream.badRecords,
-        splitsPerTask: splitsPerTask(files, resolveOptions(stream, {}).splitSize),
+        ...(stream.stream.window
+          ? {
+              window: {
+                sizeMs: stream.stream.window.sizeMs,
+                ...(claim.entry.eventTime?.watermark === undefined
+                  ? {}
+                  : { watermark: claim.entry.eventTime.watermark }),
+              },
+            }
+          : {}),
+        splitsPerTask: splitsPerTask(files, options.splitSize),
+        ...(merge ? { state: { uri: `${context.output.url}${previous.folder}` } } : {}),
       },
       { intervalMs: 25, cancel: crash.signal },
     );
@@ -212,6 +258,12 @@ async function runBatchJob(
     // A run that did not publish leaves no output folder (it is run again from scratch).
     if (!done) await rm(batchDir, { recursive: true, force: true });
   }
+}
+
+/** Whether a state's parts are `part-<p>.jsonl` for exactly the partitions 0..reducers-1. */
+function samePartitions(files: readonly InputFile[], reducers: number): boolean {
+  const parts = files.map((f) => /\/part-(\d+)\.jsonl$/.exec(f.uri)?.[1]).map(Number);
+  return parts.length === reducers && parts.sort((a, b) => a - b).every((p, i) => p === i);
 }
 
 /** A map task reads about this much: many small files share a task, as a batch's usually are. */

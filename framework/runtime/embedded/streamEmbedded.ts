@@ -32,6 +32,8 @@ export interface EmbeddedStream
   readonly crashAt?: CrashHook;
   /** @default Date.now */
   readonly now?: () => number;
+  /** Merge the previous state in the reducers (see `BatchContext.stateMerge`). @default true */
+  readonly stateMerge?: boolean;
 }
 
 /** What a stream's run did until it stopped. */
@@ -108,6 +110,7 @@ export async function runStreamEmbedded(options: EmbeddedStream): Promise<Stream
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.crashAt ? { crashAt: options.crashAt } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.stateMerge === false ? { stateMerge: false } : {}),
   };
   let wake: Wake | undefined;
   let batches = 0;

@@ -20,9 +20,16 @@ const ref = { jobId: 'wordcount-20261201T030000', bucket: 'data', prefix: 'work/
 const input = executionInput(ref, { reduce: true, splits: 4, splitsPerTask: 2 });
 const details = (stage: string) => ({ Bucket: 'data', Key: `${ref.prefix}results/${stage}/manifest.json` });
 
-/** A reference path (`$.a.b`) read from `data`. */
+/** The context object of a retried task (`$$.State.RetryCount`). */
+const context = { State: { Name: 'MapTask', RetryCount: 1 } };
+
+/** A reference path (`$.a.b`) read from `data`, or (`$$.a.b`) from the context object. */
 const read = (path: string, data: J): J =>
   path
+    .replace(/^\$\$\./, () => {
+      data = context;
+      return '';
+    })
     .replace(/^\$\./, '')
     .split('.')
     .reduce((at: J, key) => at?.[key], data);

@@ -237,6 +237,23 @@ describe('the deployed functions refuse', () => {
     expect(await snapshot(ref.prefix)).toEqual(before);
   });
 
+  it('a stream state naming a local folder or another bucket: nothing of it is read or written', async () => {
+    const before = await snapshot('work/');
+    for (const change of [
+      { state: { uri: pathToFileURL(dir).href.replace(/\/?$/, '/') } },
+      { state: { uri: 's3://other-bucket/out/streams/x/snapshot=0000000001/' } },
+      // A window's state goes beside the output, which must then be a batch folder under out/.
+      { window: { sizeMs: 10, watermark: 0 }, output: `s3://${BUCKET}/in/batch=0000000001/` },
+    ]) {
+      const { ref, plan } = await legitimate();
+      await tamper(ref, plan, change);
+      await expect(
+        handlers.reduce({ BatchInput: ref, Items: [{ partition: 0 }] }, context),
+      ).rejects.toMatchObject({ name: 'ForbiddenTaskInputError' });
+    }
+    expect(await snapshot('work/')).toEqual(before);
+  });
+
   it('but run a legitimate job to the same result as an independent count', async () => {
     const { ref, splits } = await legitimate();
     const map = (await handlers.map({ BatchInput: ref, Items: splits }, context)) as object;

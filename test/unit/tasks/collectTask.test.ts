@@ -198,6 +198,8 @@ describe('collectTask commit', () => {
         records: lines,
         bytes: published.length,
         sha256: createHash('sha256').update(published).digest('hex'),
+        recordsIn: part.recordsIn,
+        bytesIn: part.bytesIn,
       });
       expect(part.records).toBe(lines);
       records += lines;
