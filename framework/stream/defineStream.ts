@@ -204,7 +204,7 @@ export function defineStream<R, K extends Key, V, O = V>(
   if (badRecords !== 'fail' && badRecords !== 'skip') {
     throw new StreamDefinitionError(`${where}: badRecords must be 'fail' or 'skip'`);
   }
-  const window = checkWindow(definition, where, mode);
+  const window = delegates(definition) ? undefined : checkWindow(definition, where, mode);
   const stream: StreamSettings = {
     name: definition.name,
     prefix,

@@ -54,12 +54,16 @@ export function delegateStreamProblem(definition: {
   readonly map?: unknown;
   readonly reduce?: unknown;
   readonly mode?: unknown;
+  readonly window?: unknown;
 }): string | undefined {
   if (typeof definition.delegate !== 'function') {
     return 'delegate must be a function turning a record into a task, such as (r) => http(url).post(r)';
   }
   if ((definition.mode ?? 'append') !== 'append') {
     return "a delegating stream publishes each batch's results as batch=<N>/: mode must be 'append'";
+  }
+  if (definition.window !== undefined) {
+    return 'a delegating stream has no event-time windows: delegate per batch, then window the results with a stream over them';
   }
   if (definition.reduce !== undefined && typeof definition.map !== 'function') {
     return 'reduce needs a map over the delegated results';

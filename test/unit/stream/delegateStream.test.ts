@@ -38,11 +38,12 @@ describe('defineStream with delegate', () => {
     expect(stream.delegate?.output).toBe('map');
   });
 
-  it('refuses update mode, reduce without map, and a delegate that is not a function', () => {
+  it('refuses update mode, reduce without map, a delegate that is not a function, and windows', () => {
     const bad = [
       { ...base, mode: 'update' },
       { ...base, reduce: (_k: string, n: number[]) => n.length },
       { ...base, delegate: 'https://api.example.com/score' },
+      { ...base, window: { size: '1 minute', time: () => 0 } },
     ];
     const messages = bad.map((definition) => {
       try {
@@ -56,5 +57,6 @@ describe('defineStream with delegate', () => {
     expect(messages[0]).toMatch(/mode must be 'append'/);
     expect(messages[1]).toMatch(/reduce needs a map/);
     expect(messages[2]).toMatch(/delegate must be a function/);
+    expect(messages[3]).toMatch(/no event-time windows/);
   });
 });
