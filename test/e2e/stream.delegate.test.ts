@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStreamEmbedded } from '../../framework/runtime/embedded/streamEmbedded.js';
+import { JobFailedError } from '../../framework/runtime/errors.js';
 import { FileStore } from '../../framework/store/FileStore.js';
 import { readOffsets } from '../../framework/stream/checkpoint.js';
 import { StreamCrashError } from '../../framework/stream/errors.js';
@@ -164,4 +165,36 @@ describe('a delegating stream', () => {
     const again = new Set(crashed.map((r) => r.id));
     for (const a of all) expect(calls.get(a.id)).toBe(again.has(a.id) ? 2 : 1);
   }, 180_000);
+
+  it('fails a batch with more failed calls than calls.maxFailed allows, committing nothing, and runs it again', async () => {
+    const inbox = join(tmp.dir, 'inbox-failing');
+    const output = join(tmp.dir, 'out-failing');
+    mkdirSync(inbox, { recursive: true });
+    const applicants = arrive(inbox, 'f0.jsonl', 6);
+    server.rejected.add(applicants[2]?.id ?? -1);
+    const failed = await runStreamEmbedded({
+      stream: STREAM,
+      source: inbox,
+      output,
+      once: true,
+      threads: 2,
+    }).catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(JobFailedError);
+    expect((failed as Error).message).toMatch(/batch 0 .*1 of 6 delegated calls failed.*calls\.maxFailed/);
+    expect(existsSync(join(output, '_checkpoint', 'commits'))).toBe(false);
+    // The service takes it now: the batch runs again, over the same file, and commits.
+    server.rejected.clear();
+    const summary = await runStreamEmbedded({
+      stream: STREAM,
+      source: inbox,
+      output,
+      once: true,
+      threads: 2,
+    });
+    expect(summary.batches).toBe(1);
+    const { records } = readOutput(join(output, 'batch=0000000000'));
+    expect((records as unknown as ResultLine[]).map((r) => r.output)).toEqual(
+      applicants.map((a) => ({ id: a.id, score: scoreOf(a.x) })),
+    );
+  }, 120_000);
 });

@@ -246,7 +246,11 @@ async function runBatchJob(
     if (crashed) throw crashed;
     if (error instanceof JobFailedError) {
       throw new JobFailedError(
-        `stream ${stream.stream.name}, batch ${claim.batch} (${claim.files.length} files): ${error.message}. The batch runs again over the same files on the next start: fix the cause in the stream's code, or set badRecords: 'skip' for malformed records`,
+        `stream ${stream.stream.name}, batch ${claim.batch} (${claim.files.length} files): ${error.message}. The batch runs again over the same files on the next start: ${
+          stream.delegate
+            ? "fix the cause (the service, or the stream's code), or allow failed calls with the stream's calls.maxFailed"
+            : "fix the cause in the stream's code, or set badRecords: 'skip' for malformed records"
+        }`,
         { cause: error },
       );
     }
