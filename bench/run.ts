@@ -30,6 +30,14 @@ import { offlineSoak } from './offlineSoak.js';
  * (default 5000, 0 skips), --soak-tasks N (default 500), --soak-jobs N (default 10),
  * --delegate-calls N (default 5000, 0 skips).
  *
+ * Then streams (bench/streamLatency.ts, embedded): arrival-to-commit latency p50/p95 at 1 and
+ * at 50 files/s, catch-up on a backlog against the batch job on the same files, and an empty
+ * claim's time and Store requests by kind: --stream-seconds N (default 20, 0 skips),
+ * --stream-backlog N (default 100 files), --stream-table-keys N (default 0: the update-mode
+ * state-merge part, which takes minutes, is skipped). The same latency and an empty trigger's
+ * time and S3 requests through the offline cloud (bench/streamOffline.ts) are opt-in:
+ * --stream-offline-seconds N (default 0, skipped; it starts its own offline cloud).
+ *
  * Then start-up and the data plane against DuckDB (bench/dataPlane.ts): --wordcount-mb N
  * (default 128), --q2-mb N (default 128), --identity-mb N (default 64), 0 skips each;
  * --rounds N (default 2) runs of each side, alternated, each keeping its fastest.
@@ -392,7 +400,31 @@ if (delegateCalls > 0) {
   results.delegate = child<Record<string, unknown>>('delegate.ts', '--calls', String(delegateCalls));
 }
 
-// 9. Start-up, and the data plane against DuckDB in the same run (bench/dataPlane.ts).
+// 9. Streams, embedded (bench/streamLatency.ts, in its own process; it also writes its own
+// bench/results/stream-<time>.json).
+const streamSeconds = opt('stream-seconds', 20);
+if (streamSeconds > 0) {
+  results.stream = child<Record<string, unknown>>(
+    'streamLatency.ts',
+    '--seconds',
+    String(streamSeconds),
+    '--backlog-files',
+    String(opt('stream-backlog', 100)),
+    '--table-keys',
+    String(opt('stream-table-keys', 0)),
+  );
+}
+
+const streamOfflineSeconds = opt('stream-offline-seconds', 0);
+if (streamOfflineSeconds > 0) {
+  results.streamOffline = child<Record<string, unknown>>(
+    'streamOffline.ts',
+    '--seconds',
+    String(streamOfflineSeconds),
+  );
+}
+
+// 10. Start-up, and the data plane against DuckDB in the same run (bench/dataPlane.ts).
 results.dataPlane = await dataPlane({
   wordcountMb: opt('wordcount-mb', 128),
   q2Mb: opt('q2-mb', 128),

@@ -1,18 +1,22 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { commitEntrySchema, offsetEntrySchema } from '../framework/contract/stream.js';
-import { claimNextBatch, FileStore, runEmbedded, runStreamEmbedded } from '../framework/index.js';
+import { commitEntrySchema, offsetEntrySchema, padBatch } from '../framework/contract/stream.js';
+import { FileStore } from '../framework/index.js';
+import { CountingStore, noRequests } from '../framework/store/CountingStore.js';
 
 /**
  * Streams, embedded: arrival-to-commit latency (p50, p95) of the clickstream example at 1 and
  * at 50 files a second; catch-up on a backlog against one batch job over the same files; and
  * the cost of an empty claim over a source of 1,000 files already taken. Latency is read from
  * the checkpoint (each file's modification time against its batch's commit time), not from
- * the driver's own report. Writes bench/results/stream-<time>.json.
+ * the driver's own report. The empty claim's Store requests are counted by kind (as S3 would
+ * bill them) with CountingStore over the source and the checkpoint. Writes
+ * bench/results/stream-<time>.json; `npm run bench` runs it as its stream section.
  *
  * It also times update-mode batches over a table of `--table-keys` keys, each of
  * `--small-batches` small files, with the reducers merging the previous snapshot against the
- * map stage re-reading it (`stateMerge: false`); `--only state` runs that part alone.
+ * map stage re-reading it (`stateMerge: false`); `--only state` runs that part alone, and
+ * `--table-keys 0` skips it.
  *
  *   node bin/tsnode.js bench/streamLatency.ts [--seconds 20] [--backlog-files 200] [--table-keys 300000] [--only state]
  */
@@ -26,6 +30,10 @@ const backlogFiles = opt('backlog-files', 200);
 const tableKeys = opt('table-keys', 300_000);
 const smallBatches = opt('small-batches', 8);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+// The built package, as `stepmr stream run` uses it: its worker threads load the user's
+// TypeScript job the way a user's project does (build it first: `npm run bench` does).
+const { claimNextBatch, runEmbedded, runStreamEmbedded }: typeof import('../framework/index.js') =
+  await import(new URL('../dist/index.js', import.meta.url).href);
 const root = resolve('bench/data/stream');
 const STREAM = 'examples/clickstream';
 const TABLE_STREAM = 'bench/streams/userTotals.ts';
@@ -46,21 +54,16 @@ function arrive(dir: string, name: string, clicks: number): void {
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 
-/** Per-file latency, ms: its batch's commit time minus its modification time. */
-function latencies(output: string): number[] {
+/**
+ * Per-file latency, ms, of batch N of the stream at `output`: its commit time minus each file's
+ * modification time. Read when the batch reports, while its checkpoint entries exist (the
+ * checkpoint compacts them away ten batches later).
+ */
+function latenciesOf(output: string, batch: number): number[] {
   const dir = join(output, '_checkpoint');
-  const committed = new Map<number, number>();
-  for (const name of readdirSync(join(dir, 'commits'))) {
-    const commit = commitEntrySchema.parse(JSON.parse(readFileSync(join(dir, 'commits', name), 'utf8')));
-    committed.set(commit.batch, Date.parse(commit.committedAt));
-  }
-  const out: number[] = [];
-  for (const name of readdirSync(join(dir, 'offsets'))) {
-    const entry = offsetEntrySchema.parse(JSON.parse(readFileSync(join(dir, 'offsets', name), 'utf8')));
-    const at = committed.get(entry.batch);
-    if (at !== undefined) for (const f of entry.files) out.push(at - f.modified);
-  }
-  return out.sort((a, b) => a - b);
+  const entry = (folder: string) => JSON.parse(readFileSync(join(dir, folder, padBatch(batch)), 'utf8'));
+  const committedAt = Date.parse(commitEntrySchema.parse(entry('commits')).committedAt);
+  return offsetEntrySchema.parse(entry('offsets')).files.map((f) => committedAt - f.modified);
 }
 
 async function latencyAt(rate: number) {
@@ -69,13 +72,17 @@ async function latencyAt(rate: number) {
   mkdirSync(source, { recursive: true });
   const stop = new AbortController();
   let batches = 0;
+  const l: number[] = [];
   const running = runStreamEmbedded({
     stream: STREAM,
     source,
     output,
     everyMs: 60_000,
     signal: stop.signal,
-    onBatch: () => batches++,
+    onBatch: (report) => {
+      batches++;
+      l.push(...latenciesOf(output, report.batch));
+    },
   });
   const total = rate * seconds;
   const started = Date.now();
@@ -84,10 +91,10 @@ async function latencyAt(rate: number) {
     if (due > Date.now()) await new Promise((done) => setTimeout(done, due - Date.now()));
     arrive(source, `f${String(i).padStart(6, '0')}.jsonl`, 100);
   }
-  while (latencies(output).length < total) await new Promise((done) => setTimeout(done, 100));
+  while (l.length < total) await new Promise((done) => setTimeout(done, 100));
   stop.abort();
   await running;
-  const l = latencies(output);
+  l.sort((a, b) => a - b);
   return {
     filesPerSecond: rate,
     files: total,
@@ -124,8 +131,9 @@ async function catchUp() {
 }
 
 async function emptyClaim() {
-  const source = new FileStore(join(root, 'backlog'));
-  const checkpoint = new FileStore(join(root, 'backlog-stream', '_checkpoint'));
+  const counts = noRequests();
+  const source = new CountingStore(new FileStore(join(root, 'backlog')), counts);
+  const checkpoint = new CountingStore(new FileStore(join(root, 'backlog-stream', '_checkpoint')), counts);
   const request = {
     stream: 'clicks',
     checkpoint,
@@ -137,7 +145,16 @@ async function emptyClaim() {
   const t = performance.now();
   for (let i = 0; i < runs; i++)
     if (await claimNextBatch(request)) throw new Error('an empty claim took a batch');
-  return { sourceFiles: backlogFiles, msPerClaim: (performance.now() - t) / runs };
+  const perClaim = Object.fromEntries(
+    Object.entries(counts)
+      .filter(([, n]) => n > 0)
+      .map(([kind, n]) => [kind, n / runs]),
+  );
+  return {
+    sourceFiles: backlogFiles,
+    msPerClaim: (performance.now() - t) / runs,
+    requestsPerClaim: perClaim,
+  };
 }
 
 /**
@@ -203,7 +220,7 @@ const result =
         latency: [await latencyAt(1), await latencyAt(50)],
         catchUp: await catchUp(),
         emptyClaim: await emptyClaim(),
-        stateMerge: await stateMerge(),
+        ...(tableKeys > 0 ? { stateMerge: await stateMerge() } : {}),
       };
 mkdirSync(resolve('bench/results'), { recursive: true });
 writeFileSync(

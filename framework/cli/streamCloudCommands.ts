@@ -29,6 +29,20 @@ async function streamOf(deps: CloudCommandDeps, config: StepmrConfig, name: stri
   throw new CommanderError(2, 'stepmr.notFound', message);
 }
 
+/** The late records and watermark lines of a status; one line saying there are none without a window. */
+function lateLines(status: StreamStatus): string[] {
+  if (!status.late) return ['  late records          none (the stream has no event-time window)'];
+  const { lastBatch, total, commits, samples } = status.late;
+  const at = samples.map(
+    (p) => `    ${p.uri}${p.line !== undefined ? ` line ${p.line}` : ''} (byte ${p.offset})`,
+  );
+  return [
+    `  late records          ${lastBatch} in the last committed batch, ${total} over the last ${commits} commits`,
+    ...at,
+    `  watermark             ${status.watermark !== undefined ? new Date(status.watermark).toISOString() : 'none yet'}`,
+  ];
+}
+
 /**
  * A stream's status as `stepmr stream status` prints it.
  *
@@ -47,7 +61,8 @@ export function formatStreamStatus(status: StreamStatus): string {
     `  running batch         ${running}`,
     `  pending               ${status.pending.files} files, ${bytes(status.pending.bytes)}`,
     `  lag                   ${duration(status.lagMs)}`,
-    `  rewrites skipped      ${status.rewritesSkipped} (in the last batch; late records: none, the stream has no event-time window)`,
+    `  rewrites skipped      ${status.rewritesSkipped} (in the last batch)`,
+    ...lateLines(status),
     '',
   ].join('\n');
 }

@@ -1,9 +1,17 @@
+import { streamKeys } from '../../contract/stream.js';
 import type { DeployedStream } from '../../deploy/streams.js';
 import type { Store } from '../../store/Store.js';
-import { readCheckpoint } from '../../stream/checkpoint.js';
+import { readCheckpoint, readCommit } from '../../stream/checkpoint.js';
 import { batchJobId } from '../../stream/publish.js';
 import { isApiError, type Orchestrator } from '../orchestrator.js';
 import { MANUAL_RUNS } from './streamStep.js';
+
+/** Where a late record was: its file's URI, the byte offset of its line, and the line number. */
+export interface LatePosition {
+  readonly uri: string;
+  readonly offset: number;
+  readonly line?: number | undefined;
+}
 
 /** Where a deployed stream stands. */
 export interface StreamStatus {
@@ -25,6 +33,20 @@ export interface StreamStatus {
   readonly lagMs: number;
   /** Objects rewritten after a batch took them, skipped (never counted twice) in the last batch. */
   readonly rewritesSkipped: number;
+  /**
+   * A windowed stream's late records (their window was closed by the watermark, so they were
+   * counted and dropped): those of the last committed batch, with a few of their positions,
+   * and the total over the commit entries the checkpoint still holds (`commits` of them).
+   * Absent for a stream whose commits carry no event time (no window).
+   */
+  readonly late?: {
+    readonly lastBatch: number;
+    readonly samples: readonly LatePosition[];
+    readonly total: number;
+    readonly commits: number;
+  };
+  /** A windowed stream's watermark (ms since the epoch): the one the latest batch runs with. */
+  readonly watermark?: number;
 }
 
 /** What {@link streamStatus} reads: the bucket at a prefix, and the stack's state machine. */
@@ -33,6 +55,25 @@ export interface StreamStatusDeps {
   readonly orchestrator: Pick<Orchestrator, 'describeExecution'>;
   readonly stateMachineArn: string;
   readonly now: () => number;
+}
+
+/** Late records over the commit entries under `commits/`, and those of the last committed batch. */
+async function lateRecords(checkpoint: Store, stream: string, lastCommitted: number | undefined) {
+  let total = 0;
+  let commits = 0;
+  let last: { lastBatch: number; samples: readonly LatePosition[] } | undefined;
+  for await (const { key } of checkpoint.list('commits/')) {
+    const batch = streamKeys.batchOf(key);
+    if (batch === undefined) continue;
+    const eventTime = (await readCommit(checkpoint, stream, batch))?.eventTime;
+    if (!eventTime) continue;
+    total += eventTime.late;
+    commits += 1;
+    if (batch === lastCommitted) last = { lastBatch: eventTime.late, samples: eventTime.samples };
+  }
+  return commits > 0
+    ? { lastBatch: last?.lastBatch ?? 0, samples: last?.samples ?? [], total, commits }
+    : undefined;
 }
 
 const hidden = (key: string) => /(^|\/)[._]/.test(key);
@@ -57,7 +98,8 @@ async function newestRun(deps: StreamStatusDeps, stream: string, batch: number) 
 /**
  * Where a deployed stream stands, from its checkpoint, a listing of its source and its batch
  * executions: the last committed batch, the batch running (and its execution's status), the
- * objects and bytes in no committed batch, and the lag: how long the oldest of them has waited.
+ * objects and bytes in no committed batch, and the lag: how long the oldest of them has waited;
+ * for a windowed stream, its late records and watermark.
  *
  * @example
  * ```ts
@@ -83,12 +125,17 @@ export async function streamStatus(stream: DeployedStream, deps: StreamStatusDep
     take(info.size, info.modified ?? deps.now());
   }
   const run = uncommitted ? await newestRun(deps, stream.name, uncommitted.batch) : undefined;
+  const committed = lastCommitted !== undefined && lastCommitted >= 0 ? lastCommitted : undefined;
+  const late = await lateRecords(deps.store(stream.checkpoint), stream.name, committed);
+  const watermark = latest?.eventTime?.watermark;
   return {
     stream: stream.name,
-    lastCommitted: lastCommitted !== undefined && lastCommitted >= 0 ? lastCommitted : undefined,
+    lastCommitted: committed,
     running: uncommitted ? { batch: uncommitted.batch, files: uncommitted.files.length, ...run } : undefined,
     pending: { files, bytes },
     lagMs: files > 0 ? Math.max(0, deps.now() - oldest) : 0,
     rewritesSkipped: latest?.rewrites.filter((r) => r.action === 'skipped').length ?? 0,
+    ...(late ? { late } : {}),
+    ...(watermark !== undefined ? { watermark } : {}),
   };
 }
