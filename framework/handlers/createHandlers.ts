@@ -95,19 +95,19 @@ export function createHandlers(config: ConfigSource, options: DeployedOptions = 
     (await logger()).info('scheduled run started', { ...started });
     return { started: true, ...started };
   });
-  const trigger = taskHandler('trigger', triggerEvent, async (event) => {
+  const trigger = wrap('trigger', triggerEvent, async (event) => {
     const { checkTriggerEvent } = await import('../runtime/aws/triggerEvent.js');
     const stack = { bucket: stackBucket(options), stateMachineArn: stateMachineArn() };
     const config = await load();
     const check = checkTriggerEvent(config, event, stack);
     if (!check.act) {
-      logger.info('trigger event ignored', { stream: check.stream, why: check.why });
+      (await logger()).info('trigger event ignored', { stream: check.stream, why: check.why });
       return { outcome: 'ignored' as const, why: check.why };
     }
     const manual = event.event['detail-type'] === 'Trigger Requested';
     const advance = options.advanceStream ?? deployedStreamStep;
     const outcome = await advance({ config, stream: check.stream, stack, manual });
-    logger.info('stream triggered', { stream: check.stream.name, why: check.why, ...outcome });
+    (await logger()).info('stream triggered', { stream: check.stream.name, why: check.why, ...outcome });
     return outcome;
   });
   return { ...tasks, scheduler, trigger };
