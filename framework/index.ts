@@ -48,6 +48,7 @@ export { createHandlers } from './handlers/createHandlers.js';
 export type { ConfigSource, DeployedOptions } from './handlers/deployedDeps.js';
 export { csv, csvOutput, jsonLines, jsonLinesOutput, lines, textOutput } from './io/index.js';
 export type {
+  CallLimits,
   DelegateJobDefinition,
   Emit,
   Job,
@@ -95,6 +96,7 @@ export type {
   WindowedStreamDefinition,
 } from './stream/defineStream.js';
 export { defineStream, isStream } from './stream/defineStream.js';
+export type { DelegateStreamDefinition } from './stream/delegateStream.js';
 export { parseDuration, rateExpression } from './stream/duration.js';
 export {
   CheckpointError,

@@ -55,8 +55,9 @@ interface Waiter {
 /**
  * The rate and concurrency governor shared by every call of a run. It admits a call when
  * fewer than `limit` are in flight, when the token bucket holds a token (bursts of at most
- * 1/20 s worth of `ratePerSecond`) and when fewer than `ratePerSecond` calls started in the
- * last second. Admission is first come, first served.
+ * 1/20 s worth of `ratePerSecond`; it starts full, or one burst short of empty when the policy's
+ * `rateStart` is `'paced'`) and when fewer than `ratePerSecond` calls started in the last
+ * second. Admission is first come, first served.
  *
  * Adaptive concurrency (AIMD, as TCP): the limit starts at 8, doubles per window of
  * successes until the first throttle, then grows by one per window of successes (a window is
@@ -95,7 +96,9 @@ export class Governor {
     this.threshold = policy.concurrency;
     const rate = policy.ratePerSecond;
     this.burst = Number.isFinite(rate) ? Math.max(1, Math.floor(rate / 20)) : 0;
-    this.tokens = this.burst;
+    // Paced: one burst short, so that with the burst the run before may have made at its end,
+    // this run's first second holds no more than the rate allows.
+    this.tokens = policy.rateStart === 'paced' ? -this.burst : this.burst;
     this.lastRefill = deps.now();
     this.logSize = Number.isFinite(rate) ? Math.max(1, Math.floor(rate)) : 0;
     this.logWindowMs = Number.isFinite(rate) ? (this.logSize * 1000) / rate : 0;

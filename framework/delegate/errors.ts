@@ -39,3 +39,16 @@ export class InvalidCallPolicyError extends StepmrError {
 export class CallAuthError extends StepmrError {
   override readonly name = 'CallAuthError';
 }
+
+/**
+ * The result a delegate job published cannot be read back as one result per task (an output
+ * changed while it was read). Run `delegate` again.
+ *
+ * @example
+ * ```ts
+ * throw new DelegateOutputError('s3://data/out/stepmr-delegate/d-1/part-00000 line 3 is not one result of the 40 tasks');
+ * ```
+ */
+export class DelegateOutputError extends StepmrError {
+  override readonly name = 'DelegateOutputError';
+}

@@ -20,6 +20,15 @@ function check(name: string, value: number, min: number, integer: boolean): numb
   return value;
 }
 
+function checkRateStart(value: string): 'burst' | 'paced' {
+  if (value !== 'burst' && value !== 'paced') {
+    throw new InvalidCallPolicyError(
+      `Call policy rateStart is ${JSON.stringify(value)}; it must be 'burst' or 'paced'.`,
+    );
+  }
+  return value;
+}
+
 /**
  * The policy with its defaults (30 s timeout, 3 retries, 64 in flight, no rate limit,
  * adaptive, backoff from 100 ms to 20 s), each field checked.
@@ -38,6 +47,7 @@ export function resolvePolicy(policy: CallPolicy = {}): ResolvedPolicy {
       policy.ratePerSecond === undefined
         ? Number.POSITIVE_INFINITY
         : check('ratePerSecond', policy.ratePerSecond, 0.001, false),
+    rateStart: checkRateStart(policy.rateStart ?? 'burst'),
     adaptive: policy.adaptive ?? true,
     baseDelayMs: check('baseDelayMs', policy.baseDelayMs ?? 100, 0, false),
     maxDelayMs: check('maxDelayMs', policy.maxDelayMs ?? 20_000, 0, false),

@@ -154,12 +154,27 @@ export interface DelegateOptions extends CallPolicy {
   /** Names the idempotency keys (`<jobId>-<index>`); give the same one to a re-run of the same work. @default a new random id */
   readonly jobId?: string;
   readonly signal?: AbortSignal;
+  /**
+   * Where the calls run: from this process; as the built-in delegate job in the embedded engine
+   * (`'embedded'`, for a large list: calls in batches, kept on disk); or as that job on the
+   * deployed stack (`'stack'`), whose delegate function makes them, only to the APIs and functions
+   * `stepmr.config.ts` `delegates` allows. A job takes `timeoutMs`, `retries`, `concurrency` and
+   * `ratePerSecond` of the policy. @default 'process'
+   */
+  readonly on?: 'process' | 'embedded' | 'stack';
+  /** With `on: 'stack'`: the deployed stack. @default $STEPMR_STACK, else 'stepmr-dev' */
+  readonly stack?: string;
+  /** With `on: 'embedded'` or `'stack'`: calls per delegate task. @default 100 */
+  readonly callsPerTask?: number;
+  /** With `on: 'embedded'`: worker threads. @default the number of cores */
+  readonly threads?: number;
 }
 
 /**
- * Calls every task from this process and gives exactly one result per task, in input order.
- * A failed call is a result (`ok: false`), not an exception; the run rejects only on bad
- * options or an aborted signal.
+ * Calls every task and gives exactly one result per task, in input order: from this process,
+ * or, with `on`, as a delegate job in the embedded engine or on the deployed stack. A failed
+ * call is a result (`ok: false`), not an exception; the run rejects only on bad options, an
+ * aborted signal, or (with `on`) a job that could not run.
  *
  * @example
  * ```ts
@@ -174,6 +189,17 @@ export async function delegate(
   deps: Partial<CallDeps> = {},
 ): Promise<DelegateResult[]> {
   const jobId = options.jobId ?? `delegate-${randomUUID()}`;
+  if (options.on === 'embedded' || options.on === 'stack') {
+    if (!JOB_ID.test(jobId)) {
+      throw new InvalidCallPolicyError(
+        `jobId ${JSON.stringify(jobId)} cannot name a job: use letters, digits, '-' and '_' (1 to 80).`,
+      );
+    }
+    const run = await import('./delegateJobRun.js');
+    return options.on === 'stack'
+      ? run.delegateOnStack(tasks, options, jobId)
+      : run.delegateEmbedded(tasks, options, jobId);
+  }
   return runCalls(
     tasks.map((task, index) => ({ index, task })),
     { ...options, jobId },

@@ -78,6 +78,14 @@ export interface CallPolicy {
   readonly concurrency?: number;
   /** Calls started per second, at most. @default unlimited */
   readonly ratePerSecond?: number;
+  /**
+   * How the rate starts: `'burst'`, with a full token bucket (1/20 s worth of calls at once),
+   * or `'paced'`, one burst short of empty (the first call waits 1/20 s and one call's time).
+   * Paced runs that follow one another on the same share of a rate, as the batches of a
+   * delegate stage do, never pass it in any second together, whatever the one before did.
+   * @default 'burst'
+   */
+  readonly rateStart?: 'burst' | 'paced';
   /** Reduce concurrency on 429/503 and grow it while calls succeed. @default true */
   readonly adaptive?: boolean;
   /** First backoff, ms; doubles per retry, with full jitter. @default 100 */

@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { STREAM_REF } from '../contract/batchNames.js';
 import { REGISTRY_REF } from '../contract/names.js';
+import { DELEGATE_JOB_REF } from '../delegate/delegateJob.js';
 import type { StepmrConfig } from '../deploy/config.js';
 import { refuseCall } from '../deploy/delegates.js';
 import type { DeployedStream } from '../deploy/streams.js';
@@ -71,6 +72,9 @@ async function registered(reference: string, config: () => Promise<StepmrConfig>
       `job ${JSON.stringify(reference)} refused: the deployed functions run only jobs and streams registered in stepmr.config.ts (job:<name>, stream:<name>)`,
     );
   }
+  // The built-in delegate job, by this exact reference only: its calls are checked against the
+  // config's delegates as any delegate job's.
+  if (reference === DELEGATE_JOB_REF) return (await import('../delegate/delegateJob.js')).default;
   const name = reference.slice(stream ? STREAM_REF.length : REGISTRY_REF.length);
   const loaded = await config();
   const registry: Readonly<Record<string, Job>> = (stream ? loaded.streams : loaded.jobs) ?? {};

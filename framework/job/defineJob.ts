@@ -1,4 +1,5 @@
 import type { DelegateResult, DelegateTask } from '../delegate/types.js';
+import type { RunOptions } from './options.js';
 import type { InputFormat, Key, OutputFormat } from './types.js';
 
 /** Hands one key/value pair from `map` to the framework. */
@@ -91,7 +92,23 @@ export interface DelegateStage {
   task(record: unknown): DelegateTask;
   /** `results`: the output is the result dataset; `map`: the results feed the job's map. */
   readonly output: 'results' | 'map';
+  /** The definition's own call options (a stream's `calls`); a run's options override them. */
+  readonly calls?: CallLimits;
 }
+
+/**
+ * The call options a definition may carry, as the run options name them: a stream's batches
+ * have no command line, so a delegating stream sets them here.
+ *
+ * @example
+ * ```ts
+ * const calls: CallLimits = { concurrency: 32, ratePerSecond: 50, maxFailed: { count: 5 } };
+ * ```
+ */
+export type CallLimits = Pick<
+  RunOptions,
+  'callTimeoutMs' | 'callRetries' | 'concurrency' | 'ratePerSecond' | 'maxFailed' | 'callsPerTask'
+>;
 
 /** A job as the framework keeps it: the definition, checked. */
 export type Job<R = unknown, K extends Key = Key, V = unknown, O = unknown> = JobDefinition<R, K, V, O> & {
@@ -133,9 +150,18 @@ export function defineJob<R, K extends Key, V, O>(
 
 /**
  * A delegate job in the framework's shape: its `map` receives results (see the delegate
- * stage), and without one, each result is emitted under its index.
+ * stage), and without one, each result is emitted under its index. `defineStream` makes a
+ * delegating stream's job with it, passing the stream's `calls`.
+ *
+ * @example
+ * ```ts
+ * const job = delegateJob({ input: jsonLines<Applicant>(), delegate: (a) => scoring.post(a) });
+ * ```
  */
-function delegateJob<R, K extends Key, V, O>(definition: DelegateJobDefinition<R, K, V, O>): Job<R, K, V, O> {
+export function delegateJob<R, K extends Key, V, O>(
+  definition: DelegateJobDefinition<R, K, V, O>,
+  calls?: CallLimits,
+): Job<R, K, V, O> {
   const { delegate, map, ...rest } = definition;
   if (rest.reduce && !map) {
     throw new TypeError(`job ${definition.name ?? ''}: reduce needs a map over the delegated results`);
@@ -145,7 +171,11 @@ function delegateJob<R, K extends Key, V, O>(definition: DelegateJobDefinition<R
   return {
     ...rest,
     map: overResults as unknown as JobDefinition<R, K, V, O>['map'],
-    delegate: { task: delegate as (record: unknown) => DelegateTask, output: map ? 'map' : 'results' },
+    delegate: {
+      task: delegate as (record: unknown) => DelegateTask,
+      output: map ? 'map' : 'results',
+      ...(calls ? { calls } : {}),
+    },
     __stepmrJob: true as const,
   };
 }

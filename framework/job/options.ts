@@ -39,7 +39,7 @@ const CALLS_IN_FLIGHT_PER_TASK = 32;
 
 /**
  * The delegate stage of a run's plan (undefined for a job that does not delegate): the run's
- * options over the defaults. The job's limits are divided among `tasks` delegate tasks.
+ * options over the job's own `calls` (a stream's) over the defaults. The job's limits are divided among `tasks` delegate tasks.
  *
  * @example
  * ```ts
@@ -48,16 +48,18 @@ const CALLS_IN_FLIGHT_PER_TASK = 32;
  */
 export function resolveDelegate(job: Job, run: RunOptions): JobPlanData['delegate'] {
   if (!job.delegate) return undefined;
-  const concurrency = run.concurrency ?? 64;
+  const own = job.delegate.calls ?? {};
+  const concurrency = run.concurrency ?? own.concurrency ?? 64;
+  const ratePerSecond = run.ratePerSecond ?? own.ratePerSecond;
   return {
     output: job.delegate.output,
-    timeoutMs: run.callTimeoutMs ?? 30_000,
-    retries: run.callRetries ?? 3,
+    timeoutMs: run.callTimeoutMs ?? own.callTimeoutMs ?? 30_000,
+    retries: run.callRetries ?? own.callRetries ?? 3,
     concurrency,
-    ...(run.ratePerSecond ? { ratePerSecond: run.ratePerSecond } : {}),
+    ...(ratePerSecond ? { ratePerSecond } : {}),
     tasks: Math.max(1, Math.ceil(concurrency / CALLS_IN_FLIGHT_PER_TASK)),
-    callsPerTask: run.callsPerTask ?? 100,
-    maxFailed: run.maxFailed ?? { count: 0 },
+    callsPerTask: run.callsPerTask ?? own.callsPerTask ?? 100,
+    maxFailed: run.maxFailed ?? own.maxFailed ?? { count: 0 },
   };
 }
 

@@ -4,7 +4,7 @@ import type { InputFile } from '../plan/listInputs.js';
 import type { Store } from '../store/Store.js';
 import type { PublishedBatch } from '../stream/claim.js';
 import type { Stream } from '../stream/defineStream.js';
-import { batchFolder, previousSnapshot } from '../stream/publish.js';
+import { batchFolder, batchJobId, previousSnapshot } from '../stream/publish.js';
 import { previousState } from '../stream/windowState.js';
 import type { JobRequest } from './planRun.js';
 import { splitsPerTaskFor } from './splitsPerTask.js';
@@ -36,7 +36,16 @@ export interface BatchRequest {
   /** The run request's fields for the batch; the caller adds `module`, `jobId` and its own options. */
   readonly request: Pick<
     JobRequest,
-    'job' | 'name' | 'inputs' | 'files' | 'output' | 'badRecords' | 'splitsPerTask' | 'window' | 'state'
+    | 'job'
+    | 'name'
+    | 'inputs'
+    | 'files'
+    | 'output'
+    | 'badRecords'
+    | 'splitsPerTask'
+    | 'window'
+    | 'state'
+    | 'callKeys'
   >;
 }
 
@@ -80,6 +89,9 @@ export async function batchRequest(
       files,
       output: `${outputUri}${folder}`,
       badRecords: settings.badRecords,
+      // A delegating stream's calls are named after the batch, whatever run of it this is (a
+      // re-run `-r<k>` sends the first run's Idempotency-Keys).
+      callKeys: batchJobId(settings.name, entry.batch),
       // Many small objects share a map task: a batch of 300 files of 1 KiB runs one.
       splitsPerTask: splitsPerTaskFor(files, options.splitSize),
       ...(settings.window

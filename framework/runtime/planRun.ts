@@ -33,6 +33,12 @@ export interface JobRequest
     > {
   /** Splits per map task. @default about 16 MiB of input per task */
   readonly splitsPerTask?: number;
+  /**
+   * A delegate job: the id that names its calls' `Idempotency-Key`s (`<callKeys>-<index>`). A
+   * stream's batch N passes `<stream>-b<N>`, so every run of the batch (`-r<k>`) sends the
+   * keys of the first. @default the job id
+   */
+  readonly callKeys?: string;
 }
 
 /** The redrive of a job that succeeded with tolerated map failures. */
@@ -87,7 +93,8 @@ export async function planRun(request: RunRequest, work: WorkLocation): Promise<
     return { input, output, splits: planned.splits.length, inputBytes, reducers };
   }
   const options = resolveOptions(request.job, request);
-  const delegate = resolveDelegate(request.job, request);
+  const stage = resolveDelegate(request.job, request);
+  const delegate = stage && request.callKeys ? { ...stage, keysOf: request.callKeys } : stage;
   if (delegate && request.tolerate) {
     throw new InvalidOptionError(
       `job ${request.name} delegates: a failed call is a result, so --tolerate does not apply; use --max-failed to allow failed calls`,

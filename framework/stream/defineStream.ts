@@ -1,6 +1,8 @@
-import type { Emit, Job, JobOptions, MapContext } from '../job/defineJob.js';
+import type { DelegateResult } from '../delegate/types.js';
+import { delegateJob, type Emit, type Job, type JobOptions, type MapContext } from '../job/defineJob.js';
 import type { InputFormat, Key, OutputFormat } from '../job/types.js';
 import { parseSize } from '../plan/parseSize.js';
+import { type DelegateStreamDefinition, delegateStreamProblem, delegates } from './delegateStream.js';
 import { parseDuration } from './duration.js';
 import { StreamDefinitionError } from './errors.js';
 import { byWindow, checkWindow, type TumblingWindow } from './window.js';
@@ -16,7 +18,7 @@ export interface TriggerDefinition {
 }
 
 /** Fields of every stream, whatever its mode. */
-interface StreamBase<R, K extends Key, V> {
+export interface StreamBase<R, K extends Key, V> {
   /** The stream's name: its checkpoint, its batches' job ids (`<name>-b<N>`), its AWS resources. */
   readonly name: string;
   /** Where objects arrive: a prefix of the data bucket on AWS; locally the `--source` directory. */
@@ -131,8 +133,14 @@ const NAME = /^[A-Za-z][A-Za-z0-9-]{0,39}$/;
  * });
  * ```
  */
+export function defineStream<R, K extends Key = number, V = DelegateResult, O = V>(
+  definition: DelegateStreamDefinition<R, K, V, O>,
+): Stream<R, K, V, O>;
 export function defineStream<R, K extends Key, V, O = V>(
   definition: StreamDefinition<R, K, V, O>,
+): Stream<R, K, V, O>;
+export function defineStream<R, K extends Key, V, O = V>(
+  definition: StreamDefinition<R, K, V, O> | DelegateStreamDefinition<R, K, V, O>,
 ): Stream<R, K, V, O> {
   const where = `stream ${JSON.stringify(definition.name)}`;
   if (typeof definition.name !== 'string' || !NAME.test(definition.name)) {
@@ -152,7 +160,10 @@ export function defineStream<R, K extends Key, V, O = V>(
       `${where}: source.prefix ${JSON.stringify(prefix)} overlaps ${reserved}, where the stack keeps results, working objects and checkpoints; choose a prefix of its own, such as 'in/${definition.name}/'`,
     );
   }
-  if (typeof definition.map !== 'function')
+  if (delegates(definition)) {
+    const problem = delegateStreamProblem(definition);
+    if (problem) throw new StreamDefinitionError(`${where}: ${problem}`);
+  } else if (typeof definition.map !== 'function')
     throw new StreamDefinitionError(`${where}: map must be a function`);
   const mode = definition.mode ?? 'append';
   if (mode !== 'append' && mode !== 'update') {
@@ -193,7 +204,7 @@ export function defineStream<R, K extends Key, V, O = V>(
   if (badRecords !== 'fail' && badRecords !== 'skip') {
     throw new StreamDefinitionError(`${where}: badRecords must be 'fail' or 'skip'`);
   }
-  const window = checkWindow(definition, where, mode);
+  const window = delegates(definition) ? undefined : checkWindow(definition, where, mode);
   const stream: StreamSettings = {
     name: definition.name,
     prefix,
@@ -205,6 +216,15 @@ export function defineStream<R, K extends Key, V, O = V>(
     badRecords,
     ...(window ? { window: { sizeMs: window.sizeMs, delayMs: window.delayMs } } : {}),
   };
+  if (delegates(definition)) {
+    const { trigger: _t, source: _s, mode: _m, rewrites: _r, badRecords: _b, calls, ...job } = definition;
+    return Object.freeze({ ...delegateJob(job, calls), __stepmrStream: true as const, stream }) as Stream<
+      R,
+      K,
+      V,
+      O
+    >;
+  }
   const { trigger: _t, source: _s, mode: _m, rewrites: _r, badRecords: _b, ...job } = definition;
   const map = mode === 'update' ? withState(definition.map) : definition.map;
   const windowed = window && {

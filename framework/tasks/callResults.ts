@@ -17,16 +17,15 @@ export type DelegatePlan = NonNullable<JobPlan['delegate']>;
 
 /**
  * The policy of one delegate task: the job's limits divided evenly among the tasks that run at
- * once, so that together they never pass them. Each batch's calls get a fresh governor, whose
- * token bucket starts full (a burst of `max(1, floor(rate / 20))` calls): a batch that starts
- * as the one before it on the same slot ends may start its burst while the last second still
- * counts the earlier batch's calls and burst. So a task's rate is its share less two bursts
- * (at least a third of its share: below 3 calls per second per task, a burst of one call can
- * still pass the share).
+ * once, so that together they never pass them. Each batch's calls get a fresh governor, which
+ * starts paced (its token bucket one burst short of empty): a batch that starts as the one
+ * before it on the same slot ends then cannot add its burst to the last second of the earlier
+ * batch's calls, so each task runs at its whole share and the job at its whole `--rate`, at
+ * the cost of 1/20 s and one call's time at the start of each batch.
  *
  * @example
  * ```ts
- * taskPolicy({ concurrency: 64, tasks: 2, ratePerSecond: 100, ... }); // { concurrency: 32, ratePerSecond: 46, ... }
+ * taskPolicy({ concurrency: 64, tasks: 2, ratePerSecond: 100, ... }); // { concurrency: 32, ratePerSecond: 50, rateStart: 'paced', ... }
  * ```
  */
 export function taskPolicy(stage: DelegatePlan): CallPolicy {
@@ -34,17 +33,8 @@ export function taskPolicy(stage: DelegatePlan): CallPolicy {
     timeoutMs: stage.timeoutMs,
     retries: stage.retries,
     concurrency: Math.max(1, Math.floor(stage.concurrency / stage.tasks)),
-    ...(stage.ratePerSecond ? { ratePerSecond: taskRate(stage.ratePerSecond / stage.tasks) } : {}),
+    ...(stage.ratePerSecond ? { ratePerSecond: stage.ratePerSecond / stage.tasks, rateStart: 'paced' } : {}),
   };
-}
-
-/** The largest rate whose calls, with two governor bursts, stay within `share` per second. */
-function taskRate(share: number): number {
-  let rate = share;
-  while (rate > share / 3 && rate + 2 * Math.max(1, Math.floor(rate / 20)) > share) {
-    rate = Math.floor(rate) === rate ? rate - 1 : Math.floor(rate);
-  }
-  return Math.max(rate, share / 3);
 }
 
 /**

@@ -468,6 +468,9 @@ describe('attacks on the deployed functions, through the real SDK', () => {
     partitionsPerTask: 1,
     toleratedFailurePercentage: 0,
     toleratedFailureCount: 0,
+    delegate: false,
+    callsPerTask: 1,
+    delegateTasks: 1,
   };
 
   it('an execution whose prefix is out/ or work/ deletes nothing (its Abort refuses)', async () => {

@@ -14,10 +14,11 @@ import { type EmbeddedExecution, embeddedBackend } from './runEmbedded.js';
 
 /**
  * The named steps of a micro-batch, where a crash hook may stop the driver: after the offsets
- * entry is written, while the batch's job runs (its map stage started), after its output is
+ * entry is written, while the batch's job runs (its map stage started), while a delegating
+ * batch makes its calls (a first delegate task ended, others have not), after its output is
  * published but before the commit entry, and after the commit entry.
  */
-export type StreamStep = 'after-offset' | 'mid-batch' | 'after-output' | 'after-commit';
+export type StreamStep = 'after-offset' | 'mid-batch' | 'mid-calls' | 'after-output' | 'after-commit';
 
 /** Called at each step with the batch number; a hook that throws stops the driver there. */
 export type CrashHook = (step: StreamStep, batch: number) => void;
@@ -169,9 +170,19 @@ async function runBatchJob(context: BatchContext, claim: Claim, planned: BatchRe
   if (outer?.aborted) cancel();
   outer?.addEventListener('abort', cancel, { once: true });
   engine.onEvent = (event) => {
-    if (event.type !== 'MapRunStarted' || event.stateName !== 'Map' || crashed) return;
+    if (crashed) return;
+    const step =
+      event.type === 'MapRunStarted' && event.stateName === 'Map'
+        ? 'mid-batch'
+        : event.type === 'MapRunProgress' &&
+            event.stateName === 'Delegate' &&
+            event.itemCounts.succeeded > 0 &&
+            event.itemCounts.succeeded < event.itemCounts.total
+          ? 'mid-calls'
+          : undefined;
+    if (!step) return;
     try {
-      context.crashAt?.('mid-batch', claim.batch);
+      context.crashAt?.(step, claim.batch);
     } catch (error) {
       crashed = error;
       crash.abort();
@@ -193,7 +204,11 @@ async function runBatchJob(context: BatchContext, claim: Claim, planned: BatchRe
     if (crashed) throw crashed;
     if (error instanceof JobFailedError) {
       throw new JobFailedError(
-        `stream ${stream.stream.name}, batch ${claim.batch} (${claim.files.length} files): ${error.message}. The batch runs again over the same files on the next start: fix the cause in the stream's code, or set badRecords: 'skip' for malformed records`,
+        `stream ${stream.stream.name}, batch ${claim.batch} (${claim.files.length} files): ${error.message}. The batch runs again over the same files on the next start: ${
+          stream.delegate
+            ? "fix the cause (the service, or the stream's code), or allow failed calls with the stream's calls.maxFailed"
+            : "fix the cause in the stream's code, or set badRecords: 'skip' for malformed records"
+        }`,
         { cause: error },
       );
     }

@@ -36,7 +36,7 @@ describe('taskPolicy', () => {
     callsPerTask: 10,
     maxFailed: { count: 0 },
   } as const;
-  it('divides the job’s limits among its tasks, leaving two governor bursts of room in the rate', () => {
+  it('divides the job’s limits among its tasks, whole, each batch starting paced', () => {
     for (const [concurrency, tasks, rate] of [
       [64, 2, 100],
       [100, 4, 1000],
@@ -45,11 +45,10 @@ describe('taskPolicy', () => {
     ] as const) {
       const p = taskPolicy({ ...stage, concurrency, tasks, ratePerSecond: rate });
       expect((p.concurrency ?? 0) * tasks).toBeLessThanOrEqual(concurrency);
-      const r = p.ratePerSecond ?? 0;
-      // A batch may start with a full bucket (max(1, floor(r / 20)) calls) as the last one ends.
-      expect((r + 2 * Math.max(1, Math.floor(r / 20))) * tasks).toBeLessThanOrEqual(rate);
-      // Little is lost at useful rates; at a few calls per second a burst is a large share.
-      expect(r * tasks).toBeGreaterThanOrEqual(rate * (rate / tasks >= 50 ? 0.9 : 1 / 3));
+      // The whole rate, shared: a paced start leaves no room to keep for a batch's burst.
+      expect((p.ratePerSecond ?? 0) * tasks).toBeCloseTo(rate, 9);
+      expect(p.rateStart).toBe('paced');
     }
+    expect(taskPolicy({ ...stage, concurrency: 64, tasks: 2 }).ratePerSecond).toBeUndefined();
   });
 });
