@@ -7,7 +7,7 @@ import { allow, arn, bucketArn, type Json, listUnder, MULTIPART, objects } from 
 import { BUCKET_LAYOUT } from './layout.js';
 import { streamResources } from './streamRules.js';
 import { type DeployedStream, deployedStreams } from './streams.js';
-import { triggerStatements } from './triggerPolicy.js';
+import { reduceStateStatements, triggerStatements } from './triggerPolicy.js';
 
 /** The deployment a template is made for: serverless.yml's service and stage. */
 export interface StackNames {
@@ -72,7 +72,12 @@ function functionStatements(
         listUnder(work),
       ];
     case 'reduce':
-      return [allow(['s3:GetObject', 's3:PutObject', ...MULTIPART], objects(work)), listUnder(work)];
+      // Its job's working objects, and the stream state a batch's reducers merge and keep.
+      return [
+        allow(['s3:GetObject', 's3:PutObject', ...MULTIPART], objects(work)),
+        listUnder(work),
+        ...reduceStateStatements(streams),
+      ];
     case 'delegate': {
       // Its job's working objects, and only the APIs and functions stepmr.config.ts names.
       const apis = apiArns(delegates);

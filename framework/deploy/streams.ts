@@ -16,6 +16,11 @@ export interface DeployedStream {
   readonly checkpoint: string;
   /** The output prefix of its batches: `out/streams/<name>/` (batch N under `batch=<N>/`). */
   readonly output: string;
+  /**
+   * The state its batches carry, which their reducers read (and write, for windows) under
+   * `output`: update mode's `snapshot=<N>/`, a windowed stream's open windows `_state/`.
+   */
+  readonly state?: 'snapshot' | 'windows';
 }
 
 /** Where the stack keeps the streams' checkpoints (offsets and commits logs). */
@@ -42,6 +47,8 @@ const streamShape = z.object({
     name: z.string(),
     prefix: z.string().min(1),
     everyMs: z.number().positive(),
+    mode: z.enum(['append', 'update']).optional(),
+    window: z.unknown().optional(),
   }),
 });
 
@@ -101,6 +108,11 @@ export function deployedStreams(config: StepmrConfig): DeployedStream[] {
       prefix: sourcePrefix(name, settings.prefix),
       rate: rateOf(settings.everyMs),
       ...streamPrefixes(name),
+      ...(settings.mode === 'update'
+        ? { state: 'snapshot' as const }
+        : settings.window !== undefined
+          ? { state: 'windows' as const }
+          : {}),
     };
   });
 }

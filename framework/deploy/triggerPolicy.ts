@@ -41,3 +41,25 @@ export function triggerStatements(streams: readonly DeployedStream[], stateMachi
     ),
   ];
 }
+
+/**
+ * What the reduce function's role needs for streams, beyond its job's working objects: a batch's
+ * reducers read the state they merge, update mode's previous snapshot (`out/streams/<name>/snapshot=*`)
+ * or a windowed stream's open windows (`out/streams/<name>/_state/*`), and a windowed batch's
+ * write its open windows there. Nothing for append streams without windows.
+ *
+ * @example
+ * ```ts
+ * const statements = reduceStateStatements(deployedStreams(config));
+ * ```
+ */
+export function reduceStateStatements(streams: readonly DeployedStream[]): Json[] {
+  const read = streams.flatMap((s) =>
+    s.state === 'snapshot' ? [`${s.output}snapshot=`] : s.state === 'windows' ? [`${s.output}_state/`] : [],
+  );
+  const write = streams.flatMap((s) => (s.state === 'windows' ? [`${s.output}_state/`] : []));
+  return [
+    ...(read.length ? [allow(['s3:GetObject'], read.map(objects))] : []),
+    ...(write.length ? [allow(['s3:PutObject', ...MULTIPART], write.map(objects))] : []),
+  ];
+}

@@ -12,7 +12,7 @@ import { type MergedGroup, mergeState } from './mergeState.js';
 import { partName } from './partName.js';
 import type { ReduceTaskEvent, ReduceTaskResult, StagedPart } from './payloads.js';
 import { workKeys } from './payloads.js';
-import { checkAnyWorkKey, checkInput, checkOutput } from './scope.js';
+import { checkAnyWorkKey, checkOutput, checkState } from './scope.js';
 import { readPartitionRuns, readShuffleMaps } from './shuffleIndex.js';
 import { timingOf } from './taskClock.js';
 import { atUserCode } from './thrownAt.js';
@@ -45,7 +45,7 @@ export async function reduceTask(event: ReduceTaskEvent, given: TaskDeps): Promi
   if (state) checkOutput(deps.scope, state);
   // A stream batch that merges the previous state here: partition p of it, read as a stream.
   const previous = plan.state;
-  if (previous) checkInput(deps.scope, previous.uri);
+  if (previous) checkState(deps.scope, plan.output, previous.uri);
   const previousState = (
     groups: AsyncIterable<KeyGroup<Key, unknown>>,
     partition: number,

@@ -202,3 +202,30 @@ export function checkJob(scope: TaskScope, reference: string): void {
   const reason = scope.refuseJob(reference);
   if (reason) refuse(`job ${JSON.stringify(reference)}`, reason);
 }
+
+/**
+ * Checks that a stream batch's previous state (a folder its reducers merge) may be read: an
+ * input of the scope, and the stream's own state, beside the batch's output: `snapshot=<M>/` or
+ * `_state/batch=<M>/` of an earlier batch M in the folder that holds `output`'s `batch=<N>/` or
+ * `snapshot=<N>/`. Another stream's state, or any other folder, would be folded into this
+ * stream's result.
+ *
+ * @example
+ * ```ts
+ * checkState(scope, 's3://data/out/streams/clicks/batch=0000000004/', 's3://data/out/streams/clicks/_state/batch=0000000003/');
+ * ```
+ */
+export function checkState(scope: TaskScope, output: string, state: string): void {
+  checkInput(scope, state);
+  const batch = /^(.*\/)(?:batch|snapshot)=(\d{10})\/$/.exec(output);
+  const root = batch?.[1] ?? '';
+  const owner = state.startsWith(root)
+    ? /^(?:snapshot|_state\/batch)=(\d{10})\/$/.exec(state.slice(root.length))
+    : null;
+  if (!batch || !owner || Number(owner[1]) >= Number(batch[2])) {
+    refuse(
+      `state ${state}`,
+      `a stream batch merges only its own stream's earlier state, snapshot=<M>/ or _state/batch=<M>/ beside its output ${output}; plan the batch with the stream's trigger or driver`,
+    );
+  }
+}

@@ -203,6 +203,17 @@ function triggerDesign(streams: readonly DeployedStream[]): Record<string, strin
     ListBucket: streams.length ? [...read, W] : [],
   };
 }
+/** The reduce function: its job's working objects, and the state of stream batches. */
+function reduceDesign(streams: readonly DeployedStream[]): Record<string, string[]> {
+  const snapshots = streams.filter((s) => s.state === 'snapshot').map((s) => `${s.output}snapshot=`);
+  const windows = streams.filter((s) => s.state === 'windows').map((s) => `${s.output}_state/`);
+  return {
+    GetObject: [W, ...snapshots, ...windows],
+    PutObject: [W, ...windows],
+    DeleteObject: [],
+    ListBucket: [W],
+  };
+}
 const O = BUCKET_LAYOUT.output;
 const ANYWHERE = '';
 export const DESIGN: Record<string, Record<string, string[]>> = {
@@ -245,13 +256,20 @@ export function expectRoleAsDesigned(
   role: string,
   streams: readonly DeployedStream[] = [],
 ): void {
-  const design = (role === 'TriggerRole' ? triggerDesign(streams) : DESIGN[role]) ?? {};
+  const design =
+    (role === 'TriggerRole'
+      ? triggerDesign(streams)
+      : role === 'ReduceRole'
+        ? reduceDesign(streams)
+        : DESIGN[role]) ?? {};
   const keys = [
     ...KEYS,
     ...streams.flatMap((s) => [
       `${s.prefix}a.jsonl`,
       `${s.checkpoint}offsets/0000000000`,
       `${s.output}batch=0000000000/_SUCCESS`,
+      `${s.output}snapshot=0000000000/part-00000.jsonl`,
+      `${s.output}_state/batch=0000000000/part-00000.jsonl`,
     ]),
   ];
   const under = (prefixes: string[] | undefined, key: string) =>

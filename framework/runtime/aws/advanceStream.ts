@@ -9,14 +9,17 @@ export interface ClaimedBatch {
   readonly resumed: boolean;
 }
 
-/** What {@link advanceStream} works with: the stream's claim path and the stack's state machine. */
-export interface StreamAdvancePort {
+/**
+ * What {@link advanceStream} works with: the stream's claim path and the stack's state machine.
+ * `start` gets the claim as `claim` returned it (with its offsets entry, for the real claim).
+ */
+export interface StreamAdvancePort<C extends ClaimedBatch = ClaimedBatch> {
   /** Claims the stream's next batch (committing a published one first), or undefined: nothing to do. */
-  claim(): Promise<ClaimedBatch | undefined>;
+  claim(): Promise<C | undefined>;
   /** The execution name of run `rerun` (0 first) of batch N: deterministic. */
   executionName(batch: number, rerun: number): string;
   /** Plans batch N and starts its execution under `name`; resolves with its ARN. */
-  start(claimed: ClaimedBatch, name: string): Promise<string>;
+  start(claimed: C, name: string): Promise<string>;
   readonly orchestrator: Pick<Orchestrator, 'describeExecution'>;
   /** The state machine's ARN, to name executions. */
   readonly stateMachineArn: string;
@@ -47,7 +50,10 @@ const executionArn = (stateMachineArn: string, name: string) =>
   `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 
 /** The status of an execution, or undefined when there is none of that name. */
-async function statusOf(port: StreamAdvancePort, name: string): Promise<string | undefined> {
+async function statusOf(
+  port: Pick<StreamAdvancePort, 'orchestrator' | 'stateMachineArn'>,
+  name: string,
+): Promise<string | undefined> {
   try {
     const { status } = await port.orchestrator.describeExecution({
       executionArn: executionArn(port.stateMachineArn, name),
@@ -72,8 +78,8 @@ async function statusOf(port: StreamAdvancePort, name: string): Promise<string |
  * const outcome = await advanceStream(port); // { outcome: 'started', batch: 3, execution: 'clicks-b3', rerun: 0 }
  * ```
  */
-export async function advanceStream(
-  port: StreamAdvancePort,
+export async function advanceStream<C extends ClaimedBatch>(
+  port: StreamAdvancePort<C>,
   maxRuns: number = MAX_BATCH_RUNS,
 ): Promise<AdvanceOutcome> {
   let claimed = await port.claim();

@@ -1,17 +1,13 @@
 import { STREAM_REF } from '../../contract/batchNames.js';
 import type { StepmrConfig } from '../../deploy/config.js';
 import type { DeployedStream } from '../../deploy/streams.js';
-import { resolveOptions } from '../../job/options.js';
-import type { InputFile } from '../../plan/listInputs.js';
 import type { Store } from '../../store/Store.js';
-import { readCommit } from '../../stream/checkpoint.js';
-import { claimNextBatch } from '../../stream/claim.js';
+import { claimNextBatch, commitBatch } from '../../stream/claim.js';
 import type { Stream } from '../../stream/defineStream.js';
-import { batchFolder, batchJobId, publishedBatch } from '../../stream/publish.js';
-import { readSuccess } from '../../tasks/manifest.js';
+import { batchJobId, publishedBatch } from '../../stream/publish.js';
+import { batchRequest, carriedOver, previousOf } from '../batchRequest.js';
 import type { Backend } from '../Driver.js';
 import { Driver } from '../Driver.js';
-import { splitsPerTaskFor } from '../splitsPerTask.js';
 import { type AdvanceOutcome, advanceStream, MAX_BATCH_RUNS } from './advanceStream.js';
 import type { DeployedStack } from './findStack.js';
 
@@ -22,6 +18,8 @@ export interface StreamStepDeps {
   /** The stack's backend: its state machine, and its `work/` to plan batches in. */
   readonly backend: Backend;
   readonly now?: () => number;
+  /** How the functions load the stream. @default `stream:<name>`, from the stack's stepmr.config.ts */
+  readonly module?: (stream: string) => string;
 }
 
 /**
@@ -34,27 +32,15 @@ export interface StreamStepDeps {
  */
 export const MANUAL_RUNS = 100;
 
-/** The snapshot an update-mode batch N folds into: the parts of the one batch N-1 committed. */
-async function previousSnapshot(
-  checkpoint: Store,
-  output: string,
-  name: string,
-  batch: number,
-): Promise<InputFile[]> {
-  if (batch === 0) return [];
-  const commit = await readCommit(checkpoint, name, batch - 1);
-  if (!commit?.published) return [];
-  const location = `${output}${commit.published}`;
-  const manifest = await readSuccess(location);
-  return (manifest?.parts ?? []).map((part) => ({ uri: `${location}${part.name}`, size: part.bytes }));
-}
-
 /**
  * One step of a registered stream on the deployed stack (see {@link advanceStream}): the claim
  * over the stack bucket (source `in/…`, checkpoint `streams/<name>/`, output `out/streams/<name>/`), and
  * a batch planned as a job of the stream (loaded by the functions as `stream:<name>`) over
- * exactly its claimed objects (and, in update mode, the previous snapshot), published at
- * `out/streams/<name>/batch=<N>/` (or `snapshot=<N>/`), its execution named `<name>-b<N>`.
+ * exactly its claimed objects, published at `out/streams/<name>/batch=<N>/` (or
+ * `snapshot=<N>/`), its execution named `<name>-b<N>`. Its run request is the embedded
+ * runner's (see `batchRequest`): update mode's previous snapshot and a windowed stream's open
+ * windows (`_state/batch=<M>/`) merged by the reducers, and the watermark the claim fixed in
+ * `offsets/<N>`. A batch that took no objects is committed carrying that state over.
  *
  * @example
  * ```ts
@@ -70,7 +56,7 @@ export async function streamStep(
   },
   deps: StreamStepDeps,
 ): Promise<AdvanceOutcome> {
-  const { stream, stack } = request;
+  const { stream } = request;
   const definition = request.config.streams?.[stream.name] as Stream | undefined;
   if (!definition || !Object.hasOwn(request.config.streams ?? {}, stream.name)) {
     throw new Error(`stream ${stream.name} is not in stepmr.config.ts`);
@@ -78,43 +64,41 @@ export async function streamStep(
   const settings = definition.stream;
   const bucket = deps.store('');
   const checkpoint = deps.store(stream.checkpoint);
-  const outputUri = `s3://${stack.bucket}/${stream.output}`;
+  const where = { checkpoint, output: bucket, prefix: stream.output };
+  const now = deps.now ? { now: deps.now } : {};
   const driver = new Driver(deps.backend);
+  const claim = async () => {
+    const claimed = await claimNextBatch({
+      stream: settings.name,
+      checkpoint,
+      source: { store: bucket, prefix: stream.prefix },
+      caps: { maxFiles: settings.maxFiles, maxBytes: settings.maxBytes },
+      rewrites: settings.rewrites,
+      published: (entry) => publishedBatch(bucket, stream.output, settings, entry),
+      ...now,
+      // A windowed stream: offsets/<N> fixes the watermark batch N runs with.
+      ...(settings.window ? { watermarkDelayMs: settings.window.delayMs } : {}),
+    });
+    // A batch that took no objects runs no job: committed here, carrying the previous state
+    // over, and advanceStream claims the next one.
+    if (claimed && claimed.files.length === 0) {
+      const previous = await previousOf(definition, claimed.batch, where);
+      await commitBatch(checkpoint, claimed.entry, carriedOver(definition, previous), deps.now);
+    }
+    return claimed;
+  };
   return advanceStream(
     {
-      claim: () =>
-        claimNextBatch({
-          stream: settings.name,
-          checkpoint,
-          source: { store: bucket, prefix: stream.prefix },
-          caps: { maxFiles: settings.maxFiles, maxBytes: settings.maxBytes },
-          rewrites: settings.rewrites,
-          published: (entry) => publishedBatch(bucket, stream.output, settings, entry),
-          ...(deps.now ? { now: deps.now } : {}),
-        }),
+      claim,
       executionName: (batch, rerun) => batchJobId(stream.name, batch, rerun),
       start: async (claimed, name) => {
-        const state =
-          settings.mode === 'update'
-            ? await previousSnapshot(checkpoint, outputUri, settings.name, claimed.batch)
-            : [];
-        const files = [...claimed.files.map((f) => ({ uri: f.uri, size: f.size })), ...state];
+        const { request } = await batchRequest(definition, claimed.entry, where);
         const started = await driver.start({
-          job: definition,
-          name: stream.name,
-          module: `${STREAM_REF}${stream.name}`,
-          // The exact objects, which _SUCCESS lists: the claim checks a published batch by them.
-          inputs: files.map((f) => f.uri),
-          files,
-          badRecords: settings.badRecords,
-          // Many small objects share a map task, as the embedded stream's batches do.
-          splitsPerTask: splitsPerTaskFor(files, resolveOptions(definition, {}).splitSize),
-          output: `${outputUri}${batchFolder(settings.mode, claimed.batch)}`,
+          ...request,
+          module: deps.module?.(stream.name) ?? `${STREAM_REF}${stream.name}`,
           overwrite: false,
           jobId: name,
-          // A re-run (`-r<k>`) of a delegating batch sends the first run's Idempotency-Keys.
-          callKeys: batchJobId(stream.name, claimed.batch),
-          ...(deps.now ? { now: deps.now } : {}),
+          ...now,
         });
         return started.executionArn;
       },

@@ -2,15 +2,12 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OffsetEntry } from '../../contract/stream.js';
 import type { EngineEvent } from '../../engine/index.js';
-import { resolveOptions } from '../../job/options.js';
-import type { InputFile } from '../../plan/listInputs.js';
 import type { FileStore } from '../../store/FileStore.js';
-import { toUri } from '../../store/uri.js';
 import { type Claim, claimNextBatch, commitBatch, type StreamSource } from '../../stream/claim.js';
 import type { Stream } from '../../stream/defineStream.js';
-import { batchFolder, batchJobId, previousSnapshot, publishedBatch } from '../../stream/publish.js';
+import { batchJobId, publishedBatch } from '../../stream/publish.js';
 import { stateFolder } from '../../stream/window.js';
-import { previousState } from '../../stream/windowState.js';
+import { type BatchRequest, batchRequest, carriedOver } from '../batchRequest.js';
 import { type Backend, Driver, type RunSummary } from '../Driver.js';
 import { JobFailedError } from '../errors.js';
 import { type EmbeddedExecution, embeddedBackend } from './runEmbedded.js';
@@ -99,39 +96,32 @@ export async function runNextBatch(context: BatchContext): Promise<BatchReport |
   if (!claim) return undefined;
   const started = now();
   if (!claim.resumed) context.crashAt?.('after-offset', claim.batch);
-  const folder = batchFolder(settings.mode, claim.batch);
+  const where = { checkpoint, output, prefix: '' };
+  const planned = await batchRequest(stream, claim.entry, where, context.stateMerge !== false);
+  const { folder, previous } = planned;
   await rm(join(output.root, folder), { recursive: true, force: true });
   const windowed = settings.window !== undefined;
   if (windowed) await rm(join(output.root, stateFolder(folder)), { recursive: true, force: true });
-  const where = { checkpoint, output, prefix: '', stream: settings, batch: claim.batch };
-  const previous =
-    settings.mode === 'update'
-      ? await previousSnapshot(where)
-      : windowed
-        ? await previousState(where)
-        : undefined;
   let summary: RunSummary | undefined;
   if (claim.files.length > 0) {
-    summary = await runBatchJob(context, claim, folder, previous);
+    summary = await runBatchJob(context, claim, planned);
     context.crashAt?.('after-output', claim.batch);
   }
-  // A windowed batch publishes its closed windows (maybe none) and keeps its open ones beside.
-  const published = summary ? folder : windowed ? undefined : previous?.folder;
-  const state = windowed ? (summary ? stateFolder(folder) : previous?.folder) : undefined;
-  const eventTime = windowed ? (summary?.manifest.eventTime ?? { late: 0, samples: [] }) : undefined;
-  await commitBatch(
-    checkpoint,
-    claim.entry,
-    {
-      ...(summary ? { jobId: summary.jobId } : {}),
-      ...(published ? { published } : {}),
-      records: summary?.manifest.records ?? { in: 0, out: 0 },
-      bytes: summary?.manifest.bytes ?? { in: 0, out: 0 },
-      ...(state ? { state } : {}),
-      ...(eventTime ? { eventTime } : {}),
-    },
-    now,
-  );
+  // A batch that ran publishes its output (a windowed one its closed windows, maybe none, and
+  // its open ones beside); one that took no objects carries the previous state over.
+  const fields = summary
+    ? {
+        jobId: summary.jobId,
+        published: folder,
+        records: summary.manifest.records,
+        bytes: summary.manifest.bytes,
+        ...(windowed
+          ? { state: stateFolder(folder), eventTime: summary.manifest.eventTime ?? { late: 0, samples: [] } }
+          : {}),
+      }
+    : carriedOver(stream, previous);
+  const { published, eventTime } = fields;
+  await commitBatch(checkpoint, claim.entry, fields, now);
   context.crashAt?.('after-commit', claim.batch);
   if (summary && previous) {
     if (settings.mode === 'update') await dropOldSnapshots(output.root, 'snapshot=', previous.folder);
@@ -167,23 +157,10 @@ async function dropOldSnapshots(root: string, kind: string, previous: string): P
   await Promise.all(old.map((name) => rm(join(root, name), { recursive: true, force: true })));
 }
 
-/** Runs batch N's job over its objects (and the previous snapshot) into its output folder. */
-async function runBatchJob(
-  context: BatchContext,
-  claim: Claim,
-  folder: string,
-  previous: { readonly folder: string; readonly files: readonly InputFile[] } | undefined,
-): Promise<RunSummary> {
+/** Runs batch N's job over its objects (and the previous state) into its output folder. */
+async function runBatchJob(context: BatchContext, claim: Claim, planned: BatchRequest): Promise<RunSummary> {
   const { engine, stream } = context;
-  const options = resolveOptions(stream, {});
-  // The reducers merge the previous state when it has one part per reducer (the reducer count
-  // is fixed for a stream; a state of another count goes through map and shuffle instead).
-  const merge =
-    previous !== undefined &&
-    context.stateMerge !== false &&
-    samePartitions(previous.files, options.reducers);
-  const state = previous && !merge ? previous.files : [];
-  const files = [...claim.files.map((f) => ({ uri: f.uri, size: f.size })), ...state];
+  const { folder, request } = planned;
   const jobId = batchJobId(stream.stream.name, claim.batch);
   const batchDir = join(context.output.root, folder);
   const crash = new AbortController();
@@ -215,28 +192,9 @@ async function runBatchJob(
   try {
     const summary = await new Driver(engine.backend).run(
       {
-        job: stream,
-        name: stream.stream.name,
+        ...request,
         module: context.module,
-        inputs: files.map((f) => f.uri),
-        files,
-        output: toUri(batchDir),
         jobId,
-        // A delegating stream's calls are named after the batch, whatever run of it this is.
-        callKeys: batchJobId(stream.stream.name, claim.batch),
-        badRecords: stream.stream.badRecords,
-        ...(stream.stream.window
-          ? {
-              window: {
-                sizeMs: stream.stream.window.sizeMs,
-                ...(claim.entry.eventTime?.watermark === undefined
-                  ? {}
-                  : { watermark: claim.entry.eventTime.watermark }),
-              },
-            }
-          : {}),
-        splitsPerTask: splitsPerTask(files, options.splitSize),
-        ...(merge ? { state: { uri: `${context.output.url}${previous.folder}` } } : {}),
       },
       { intervalMs: 25, cancel: crash.signal },
     );
@@ -262,26 +220,6 @@ async function runBatchJob(
     // A run that did not publish leaves no output folder (it is run again from scratch).
     if (!done) await rm(batchDir, { recursive: true, force: true });
   }
-}
-
-/** Whether a state's parts are `part-<p>.jsonl` for exactly the partitions 0..reducers-1. */
-function samePartitions(files: readonly InputFile[], reducers: number): boolean {
-  const parts = files.map((f) => /\/part-(\d+)\.jsonl$/.exec(f.uri)?.[1]).map(Number);
-  return parts.length === reducers && parts.sort((a, b) => a - b).every((p, i) => p === i);
-}
-
-/** A map task reads about this much: many small files share a task, as a batch's usually are. */
-const TASK_BYTES = 16 * 1024 * 1024;
-
-/**
- * Splits per map task for a batch's files: about {@link TASK_BYTES} a task by their average
- * split, between 1 and 1,000. A batch of 300 files of 1 KiB then runs one map task, not 300.
- */
-function splitsPerTask(files: readonly InputFile[], splitSize: number): number {
-  const splits = files.reduce((n, f) => n + Math.max(1, Math.ceil(f.size / splitSize)), 0);
-  const bytes = files.reduce((n, f) => n + f.size, 0);
-  const average = Math.max(1, bytes / Math.max(1, splits));
-  return Math.max(1, Math.min(1000, Math.floor(TASK_BYTES / average)));
 }
 
 /** One embedded engine and worker pool for all of a stream's batches. */

@@ -277,3 +277,41 @@ describe('streams the stack refuses to deploy', () => {
     expect(r.map((x: J) => x.Properties.ScheduleExpression)).toEqual(['rate(1 minute)']);
   });
 });
+
+describe('the reduce function’s role', () => {
+  /** An append stream, an update-mode one and a windowed one. */
+  const kinds = (() => {
+    const of = (name: string, more: object) => {
+      const s = stream(name, `in/${name}/`, 60_000);
+      return { ...s, stream: { ...s.stream, ...more } };
+    };
+    const c = {
+      jobs: {},
+      streams: {
+        plain: of('plain', {}),
+        totals: of('totals', { mode: 'update' }),
+        windowed: of('windowed', { window: { sizeMs: 10, delayMs: 5 } }),
+      },
+    } as unknown as StepmrConfig;
+    return readTemplate(template(c), { region: REGION, account: ACCOUNT, bucket: BUCKET });
+  })();
+  const may = (action: string, key: string) => kinds.allowed('ReduceRole', action, `${BUCKET_ARN}/${key}`);
+
+  it('reads the state a batch merges and writes the open windows, of the stream kinds that keep them only', () => {
+    for (const name of ['plain', 'totals', 'windowed']) {
+      const out = `out/streams/${name}/`;
+      const snapshot = `${out}snapshot=0000000003/part-00000.jsonl`;
+      const windows = `${out}_state/batch=0000000003/part-00000.jsonl`;
+      expect(may('s3:GetObject', snapshot), `${name} snapshot`).toBe(name === 'totals');
+      expect(may('s3:GetObject', windows), `${name} windows`).toBe(name === 'windowed');
+      expect(may('s3:PutObject', windows), `${name} windows`).toBe(name === 'windowed');
+      expect(may('s3:AbortMultipartUpload', windows), `${name} windows`).toBe(name === 'windowed');
+      // The published results are the collect function's to write, never the reducers'.
+      for (const key of [snapshot, `${out}batch=0000000003/part-00000.jsonl`]) {
+        expect(may('s3:PutObject', key), key).toBe(false);
+      }
+      expect(may('s3:GetObject', `${out}batch=0000000003/part-00000.jsonl`)).toBe(false);
+      expect(may('s3:DeleteObject', windows)).toBe(false);
+    }
+  });
+});

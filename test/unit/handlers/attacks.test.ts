@@ -237,13 +237,24 @@ describe('the deployed functions refuse', () => {
     expect(await snapshot(ref.prefix)).toEqual(before);
   });
 
-  it('a stream state naming a local folder or another bucket: nothing of it is read or written', async () => {
+  it('a stream state naming a local folder, another bucket, or a folder other than its stream’s earlier state: nothing of it is read or written', async () => {
     const before = await snapshot('work/');
     for (const change of [
       { state: { uri: pathToFileURL(dir).href.replace(/\/?$/, '/') } },
       { state: { uri: 's3://other-bucket/out/streams/x/snapshot=0000000001/' } },
       // A window's state goes beside the output, which must then be a batch folder under out/.
       { window: { sizeMs: 10, watermark: 0 }, output: `s3://${BUCKET}/in/batch=0000000001/` },
+      // In the stack's bucket, but not this stream's earlier state: folded into its result.
+      ...[
+        'out/streams/other/_state/batch=0000000001/',
+        'out/streams/x/_state/batch=0000000002/',
+        'out/wc/',
+        'in/',
+      ].map((key) => ({
+        output: `s3://${BUCKET}/out/streams/x/batch=0000000002/`,
+        state: { uri: `s3://${BUCKET}/${key}` },
+      })),
+      { state: { uri: `s3://${BUCKET}/out/streams/x/snapshot=0000000001/` } },
     ]) {
       const { ref, plan } = await legitimate();
       await tamper(ref, plan, change);
