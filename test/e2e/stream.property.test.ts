@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -50,7 +50,8 @@ function sums(records: Records): Map<string, number> {
 }
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as unknown;
-const entries = (dir: string) => readdirSync(dir).sort();
+/** A folder's entries, sorted; none when it was never made (no file ever arrived). */
+const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir).sort() : []);
 
 /**
  * Lets waves of files arrive, runs the stream after each (crashing it at the waves' crash

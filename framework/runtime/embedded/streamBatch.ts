@@ -93,7 +93,11 @@ export async function runNextBatch(context: BatchContext): Promise<BatchReport |
     now,
     ...(settings.window ? { watermarkDelayMs: settings.window.delayMs } : {}),
   });
-  if (!claim) return undefined;
+  if (!claim) {
+    // Nothing new: a driver stopped right after a commit left its older states; drop them now.
+    await tidyStates(output.root, settings);
+    return undefined;
+  }
   const started = now();
   if (!claim.resumed) context.crashAt?.('after-offset', claim.batch);
   const where = { checkpoint, output, prefix: '' };
@@ -150,6 +154,20 @@ export async function runNextBatch(context: BatchContext): Promise<BatchReport |
  * commit names): their readers have had a whole batch to finish, and what a stopped driver
  * left goes too.
  */
+/**
+ * Keeps the newest two states of an update-mode or windowed stream (the last batch's, and the
+ * one before it for its readers) and removes older ones, as a batch's commit does.
+ */
+async function tidyStates(root: string, settings: Stream['stream']): Promise<void> {
+  const keepNewest = async (dir: string, kind: string) => {
+    const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.startsWith(kind)).sort();
+    const second = names.at(-2);
+    if (second) await dropOldSnapshots(dir, kind, second);
+  };
+  if (settings.mode === 'update') await keepNewest(root, 'snapshot=');
+  if (settings.window) await keepNewest(join(root, '_state'), 'batch=');
+}
+
 async function dropOldSnapshots(root: string, kind: string, previous: string): Promise<void> {
   // Padded numbers: names sort as their batches do.
   const kept = previous.replace(/\/$/, '');
