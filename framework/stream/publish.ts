@@ -1,5 +1,5 @@
 import { parsePersisted, type SuccessData, successSchema } from '../contract/persisted.js';
-import { type OffsetEntry, padBatch } from '../contract/stream.js';
+import { type CommitEntry, type OffsetEntry, padBatch } from '../contract/stream.js';
 import { BUCKET_LAYOUT } from '../deploy/layout.js';
 import { ObjectNotFoundError } from '../store/errors.js';
 import type { Store } from '../store/Store.js';
@@ -126,6 +126,27 @@ export interface SnapshotLocation {
 }
 
 /**
+ * The commit entry of the batch before `where.batch` (undefined for batch 0), which a batch's
+ * state builds on. Its absence while batch N is claimed means the checkpoint was edited.
+ *
+ * @example
+ * ```ts
+ * const before = await commitBefore({ checkpoint, output, prefix: '', stream, batch: 7 });
+ * ```
+ */
+export async function commitBefore(where: SnapshotLocation): Promise<CommitEntry | undefined> {
+  const { checkpoint, stream, batch } = where;
+  if (batch === 0) return undefined;
+  const commit = await readCommit(checkpoint, stream.name, batch - 1);
+  if (!commit) {
+    throw new CheckpointError(
+      `stream ${stream.name}: batch ${batch} is claimed but batch ${batch - 1} has no commit entry in ${checkpoint.url}; the checkpoint was edited`,
+    );
+  }
+  return commit;
+}
+
+/**
  * The snapshot an update-mode batch N builds on: the folder batch N-1's commit names and its
  * parts, which batch N's job reads besides its files (their records pass through map to the
  * reducers). Undefined for batch 0. A commit naming a snapshot that holds no `_SUCCESS` is a
@@ -141,15 +162,9 @@ export interface SnapshotLocation {
 export async function previousSnapshot(
   where: SnapshotLocation,
 ): Promise<{ readonly folder: string; readonly files: { uri: string; size: number }[] } | undefined> {
-  const { checkpoint, output, prefix, stream, batch } = where;
-  if (batch === 0) return undefined;
-  const commit = await readCommit(checkpoint, stream.name, batch - 1);
-  if (!commit) {
-    throw new CheckpointError(
-      `stream ${stream.name}: batch ${batch} is claimed but batch ${batch - 1} has no commit entry in ${checkpoint.url}; the checkpoint was edited`,
-    );
-  }
-  if (commit.published === undefined) return undefined;
+  const { output, prefix, stream, batch } = where;
+  const commit = await commitBefore(where);
+  if (commit?.published === undefined) return undefined;
   const location = `${output.url}${prefix}${commit.published}`;
   const manifest = await readManifest(output, `${prefix}${commit.published}_SUCCESS`);
   if (!manifest) {

@@ -1,6 +1,5 @@
-import { readCommit } from './checkpoint.js';
 import { CheckpointError } from './errors.js';
-import { readManifest, type SnapshotLocation } from './publish.js';
+import { commitBefore, readManifest, type SnapshotLocation } from './publish.js';
 
 /**
  * The open windows a windowed batch N builds on: the state folder batch N-1's commit names
@@ -19,15 +18,9 @@ import { readManifest, type SnapshotLocation } from './publish.js';
 export async function previousState(
   where: SnapshotLocation,
 ): Promise<{ readonly folder: string; readonly files: { uri: string; size: number }[] } | undefined> {
-  const { checkpoint, output, prefix, stream, batch } = where;
-  if (batch === 0) return undefined;
-  const commit = await readCommit(checkpoint, stream.name, batch - 1);
-  if (!commit) {
-    throw new CheckpointError(
-      `stream ${stream.name}: batch ${batch} is claimed but batch ${batch - 1} has no commit entry in ${checkpoint.url}; the checkpoint was edited`,
-    );
-  }
-  if (commit.state === undefined) return undefined;
+  const { output, prefix, stream, batch } = where;
+  const commit = await commitBefore(where);
+  if (commit?.state === undefined) return undefined;
   const folder = commit.state;
   const owner = folder.replace(/^_state\//, '');
   const manifest = await readManifest(output, `${prefix}${owner}_SUCCESS`);

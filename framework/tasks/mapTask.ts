@@ -53,6 +53,18 @@ export async function mapTask(event: MapTaskEvent, given: TaskDeps): Promise<Map
   let recordsOut = 0;
   const report = progressOf(deps, { jobId: ref.jobId, stage: 'map', task: first });
   report(0, 0, true);
+  /** What every kind of map task reports, beside its own output. */
+  const result = (read: MapRead, output: MapOutput): MapTaskResult => ({
+    splits,
+    ...output,
+    recordsIn: read.records,
+    bytesIn: read.bytes,
+    ...badRecordsOf(read),
+    ...eventTime(),
+    ms: deps.now() - started,
+    ...usageOf(counts),
+    ...timingOf(started, event.Attempt),
+  });
 
   if (job.delegate) {
     // A delegate job's map stage only turns records into tasks; the delegate stage calls them.
@@ -72,18 +84,7 @@ export async function mapTask(event: MapTaskEvent, given: TaskDeps): Promise<Map
     const key = workKeys.tasks(ref, first);
     await work.put(key, lines.join(''));
     await removeIfEnded(opened, [key]);
-    return {
-      splits,
-      tasks: { key, count: lines.length },
-      recordsIn: read.records,
-      recordsOut: lines.length,
-      bytesIn: read.bytes,
-      spills: 0,
-      ...badRecordsOf(read),
-      ms: deps.now() - started,
-      ...usageOf(counts),
-      ...timingOf(started, event.Attempt),
-    };
+    return result(read, { tasks: { key, count: lines.length }, recordsOut: lines.length, spills: 0 });
   }
 
   if (job.reduce) {
@@ -113,19 +114,7 @@ export async function mapTask(event: MapTaskEvent, given: TaskDeps): Promise<Map
       const key = workKeys.shuffle(ref, first);
       await work.put(key, out.bytes <= SMALL_OBJECT ? await readFile(out.path) : createReadStream(out.path));
       await removeIfEnded(opened, [key]);
-      return {
-        splits,
-        shuffle: { key, bytes: out.bytes },
-        recordsIn: read.records,
-        recordsOut,
-        bytesIn: read.bytes,
-        spills: out.spills,
-        ...badRecordsOf(read),
-        ...eventTime(),
-        ms: deps.now() - started,
-        ...usageOf(counts),
-        ...timingOf(started, event.Attempt),
-      };
+      return result(read, { shuffle: { key, bytes: out.bytes }, recordsOut, spills: out.spills });
     } finally {
       buffer.dispose();
     }
@@ -147,21 +136,10 @@ export async function mapTask(event: MapTaskEvent, given: TaskDeps): Promise<Map
   const key = workKeys.part(ref, first);
   await work.put(key, body);
   await removeIfEnded(opened, [key]);
-  return {
-    splits,
-    part: { part: first, key, records: writer.records, bytes: writer.bytes, sha256: writer.sha256() },
-    recordsIn: read.records,
-    recordsOut,
-    bytesIn: read.bytes,
-    spills: 0,
-    ...badRecordsOf(read),
-    ms: deps.now() - started,
-    ...usageOf(counts),
-    ...timingOf(started, event.Attempt),
-  };
+  const part = { part: first, key, records: writer.records, bytes: writer.bytes, sha256: writer.sha256() };
+  return result(read, { part, recordsOut, spills: 0 });
 }
 
-/** A task `delegate` returned, checked against the task contract (the executor checks it again). */
 /**
  * A task as one JSON line, refused past what one call may take in Step Functions: the delegate
  * stage's batches (a task, its index and the job's reference) hold 256 KiB at most.
@@ -180,6 +158,7 @@ function taskLine(task: unknown): string {
 /** The largest task, as JSON: 256 KiB less room for its index and the batch's job reference. */
 const MAX_TASK_BYTES = 250 * 1024;
 
+/** A task `delegate` returned, checked against the task contract (the executor checks it again). */
 function taskOf(task: unknown): unknown {
   const checked = parseTask(task);
   if (!checked.ok) {
@@ -193,6 +172,14 @@ function taskOf(task: unknown): unknown {
 function badRecordsOf(read: MapRead): { badRecords?: BadRecords } {
   return read.bad.count > 0 ? { badRecords: read.bad } : {};
 }
+
+/** A map task's own output: a delegate job's tasks, a shuffle object, or a map-only part. */
+type MapOutput = Pick<MapTaskResult, 'recordsOut' | 'spills'> &
+  (
+    | { readonly tasks: NonNullable<MapTaskResult['tasks']> }
+    | { readonly shuffle: NonNullable<MapTaskResult['shuffle']> }
+    | { readonly part: NonNullable<MapTaskResult['part']> }
+  );
 
 /** What a task read: records and bytes, and the bad records it skipped. */
 interface MapRead {

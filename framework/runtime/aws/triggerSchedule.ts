@@ -1,7 +1,6 @@
-import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { StartedJob } from '../Driver.js';
-import { JobFailedError } from '../errors.js';
-import { StackNotFoundError } from './errors.js';
+import { invokeStackFunction } from './invokeStackFunction.js';
 import type { ScheduledEvent } from './scheduledRun.js';
 
 /** What the scheduler function answers: the job it started, or that the run had already started. */
@@ -25,27 +24,12 @@ export async function triggerSchedule(
   stack: string,
   event: Required<ScheduledEvent>,
 ): Promise<TriggerOutcome> {
-  const functionName = `${stack}-scheduler`;
-  let response: InvokeCommandOutput;
-  try {
-    response = await lambda.send(
-      new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(JSON.stringify(event)) }),
-    );
-  } catch (error) {
-    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
-    throw new StackNotFoundError(
-      `function ${functionName} does not exist: deploy the stack ${stack} (npx serverless deploy), or pass --stack <name>`,
-      { cause: error },
-    );
-  }
-  const payload = JSON.parse(Buffer.from(response.Payload ?? []).toString('utf8') || 'null') as Record<
-    string,
-    unknown
-  > | null;
-  if (response.FunctionError) {
-    throw new JobFailedError(
-      `the scheduler function did not start the job: ${String(payload?.errorType ?? response.FunctionError)}: ${String(payload?.errorMessage ?? '')}`,
-    );
-  }
+  const payload = await invokeStackFunction(
+    lambda,
+    stack,
+    'scheduler',
+    event,
+    'the scheduler function did not start the job',
+  );
   return payload as TriggerOutcome;
 }

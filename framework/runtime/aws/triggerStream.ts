@@ -1,7 +1,6 @@
-import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
-import { JobFailedError } from '../errors.js';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { AdvanceOutcome } from './advanceStream.js';
-import { StackNotFoundError } from './errors.js';
+import { invokeStackFunction } from './invokeStackFunction.js';
 
 /**
  * Starts a stream's next batch now, through the same path as its EventBridge rules: invokes the
@@ -21,26 +20,13 @@ export async function triggerStream(
   stream: string,
   time: string,
 ): Promise<AdvanceOutcome | { readonly outcome: 'ignored'; readonly why: string }> {
-  const functionName = `${stack}-trigger`;
   const event = { stream, event: { source: 'stepmr', 'detail-type': 'Trigger Requested', time } };
-  let response: InvokeCommandOutput;
-  try {
-    response = await lambda.send(
-      new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(JSON.stringify(event)) }),
-    );
-  } catch (error) {
-    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
-    throw new StackNotFoundError(
-      `function ${functionName} does not exist: deploy the stack ${stack} (npx serverless deploy), or pass --stack <name>`,
-      { cause: error },
-    );
-  }
-  const text = Buffer.from(response.Payload ?? []).toString('utf8');
-  const payload = JSON.parse(text || 'null') as Record<string, unknown> | null;
-  if (response.FunctionError) {
-    throw new JobFailedError(
-      `the trigger function did not start stream ${stream}'s batch: ${String(payload?.errorType ?? response.FunctionError)}: ${String(payload?.errorMessage ?? '')}`,
-    );
-  }
+  const payload = await invokeStackFunction(
+    lambda,
+    stack,
+    'trigger',
+    event,
+    `the trigger function did not start stream ${stream}'s batch`,
+  );
   return payload as AdvanceOutcome;
 }
