@@ -4,6 +4,7 @@ import { runStreamEmbedded } from '../runtime/embedded/streamEmbedded.js';
 import { JobCancelledError } from '../runtime/errors.js';
 import { parseDuration } from '../stream/duration.js';
 import { bytes, count, duration } from './format.js';
+import { plural } from './progressView.js';
 import { type WorkerFlags, workerOptions, workerSettings } from './runCommand.js';
 
 interface StreamFlags extends WorkerFlags {
@@ -94,7 +95,8 @@ export function addStreamCommand(program: Command): Command {
         onBatch: (report) => process.stdout.write(`${batchLine(report)}\n`),
         ...workerSettings(flags),
       });
-      process.stderr.write(`${summary.batches} batches, ${summary.files} files committed\n`);
+      const batches = `${summary.batches} ${summary.batches === 1 ? 'batch' : 'batches'}`;
+      process.stderr.write(`${batches}, ${plural(summary.files, 'file')} committed\n`);
       if (summary.stopped) {
         throw new JobCancelledError(
           'stream stopped; its checkpoint is consistent, and the next start resumes it',
