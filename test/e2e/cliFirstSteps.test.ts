@@ -5,7 +5,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readOutput, tempDir } from './helpers.js';
 
 const tmp = tempDir('stepmr-first-');
-chmodSync(tmp.dir, 0o777); // the read-only test runs the command as another user when root
 process.env.STEPMR_HOME = tmp.dir;
 afterAll(() => tmp.cleanup());
 
@@ -69,8 +68,9 @@ describe('what a new user meets first', () => {
 
   it('says plainly that a read-only output cannot be written, and writes nothing', () => {
     const root = process.getuid?.() === 0;
-    // Root writes anywhere: the command then runs as the unprivileged user nobody.
-    const as = root ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+    // Root writes anywhere: the command then runs as root without its capabilities, so the
+    // folder's own permissions apply (and it can still read a project whatever its location).
+    const as = root ? ['setpriv', '--bounding-set=-all', '--inh-caps=-all'] : [];
     const readOnly = join(tmp.dir, 'read-only');
     mkdirSync(join(readOnly, 'existing'), { recursive: true });
     chmodSync(join(readOnly, 'existing'), 0o555);
