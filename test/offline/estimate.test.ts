@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobEstimate } from '../../framework/estimate/estimateJob.js';
@@ -8,6 +7,7 @@ import { s3RequestCounter } from '../../framework/runtime/offline/s3RequestCount
 import { REQUEST_KINDS, type RequestCounts } from '../../framework/store/CountingStore.js';
 import { tempDir } from '../e2e/helpers.js';
 import { boundaryAfterLineBreak, writeEstimateCorpus } from '../support/estimateData.js';
+import { type CommandRun, runStepmr } from '../support/offlineCloud.js';
 
 /**
  * The proof of `stepmr estimate`: on the offline cloud, the requests the estimate counts for a
@@ -22,23 +22,8 @@ const tmp = tempDir('stepmr-offline-estimate-');
 const counter = s3RequestCounter();
 let cloud: OfflineCloud;
 
-function stepmr(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(process.cwd(), 'bin', 'stepmr.js'), ...args], {
-      env: { ...process.env, ...cloud.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function stepmr(...args: string[]): Promise<CommandRun> {
+  return runStepmr(args, cloud.env);
 }
 
 async function ok(...args: string[]) {

@@ -50,7 +50,19 @@ export function submitArgs(
   return ['submit', job, '-i', `s3://${bucket}/${input}`, '-o', `s3://${bucket}/${output}`, ...options];
 }
 
-function run(args: readonly string[], env: Readonly<Record<string, string>>): Promise<CommandRun> {
+/**
+ * Runs the stepmr command with `args`, `env` added to this process's environment, and collects
+ * what it printed.
+ *
+ * @example
+ * ```ts
+ * const run = await runStepmr(['list', '--json'], cloud.env);
+ * ```
+ */
+export function runStepmr(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+): Promise<CommandRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, ...env },
@@ -120,7 +132,7 @@ export async function startOfflineCloudChild(
   );
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const ok = async (...args: string[]) => {
-    const done = await run(args, printed);
+    const done = await runStepmr(args, printed);
     if (done.code !== 0) throw new Error(`stepmr ${args.join(' ')} exited ${done.code}:\n${done.stderr}`);
     return done;
   };
@@ -128,7 +140,7 @@ export async function startOfflineCloudChild(
     env: printed,
     pid: child.pid,
     bucket: /bucket (\S+)/.exec(err)?.[1] ?? '',
-    stepmr: (...args) => run(args, printed),
+    stepmr: (...args) => runStepmr(args, printed),
     ok,
     async download(uri, dir) {
       await ok('cp', '--quiet', uri, dir);
