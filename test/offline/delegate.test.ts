@@ -3,14 +3,10 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Applicant, scoreOf } from '../../examples/score/score.js';
-import {
-  freePort,
-  functionsEnvironment,
-  type ServerlessOffline,
-  startServerlessOffline,
-} from '../../framework/runtime/offline/serverlessOffline.js';
+import type { ServerlessOffline } from '../../framework/runtime/offline/serverlessOffline.js';
 import { tempDir } from '../e2e/helpers.js';
 import { type OfflineCloudChild, startOfflineCloudChild, submitArgs } from '../support/offlineCloud.js';
+import { startScoreService } from '../support/scoreService.js';
 
 /**
  * A delegate job on the AWS path, on this machine: examples/score (POST /score, an HTTP API
@@ -62,14 +58,7 @@ async function startProxy(): Promise<string> {
 }
 
 beforeAll(async () => {
-  service = await startServerlessOffline({
-    projectDir: join(process.cwd(), 'examples/score'),
-    stage: 'dev',
-    lambdaPort: await freePort(),
-    env: functionsEnvironment(process.env, {}),
-    heapMiB: 512,
-  });
-  api = `http://127.0.0.1:${service.httpPort}`;
+  ({ service, api } = await startScoreService());
   // The stack's functions (and stepmr.config.ts's delegates.apis) take the API from here.
   cloud = await startOfflineCloudChild(join(tmp.dir, 'cloud'), [], {
     STEPMR_APP_SCORE_API: await startProxy(),

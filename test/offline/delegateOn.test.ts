@@ -3,14 +3,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Applicant, scoreOf } from '../../examples/score/score.js';
 import { delegate, gateway } from '../../framework/index.js';
-import {
-  freePort,
-  functionsEnvironment,
-  type ServerlessOffline,
-  startServerlessOffline,
-} from '../../framework/runtime/offline/serverlessOffline.js';
+import type { ServerlessOffline } from '../../framework/runtime/offline/serverlessOffline.js';
 import { tempDir } from '../e2e/helpers.js';
 import { type OfflineCloudChild, startOfflineCloudChild } from '../support/offlineCloud.js';
+import { startScoreService } from '../support/scoreService.js';
 
 /**
  * `delegate(tasks, { on: 'stack' })` from driver code, on the AWS path on this machine:
@@ -25,14 +21,7 @@ let cloud: OfflineCloudChild | undefined;
 let api = '';
 
 beforeAll(async () => {
-  service = await startServerlessOffline({
-    projectDir: join(process.cwd(), 'examples/score'),
-    stage: 'dev',
-    lambdaPort: await freePort(),
-    env: functionsEnvironment(process.env, {}),
-    heapMiB: 512,
-  });
-  api = `http://127.0.0.1:${service.httpPort}`;
+  ({ service, api } = await startScoreService());
   cloud = await startOfflineCloudChild(join(tmp.dir, 'cloud'), [], { STEPMR_APP_SCORE_API: api });
   // This process is the driver: its AWS clients (made on first use) follow these variables.
   Object.assign(process.env, cloud.env);
