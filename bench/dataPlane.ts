@@ -24,7 +24,7 @@ import { makeUservisits } from './uservisits.js';
  * time (all threads; stepmr's includes its start-up, DuckDB's is the query's), not the times.
  *
  * Alone: `node bin/tsnode.js bench/dataPlane.ts [--wordcount-mb N] [--q2-mb N] [--identity-mb N]`
- * [--rounds N] (defaults 128, 128, 64, 2; 0 skips a section), which writes `bench/results/dataplane-<date>.json`.
+ * [--rounds N] (defaults 256, 200, 64, 2, the sizes the goals name; 0 skips a section), which writes `bench/results/dataplane-<date>.json`.
  */
 export interface DataPlaneOptions {
   readonly wordcountMb: number;
@@ -166,7 +166,7 @@ function versus(name: string, query: 'wordcount' | 'q2', job: string, files: str
  *
  * @example
  * ```ts
- * const figures = await dataPlane({ wordcountMb: 128, q2Mb: 128, identityMb: 64, rounds: 2 });
+ * const figures = await dataPlane({ wordcountMb: 256, q2Mb: 200, identityMb: 64, rounds: 2 });
  * ```
  */
 export async function dataPlane(options: DataPlaneOptions): Promise<Record<string, unknown>> {
@@ -260,8 +260,8 @@ if (import.meta.url === `file://${resolve(process.argv[1] ?? '')}`) {
     date: new Date().toISOString(),
     node: process.version,
     ...(await dataPlane({
-      wordcountMb: opt('wordcount-mb', 128),
-      q2Mb: opt('q2-mb', 128),
+      wordcountMb: opt('wordcount-mb', 256),
+      q2Mb: opt('q2-mb', 200),
       identityMb: opt('identity-mb', 64),
       rounds: opt('rounds', 2),
     })),

@@ -39,7 +39,7 @@ import { offlineSoak } from './offlineSoak.js';
  * --stream-offline-seconds N (default 0, skipped; it starts its own offline cloud).
  *
  * Then start-up and the data plane against DuckDB (bench/dataPlane.ts): --wordcount-mb N
- * (default 128), --q2-mb N (default 128), --identity-mb N (default 64), 0 skips each;
+ * (default 256), --q2-mb N (default 200), --identity-mb N (default 64), 0 skips each;
  * --rounds N (default 2) runs of each side, alternated, each keeping its fastest.
  */
 const args = process.argv.slice(2);
@@ -426,8 +426,8 @@ if (streamOfflineSeconds > 0) {
 
 // 10. Start-up, and the data plane against DuckDB in the same run (bench/dataPlane.ts).
 results.dataPlane = await dataPlane({
-  wordcountMb: opt('wordcount-mb', 128),
-  q2Mb: opt('q2-mb', 128),
+  wordcountMb: opt('wordcount-mb', 256),
+  q2Mb: opt('q2-mb', 200),
   identityMb: opt('identity-mb', 64),
   rounds: opt('rounds', 2),
 });
