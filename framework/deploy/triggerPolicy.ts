@@ -6,8 +6,10 @@ import type { DeployedStream } from './streams.js';
 /**
  * The trigger function's least privilege, beyond its own logs: per stream, read and list its
  * source prefix (the listing is the truth of what arrived), read and write its checkpoint
- * `streams/<name>/` (the offsets, commits and compaction logs; deleting there too), read its results `out/streams/<name>/`; write job
- * plans under `work/` as the scheduler function does; start executions of the stack's state
+ * `streams/<name>/` (the offsets, commits and compaction logs; deleting there too), read its
+ * results `out/streams/<name>/` and delete its old states there (update mode's `snapshot=*`, a
+ * windowed stream's `_state/*`); write job plans under `work/` as the scheduler function
+ * does; start executions of the stack's state
  * machine and look up the stream's batch executions (`<name>-b*`) by name. No `*`
  * resource, no delete elsewhere, no other bucket; with no streams, nothing.
  *
@@ -27,10 +29,11 @@ export function triggerStatements(streams: readonly DeployedStream[], stateMachi
     }),
     allow(['s3:GetObject'], read.map(objects)),
     allow(['s3:PutObject', ...MULTIPART], [...streams.map((s) => objects(s.checkpoint)), objects(work)]),
-    // Compaction replaces old checkpoint entries; a claim that lost a race removes its own.
+    // Compaction replaces old checkpoint entries; a claim that lost a race removes its own; a
+    // batch that starts removes the states no batch needs any more, and nothing else of out/.
     allow(
       ['s3:DeleteObject'],
-      streams.map((s) => objects(s.checkpoint)),
+      [...streams.map((s) => objects(s.checkpoint)), ...stateFolders(streams).map(objects)],
     ),
     allow(['states:StartExecution'], arn(stateMachineArn)),
     // Lambda sends the events the function failed on to the dead-letter queue as this role.
@@ -54,12 +57,17 @@ export function triggerStatements(streams: readonly DeployedStream[], stateMachi
  * ```
  */
 export function reduceStateStatements(streams: readonly DeployedStream[]): Json[] {
-  const read = streams.flatMap((s) =>
-    s.state === 'snapshot' ? [`${s.output}snapshot=`] : s.state === 'windows' ? [`${s.output}_state/`] : [],
-  );
+  const read = stateFolders(streams);
   const write = streams.flatMap((s) => (s.state === 'windows' ? [`${s.output}_state/`] : []));
   return [
     ...(read.length ? [allow(['s3:GetObject'], read.map(objects))] : []),
     ...(write.length ? [allow(['s3:PutObject', ...MULTIPART], write.map(objects))] : []),
   ];
+}
+
+/** Where streams keep state: update mode's `out/streams/<name>/snapshot=`, a windowed stream's `out/streams/<name>/_state/`. */
+function stateFolders(streams: readonly DeployedStream[]): string[] {
+  return streams.flatMap((s) =>
+    s.state === 'snapshot' ? [`${s.output}snapshot=`] : s.state === 'windows' ? [`${s.output}_state/`] : [],
+  );
 }

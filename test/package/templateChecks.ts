@@ -193,13 +193,20 @@ export function withDefaultQueryLanguage(definition: J): J {
 /** What each role may do in the data bucket, by design: the prefixes (`''`: anywhere) per action. */
 const W = BUCKET_LAYOUT.work;
 
-/** The trigger function's design: each stream's source, checkpoint and results; plans under work/. */
+/**
+ * The trigger function's design: each stream's source, checkpoint and results; plans under
+ * work/; deleting in its checkpoint and its old states (update mode's snapshots, a windowed
+ * stream's open windows), nothing else of its results.
+ */
 function triggerDesign(streams: readonly DeployedStream[]): Record<string, string[]> {
   const read = streams.flatMap((s) => [s.prefix, s.checkpoint, s.output]);
+  const states = streams.flatMap((s) =>
+    s.state === 'snapshot' ? [`${s.output}snapshot=`] : s.state === 'windows' ? [`${s.output}_state/`] : [],
+  );
   return {
     GetObject: read,
     PutObject: streams.length ? [...streams.map((s) => s.checkpoint), W] : [],
-    DeleteObject: streams.map((s) => s.checkpoint),
+    DeleteObject: [...streams.map((s) => s.checkpoint), ...states],
     ListBucket: streams.length ? [...read, W] : [],
   };
 }

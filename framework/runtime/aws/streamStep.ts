@@ -4,6 +4,7 @@ import type { DeployedStream } from '../../deploy/streams.js';
 import type { Store } from '../../store/Store.js';
 import { claimNextBatch, commitBatch } from '../../stream/claim.js';
 import type { Stream } from '../../stream/defineStream.js';
+import { dropOldStates } from '../../stream/dropStates.js';
 import { batchJobId, publishedBatch } from '../../stream/publish.js';
 import { batchRequest, carriedOver, previousOf } from '../batchRequest.js';
 import type { Backend } from '../Driver.js';
@@ -20,6 +21,8 @@ export interface StreamStepDeps {
   readonly now?: () => number;
   /** How the functions load the stream. @default `stream:<name>`, from the stack's stepmr.config.ts */
   readonly module?: (stream: string) => string;
+  /** Where a failure to remove old states is told (it does not stop the stream). @default console.warn */
+  readonly warn?: (message: string) => void;
 }
 
 /**
@@ -40,7 +43,8 @@ export const MANUAL_RUNS = 100;
  * `snapshot=<N>/`), its execution named `<name>-b<N>`. Its run request is the embedded
  * runner's (see `batchRequest`): update mode's previous snapshot and a windowed stream's open
  * windows (`_state/batch=<M>/`) merged by the reducers, and the watermark the claim fixed in
- * `offsets/<N>`. A batch that took no objects is committed carrying that state over.
+ * `offsets/<N>`. A batch that took no objects is committed carrying that state over. Once a
+ * batch starts, the states older than the two newest it may need are removed (see `dropOldStates`).
  *
  * @example
  * ```ts
@@ -92,7 +96,7 @@ export async function streamStep(
       claim,
       executionName: (batch, rerun) => batchJobId(stream.name, batch, rerun),
       start: async (claimed, name) => {
-        const { request } = await batchRequest(definition, claimed.entry, where);
+        const { request, previous } = await batchRequest(definition, claimed.entry, where);
         const started = await driver.start({
           ...request,
           module: deps.module?.(stream.name) ?? `${STREAM_REF}${stream.name}`,
@@ -100,6 +104,15 @@ export async function streamStep(
           jobId: name,
           ...now,
         });
+        // The states before the one this batch builds on, but the newest of them, are needed
+        // no more: each batch would otherwise leave a whole snapshot or window state behind.
+        if (previous) {
+          await dropOldStates(bucket, stream.output, previous.folder).catch((error: unknown) =>
+            (deps.warn ?? console.warn)(
+              `stream ${stream.name}: old states under ${bucket.url}${stream.output} were not removed: ${error instanceof Error ? error.message : String(error)}`,
+            ),
+          );
+        }
         return started.executionArn;
       },
       orchestrator: deps.backend.orchestrator,

@@ -150,11 +150,6 @@ export async function runNextBatch(context: BatchContext): Promise<BatchReport |
 }
 
 /**
- * Removes the snapshots (or windowed states) older than `previous` (the one the previous
- * commit names): their readers have had a whole batch to finish, and what a stopped driver
- * left goes too.
- */
-/**
  * Keeps the newest two states of an update-mode or windowed stream (the last batch's, and the
  * one before it for its readers) and removes older ones, as a batch's commit does.
  */
@@ -168,6 +163,11 @@ async function tidyStates(root: string, settings: Stream['stream']): Promise<voi
   if (settings.window) await keepNewest(join(root, '_state'), 'batch=');
 }
 
+/**
+ * Removes the snapshots (or windowed states) older than `previous` (the one the previous
+ * commit names): their readers have had a whole batch to finish, and what a stopped driver
+ * left goes too.
+ */
 async function dropOldSnapshots(root: string, kind: string, previous: string): Promise<void> {
   // Padded numbers: names sort as their batches do.
   const kept = previous.replace(/\/$/, '');

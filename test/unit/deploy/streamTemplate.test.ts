@@ -314,4 +314,22 @@ describe('the reduce function’s role', () => {
       expect(may('s3:DeleteObject', windows)).toBe(false);
     }
   });
+
+  it('lets the trigger delete its own stream’s old states, and no published result', () => {
+    const trigger = (action: string, key: string) =>
+      kinds.allowed('TriggerRole', action, `${BUCKET_ARN}/${key}`);
+    for (const name of ['plain', 'totals', 'windowed']) {
+      const out = `out/streams/${name}/`;
+      expect(trigger('s3:DeleteObject', `${out}snapshot=0000000003/part-00000.jsonl`), name).toBe(
+        name === 'totals',
+      );
+      expect(trigger('s3:DeleteObject', `${out}_state/batch=0000000003/part-00000.jsonl`), name).toBe(
+        name === 'windowed',
+      );
+      expect(trigger('s3:DeleteObject', `${out}batch=0000000003/part-00000.jsonl`), name).toBe(false);
+      expect(trigger('s3:DeleteObject', `${out}batch=0000000003/_SUCCESS`), name).toBe(false);
+      expect(trigger('s3:PutObject', `${out}snapshot=0000000003/part-00000.jsonl`), name).toBe(false);
+    }
+    expect(trigger('s3:DeleteObject', 'out/wordcount/snapshot=0000000001/part-00000.jsonl')).toBe(false);
+  });
 });

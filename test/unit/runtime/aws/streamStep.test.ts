@@ -151,6 +151,13 @@ describe('a windowed stream on the deployed stack', () => {
         }
       }
     };
+    // Objects under the state folder that stepmr did not write, which no tidying may touch.
+    const foreign = ['_state/notes.txt', '_state/batch=0000000000.bak/part-00000.jsonl', '_state/batch=x/a'];
+    for (const key of foreign) {
+      const file = join(root, 'out', 'streams', 'windowed', key);
+      await mkdir(join(file, '..'), { recursive: true });
+      await writeFile(file, 'kept\n');
+    }
     try {
       await put('f0.jsonl', [
         { k: 'a', t: 1, n: 1 },
@@ -209,6 +216,24 @@ describe('a windowed stream on the deployed stack', () => {
         expect(commits[i]?.state).toBeDefined();
       }
       expect([...want.published.values()].some((w) => w.size > 0)).toBe(true);
+
+      // Each batch that starts removes the states older than the one it builds on but the
+      // newest of them: left are that one, the one it builds on, and the last batch's own.
+      const states = [...new Set(commits.map((c) => c.state as string))].sort();
+      const last = offsets.findLastIndex((o) => o.files.length > 0);
+      const builtOn = states.indexOf(commits[last - 1]?.state as string);
+      expect(builtOn).toBeGreaterThan(1);
+      // Folders holding objects: a bucket has no empty folders (the store leaves them on disk).
+      const files = await readdir(join(root, 'out', 'streams', 'windowed', '_state'), { recursive: true });
+      const left = [
+        ...new Set(
+          files.filter((f) => /^batch=\d{10}\/.+\.jsonl$/.test(f)).map((f) => `_state/${f.split('/')[0]}/`),
+        ),
+      ].sort();
+      expect(left).toEqual(states.slice(builtOn - 1));
+      for (const key of foreign) {
+        expect(await readFile(join(root, 'out', 'streams', 'windowed', key), 'utf8'), key).toBe('kept\n');
+      }
     } finally {
       await stack.close();
     }
