@@ -29,6 +29,9 @@ const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
 export function batchLine(report: BatchReport): string {
   const notes = [
     report.resumed ? 'resumed' : '',
+    report.closesWindows
+      ? `nothing new: closes the windows ending by the watermark ${report.window?.watermark ?? ''}`.trimEnd()
+      : '',
     ...report.rewrites.map((r) => `${r.key} rewritten after batch ${r.seenBatch}: ${r.action}`),
     report.window && report.window.late > 0 ? `${count(report.window.late)} late records dropped` : '',
     report.pending.files > 0 ? `backlog ${files(report.pending.files)}, ${bytes(report.pending.bytes)}` : '',

@@ -114,6 +114,12 @@ export const offsetEntrySchema = z.object({
   eventTime: z
     .object({ max: z.number().exactOptional(), watermark: z.number().exactOptional() })
     .exactOptional(),
+  /**
+   * A windowed stream's batch of no objects that runs anyway: the watermark has passed the one
+   * the last batch ran with and open windows are kept, so it reads them back to publish those
+   * the watermark closes (Spark's no-data batch). Absent otherwise.
+   */
+  closesWindows: z.literal(true).exactOptional(),
 });
 
 /**

@@ -73,7 +73,12 @@ export async function batchRequest(
   const folder = batchFolder(settings.mode, entry.batch);
   const previous = await previousOf(stream, entry.batch, where);
   const options = resolveOptions(stream, {});
-  const merge = previous !== undefined && stateMerge && samePartitions(previous.files, options.reducers);
+  // A batch of no objects that closes windows reads the open windows as its only input.
+  const merge =
+    previous !== undefined &&
+    stateMerge &&
+    entry.files.length > 0 &&
+    samePartitions(previous.files, options.reducers);
   const state = previous && !merge ? previous.files : [];
   const files = [...entry.files.map((f) => ({ uri: f.uri, size: f.size })), ...state];
   const outputUri = `${where.output.url}${where.prefix}`;

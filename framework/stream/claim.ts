@@ -46,6 +46,14 @@ export interface ClaimRequest {
    * time of the batches before it and the watermark its batch runs with. @default no windows
    */
   readonly watermarkDelayMs?: number;
+  /**
+   * A windowed stream: whether the open windows in `folder` (relative to the stream's output,
+   * as a commit entry's `state` names it) hold any. With nothing new in the source, a batch of
+   * no objects is cut when they do and the watermark has moved past the one the last batch ran
+   * with, so that the windows it passed are published without waiting for more data.
+   * @default never
+   */
+  readonly openWindows?: (folder: string) => Promise<boolean>;
 }
 
 /** A batch to run: its offsets entry, and whether it was claimed before (a resume). */
@@ -53,6 +61,8 @@ export interface Claim {
   readonly batch: number;
   readonly entry: OffsetEntry;
   readonly files: OffsetEntry['files'];
+  /** A batch of no objects that runs to close the windows the watermark passed (see `openWindows`). */
+  readonly closesWindows: boolean;
   /**
    * True when this call found the batch claimed and uncommitted: an earlier driver stopped, or
    * another one runs it now. Run it again only where nothing else can run it (one embedded
@@ -76,7 +86,9 @@ const hidden = (key: string) => /(^|\/)[._]/.test(key);
  * An object rewritten under a key already taken (another version) is skipped and reported in
  * the entry's `rewrites`, or taken again with `rewrites: 'reprocess'`. A batch of no files
  * (it only reports skipped rewrites) runs no job: its driver commits it with
- * {@link commitBatch} (in update mode naming the previous commit's `published` folder).
+ * {@link commitBatch} (in update mode naming the previous commit's `published` folder). A
+ * windowed stream with nothing new gets a batch of no objects that runs (`closesWindows`) when
+ * the watermark has moved past its last batch's and windows are open (see `openWindows`).
  *
  * @example
  * ```ts
@@ -91,7 +103,7 @@ export async function claimNextBatch(request: ClaimRequest): Promise<Claim | und
     const { latest, latestCommit } = state;
     if (latest && !latestCommit) {
       const published = await request.published(latest);
-      if (!published) return { batch: latest.batch, entry: latest, files: latest.files, resumed: true };
+      if (!published) return { ...claimOf(latest), resumed: true };
       await commitBatch(checkpoint, latest, published, request.now);
       continue;
     }
@@ -111,7 +123,7 @@ export async function claimNextBatch(request: ClaimRequest): Promise<Claim | und
       await checkpoint.delete([streamKeys.offsets(entry.batch)]);
       return undefined;
     }
-    return { batch: entry.batch, entry, files: entry.files, resumed: false };
+    return { ...claimOf(entry), resumed: false };
   }
   throw new CheckpointError(
     `stream ${stream}: the checkpoint at ${checkpoint.url} kept changing during 10 claims; another driver is committing batches in a loop, or its output check and this one disagree`,
@@ -142,6 +154,13 @@ export async function commitBatch(
   });
 }
 
+const claimOf = (entry: OffsetEntry) => ({
+  batch: entry.batch,
+  entry,
+  files: entry.files,
+  closesWindows: entry.closesWindows === true,
+});
+
 /** Whether an offsets entry after `batch` exists. */
 async function supersededBy(checkpoint: Store, batch: number): Promise<boolean> {
   for await (const { key } of checkpoint.list('offsets/')) {
@@ -152,7 +171,7 @@ async function supersededBy(checkpoint: Store, batch: number): Promise<boolean> 
 
 /** The next offsets entry: the source's unseen objects, oldest first, cut at the caps. */
 async function nextEntry(request: ClaimRequest, state: CheckpointState): Promise<OffsetEntry | undefined> {
-  const { source, caps, stream } = request;
+  const { source, caps } = request;
   const reprocess = request.rewrites === 'reprocess';
   const fresh: SourceObject[] = [];
   const rewrites: Omit<Rewrite, 'action'>[] = [];
@@ -174,7 +193,11 @@ async function nextEntry(request: ClaimRequest, state: CheckpointState): Promise
       if (reprocess) fresh.push(object);
     }
   }
-  if (fresh.length === 0 && rewrites.length === 0) return undefined;
+  if (fresh.length === 0 && rewrites.length === 0) {
+    return (await windowsToClose(request, state))
+      ? { ...blankEntry(request, state), closesWindows: true }
+      : undefined;
+  }
   fresh.sort((a, b) => a.modified - b.modified || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const files: SourceObject[] = [];
   let bytes = 0;
@@ -185,28 +208,54 @@ async function nextEntry(request: ClaimRequest, state: CheckpointState): Promise
   }
   const rest = fresh.slice(files.length);
   const oldest = rest[0]?.modified;
-  const now = request.now?.() ?? Date.now();
   return {
-    version: 1,
-    stream,
-    batch: (state.latest?.batch ?? -1) + 1,
-    createdAt: new Date(now).toISOString(),
+    ...blankEntry(request, state),
     files,
     // A rewrite taken again is reported with the batch that takes it; one left for a later
     // batch is not reported (nor seen) yet.
     rewrites: rewrites
       .filter((r) => !reprocess || files.some((f) => f.key === r.key))
       .map((r) => ({ ...r, action: reprocess ? ('reprocessed' as const) : ('skipped' as const) })),
-    caps: { maxFiles: caps.maxFiles, maxBytes: caps.maxBytes },
     pending: {
       files: rest.length,
       bytes: rest.reduce((n, f) => n + f.size, 0),
       ...(oldest === undefined ? {} : { oldestModified: oldest }),
     },
+  };
+}
+
+/** The next offsets entry with no objects: its number, time, caps and event time. */
+function blankEntry(request: ClaimRequest, state: CheckpointState): OffsetEntry {
+  const { caps } = request;
+  return {
+    version: 1,
+    stream: request.stream,
+    batch: (state.latest?.batch ?? -1) + 1,
+    createdAt: new Date(request.now?.() ?? Date.now()).toISOString(),
+    files: [],
+    rewrites: [],
+    caps: { maxFiles: caps.maxFiles, maxBytes: caps.maxBytes },
+    pending: { files: 0, bytes: 0 },
     ...(request.watermarkDelayMs === undefined
       ? {}
       : { eventTime: watermark(state, request.watermarkDelayMs) }),
   };
+}
+
+/**
+ * Whether a windowed stream with nothing new should run a batch anyway: the watermark has moved
+ * past the one its last batch ran with (that batch saw later event times), and the open windows
+ * its last commit names hold some, which the new watermark may close.
+ */
+async function windowsToClose(request: ClaimRequest, state: CheckpointState): Promise<boolean> {
+  const { latest, latestCommit } = state;
+  if (request.watermarkDelayMs === undefined || !request.openWindows || !latest || !latestCommit?.state) {
+    return false;
+  }
+  const next = watermark(state, request.watermarkDelayMs).watermark;
+  const ran = latest.eventTime?.watermark;
+  if (next === undefined || (ran !== undefined && next <= ran)) return false;
+  return request.openWindows(latestCommit.state);
 }
 
 /** The event time before the next batch: the latest of the last batch's and of those before it. */

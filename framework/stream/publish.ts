@@ -94,8 +94,9 @@ export async function publishedBatch(
   entry: OffsetEntry,
 ): Promise<PublishedBatch | undefined> {
   // A batch that took no objects runs no job: its driver commits it (update mode: naming the
-  // snapshot it carries over), whether it is claimed now or resumed.
-  if (entry.files.length === 0) return undefined;
+  // snapshot it carries over), whether it is claimed now or resumed. One that closes windows
+  // runs over the open windows only.
+  if (entry.files.length === 0 && !entry.closesWindows) return undefined;
   const folder = batchFolder(stream.mode, entry.batch);
   const manifest = await readManifest(output, `${prefix}${folder}_SUCCESS`);
   if (!manifest || !isBatchJobId(manifest.jobId, stream.name, entry.batch)) return undefined;

@@ -1,3 +1,4 @@
+import type { Store } from '../store/Store.js';
 import { CheckpointError } from './errors.js';
 import { commitBefore, readManifest, type SnapshotLocation } from './publish.js';
 
@@ -35,4 +36,20 @@ export async function previousState(
     );
   }
   return { folder, files };
+}
+
+/**
+ * Whether the open windows in `folder` (`_state/batch=<M>/`, relative to the stream's output at
+ * `prefix` of `output`) hold any: one of their parts is not empty. A claim's `openWindows`.
+ *
+ * @example
+ * ```ts
+ * const open = await hasOpenWindows(bucket, 'out/streams/clicks/', '_state/batch=0000000007/');
+ * ```
+ */
+export async function hasOpenWindows(output: Store, prefix: string, folder: string): Promise<boolean> {
+  for await (const info of output.list(`${prefix}${folder}`)) {
+    if (/\/part-\d+\.jsonl$/.test(info.key) && info.size > 0) return true;
+  }
+  return false;
 }

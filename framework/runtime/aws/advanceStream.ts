@@ -7,7 +7,12 @@ export interface ClaimedBatch {
   readonly files: readonly { readonly uri: string; readonly size: number }[];
   /** Claimed earlier and not committed: its execution may be running, or may have failed. */
   readonly resumed: boolean;
+  /** A batch of no objects that runs to close the windows the watermark passed. */
+  readonly closesWindows?: boolean;
 }
+
+/** Whether a claimed batch runs a job: it took objects, or it closes windows. */
+const runs = (claimed: ClaimedBatch) => claimed.files.length > 0 || claimed.closesWindows === true;
 
 /**
  * What {@link advanceStream} works with: the stream's claim path and the stack's state machine.
@@ -85,10 +90,10 @@ export async function advanceStream<C extends ClaimedBatch>(
   let claimed = await port.claim();
   // A batch that took no objects (it only skipped rewritten ones) has nothing to run: the
   // next claim commits it and cuts the one after.
-  for (let round = 0; claimed && claimed.files.length === 0 && round < 10; round++) {
+  for (let round = 0; claimed && !runs(claimed) && round < 10; round++) {
     claimed = await port.claim();
   }
-  if (!claimed || claimed.files.length === 0) return { outcome: 'idle' };
+  if (!claimed || !runs(claimed)) return { outcome: 'idle' };
   let rerun = 0;
   if (claimed.resumed) {
     for (; rerun < maxRuns; rerun++) {

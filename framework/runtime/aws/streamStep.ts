@@ -6,6 +6,7 @@ import { claimNextBatch, commitBatch } from '../../stream/claim.js';
 import type { Stream } from '../../stream/defineStream.js';
 import { dropOldStates } from '../../stream/dropStates.js';
 import { batchJobId, publishedBatch } from '../../stream/publish.js';
+import { hasOpenWindows } from '../../stream/windowState.js';
 import { batchRequest, carriedOver, previousOf } from '../batchRequest.js';
 import type { Backend } from '../Driver.js';
 import { Driver } from '../Driver.js';
@@ -81,11 +82,16 @@ export async function streamStep(
       published: (entry) => publishedBatch(bucket, stream.output, settings, entry),
       ...now,
       // A windowed stream: offsets/<N> fixes the watermark batch N runs with.
-      ...(settings.window ? { watermarkDelayMs: settings.window.delayMs } : {}),
+      ...(settings.window
+        ? {
+            watermarkDelayMs: settings.window.delayMs,
+            openWindows: (folder: string) => hasOpenWindows(bucket, stream.output, folder),
+          }
+        : {}),
     });
     // A batch that took no objects runs no job: committed here, carrying the previous state
     // over, and advanceStream claims the next one.
-    if (claimed && claimed.files.length === 0) {
+    if (claimed && claimed.files.length === 0 && !claimed.closesWindows) {
       const previous = await previousOf(definition, claimed.batch, where);
       await commitBatch(checkpoint, claimed.entry, carriedOver(definition, previous), deps.now);
     }

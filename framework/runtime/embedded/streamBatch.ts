@@ -7,6 +7,7 @@ import { type Claim, claimNextBatch, commitBatch, type StreamSource } from '../.
 import type { Stream } from '../../stream/defineStream.js';
 import { batchJobId, publishedBatch } from '../../stream/publish.js';
 import { stateFolder } from '../../stream/window.js';
+import { hasOpenWindows } from '../../stream/windowState.js';
 import { type BatchRequest, batchRequest, carriedOver } from '../batchRequest.js';
 import { type Backend, Driver, type RunSummary } from '../Driver.js';
 import { JobFailedError } from '../errors.js';
@@ -64,6 +65,8 @@ export interface BatchReport {
   readonly pending: OffsetEntry['pending'];
   /** A windowed stream: the watermark the batch ran with, and the late records it dropped. */
   readonly window?: { readonly watermark: number | undefined; readonly late: number };
+  /** A batch of no objects that read the open windows back to publish those the watermark passed. */
+  readonly closesWindows?: boolean;
 }
 
 /**
@@ -91,7 +94,12 @@ export async function runNextBatch(context: BatchContext): Promise<BatchReport |
     rewrites: settings.rewrites,
     published: (entry) => publishedBatch(output, '', settings, entry),
     now,
-    ...(settings.window ? { watermarkDelayMs: settings.window.delayMs } : {}),
+    ...(settings.window
+      ? {
+          watermarkDelayMs: settings.window.delayMs,
+          openWindows: (folder: string) => hasOpenWindows(output, '', folder),
+        }
+      : {}),
   });
   if (!claim) {
     // Nothing new: a driver stopped right after a commit left its older states; drop them now.
@@ -107,7 +115,7 @@ export async function runNextBatch(context: BatchContext): Promise<BatchReport |
   const windowed = settings.window !== undefined;
   if (windowed) await rm(join(output.root, stateFolder(folder)), { recursive: true, force: true });
   let summary: RunSummary | undefined;
-  if (claim.files.length > 0) {
+  if (claim.files.length > 0 || claim.closesWindows) {
     summary = await runBatchJob(context, claim, planned);
     context.crashAt?.('after-output', claim.batch);
   }
@@ -146,6 +154,7 @@ export async function runNextBatch(context: BatchContext): Promise<BatchReport |
     rewrites: claim.entry.rewrites,
     pending: claim.entry.pending,
     ...(eventTime ? { window: { watermark: claim.entry.eventTime?.watermark, late: eventTime.late } } : {}),
+    ...(claim.closesWindows ? { closesWindows: true } : {}),
   };
 }
 

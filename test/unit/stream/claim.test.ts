@@ -81,6 +81,63 @@ describe('claimNextBatch', () => {
     expect(await claimNextBatch(request)).toBeUndefined();
   });
 
+  it('cuts a batch of no objects for a windowed stream only when its watermark moved and windows are open', async () => {
+    let open = true;
+    const asked: string[] = [];
+    const windowed: ClaimRequest = {
+      ...request,
+      watermarkDelayMs: 5,
+      openWindows: async (folder) => {
+        asked.push(folder);
+        return open;
+      },
+    };
+    /** Commits a claimed batch that saw event times up to `max`, its open windows in `state`. */
+    const commitSeen = async (claim: Claim | undefined, max: number | undefined, state: string) => {
+      if (!claim) throw new Error('expected a claim');
+      await commitBatch(checkpoint, claim.entry, {
+        records: { in: 0, out: 0 },
+        bytes: { in: 0, out: 0 },
+        eventTime: { ...(max === undefined ? {} : { max }), late: 0, samples: [] },
+        state,
+      });
+    };
+    await arrive('a.jsonl');
+    const first = await claimNextBatch(windowed);
+    expect(first).toMatchObject({ batch: 0, closesWindows: false });
+    expect(first?.entry.eventTime).toEqual({});
+    await commitSeen(first, 100, '_state/batch=0000000000/');
+    // Batch 0 saw event time 100 and ran with no watermark: the next one runs with 95.
+    const closing = await claimNextBatch(windowed);
+    expect(closing).toMatchObject({ batch: 1, closesWindows: true, files: [] });
+    expect(closing?.entry).toMatchObject({ closesWindows: true, eventTime: { max: 100, watermark: 95 } });
+    expect(asked).toEqual(['_state/batch=0000000000/']);
+    // Re-claimed while uncommitted: the same batch again.
+    expect(await claimNextBatch(windowed)).toMatchObject({ batch: 1, closesWindows: true, resumed: true });
+    await commitSeen(closing, undefined, '_state/batch=0000000001/');
+    // Its watermark stays 95 while nothing new arrives: nothing more to close.
+    expect(await claimNextBatch(windowed)).toBeUndefined();
+    await arrive('b.jsonl');
+    const data = await claimNextBatch(windowed);
+    expect(data).toMatchObject({ batch: 2, closesWindows: false });
+    await commitSeen(data, 130, '_state/batch=0000000002/');
+    // The watermark moved (125), but no window is open.
+    open = false;
+    expect(await claimNextBatch(windowed)).toBeUndefined();
+    // A stream without windows never gets one.
+    open = true;
+    const { watermarkDelayMs: _delay, ...unwindowed } = windowed;
+    expect(await claimNextBatch(unwindowed)).toBeUndefined();
+    const { openWindows: _open, ...unasked } = windowed;
+    expect(await claimNextBatch(unasked)).toBeUndefined();
+    const last = await claimNextBatch(windowed);
+    expect(last).toMatchObject({
+      batch: 3,
+      closesWindows: true,
+      entry: { eventTime: { max: 130, watermark: 125 } },
+    });
+  });
+
   it('skips hidden names (files being written, markers)', async () => {
     await arrive('.part.tmp');
     await arrive('_SUCCESS');

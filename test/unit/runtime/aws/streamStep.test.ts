@@ -56,8 +56,11 @@ function bucketFolder(root: string): FileStore {
   return store;
 }
 
-/** Per batch, plainly: its watermark, and the windows it publishes (`start|key` → sum). */
-function expectedWindows(batches: Clicks[]) {
+/**
+ * Per batch, plainly: its watermark, and the windows it publishes (`start|key` → sum). `runs`
+ * says which batches ran a job: those that took objects, and those of none that closed windows.
+ */
+function expectedWindows(batches: Clicks[], runs: boolean[]) {
   const watermarks: (number | undefined)[] = [];
   const sums = new Map<string, number>();
   let max: number | undefined;
@@ -71,16 +74,15 @@ function expectedWindows(batches: Clicks[]) {
     }
     for (const { t } of records) max = max === undefined ? t : Math.max(max, t);
   }
-  // A batch that took no objects runs no job: its windows close in the next batch that runs.
+  // A batch that ran no job closes nothing: its windows close in the next batch that runs.
   const published = batches.map(() => new Map<string, number>());
   for (const [id, sum] of sums) {
     const end = Number(id.split('|')[0]) + SIZE;
-    const batch = watermarks.findIndex(
-      (w, b) => w !== undefined && end <= w && (batches[b]?.length ?? 0) > 0,
-    );
+    const batch = watermarks.findIndex((w, b) => w !== undefined && end <= w && runs[b]);
     if (batch >= 0) published[batch]?.set(id, sum);
   }
-  return { watermarks, published };
+  const last = max === undefined ? undefined : max - DELAY;
+  return { watermarks, published, sums, last };
 }
 
 describe('a windowed stream on the deployed stack', () => {
@@ -197,13 +199,18 @@ describe('a windowed stream on the deployed stack', () => {
       const commits = (await Promise.all(await read('commits'))).map((c) => commitEntrySchema.parse(c));
       expect(commits.map((c) => c.batch)).toEqual(offsets.map((o) => o.batch));
       expect(offsets.some((o) => o.files.length === 0)).toBe(true);
-      const want = expectedWindows(offsets.map((o) => o.files.flatMap((f) => contents.get(f.key) ?? [])));
+      const want = expectedWindows(
+        offsets.map((o) => o.files.flatMap((f) => contents.get(f.key) ?? [])),
+        offsets.map((o) => o.files.length > 0 || o.closesWindows === true),
+      );
       for (const [i, o] of offsets.entries()) {
         expect(o.eventTime?.watermark, `batch ${i}`).toBe(want.watermarks[i]);
         const got = new Map<string, number>();
         const folder = join(root, 'out', 'streams', 'windowed', `batch=${padBatch(o.batch)}`);
         const parts =
-          o.files.length === 0 ? [] : (await readdir(folder)).filter((n) => n.startsWith('part-'));
+          o.files.length === 0 && !o.closesWindows
+            ? []
+            : (await readdir(folder)).filter((n) => n.startsWith('part-'));
         for (const part of parts) {
           for (const line of (await readFile(join(folder, part), 'utf8')).split('\n').filter(Boolean)) {
             const r = JSON.parse(line) as { window: { start: number }; key: string; value: number };
@@ -216,11 +223,27 @@ describe('a windowed stream on the deployed stack', () => {
         expect(commits[i]?.state).toBeDefined();
       }
       expect([...want.published.values()].some((w) => w.size > 0)).toBe(true);
+      // With no more data, every window the last watermark passed is published all the same:
+      // batches of no objects ran to close them, and only then.
+      const closedByNow = [...want.sums.keys()].filter(
+        (id) => Number(id.split('|')[0]) + SIZE <= (want.last ?? 0),
+      );
+      const publishedIds = want.published.flatMap((m) => [...m.keys()]);
+      expect(publishedIds.sort()).toEqual(closedByNow.sort());
+      const noData = offsets.filter((o) => o.closesWindows);
+      expect(noData.length).toBeGreaterThan(0);
+      for (const o of noData) {
+        expect(o.files).toEqual([]);
+        const before = offsets[o.batch - 1];
+        expect(o.eventTime?.watermark).toBeGreaterThan(
+          before?.eventTime?.watermark ?? Number.NEGATIVE_INFINITY,
+        );
+      }
 
       // Each batch that starts removes the states older than the one it builds on but the
       // newest of them: left are that one, the one it builds on, and the last batch's own.
       const states = [...new Set(commits.map((c) => c.state as string))].sort();
-      const last = offsets.findLastIndex((o) => o.files.length > 0);
+      const last = offsets.findLastIndex((o) => o.files.length > 0 || o.closesWindows);
       const builtOn = states.indexOf(commits[last - 1]?.state as string);
       expect(builtOn).toBeGreaterThan(1);
       // Folders holding objects: a bucket has no empty folders (the store leaves them on disk).
