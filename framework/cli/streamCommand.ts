@@ -75,7 +75,11 @@ export function addStreamCommand(program: Command): Command {
       "how often to list the source when no file event comes, e.g. 10s (default: the stream's trigger.every)",
       (value: string) => parseDuration(value),
     )
-    .option('--once', 'process every file there now, in as many batches as the caps need, then exit');
+    .option('--once', 'process every file there now, in as many batches as the caps need, then exit')
+    .addHelpText(
+      'after',
+      '\nOn the deployed stack:\n  stepmr stream status <name> [--watch] [--json]   where a deployed stream stands\n  stepmr trigger <name>                            start its next batch now',
+    );
   workerOptions(command).action(async (stream: string, flags: StreamFlags) => {
     const stop = new AbortController();
     const onSigint = () => {
