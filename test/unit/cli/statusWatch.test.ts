@@ -130,7 +130,7 @@ describe('stepmr status of a job on the stack', () => {
 
     let polls = 0;
     const base = mapStart + 60_000;
-    const stepmr = async (args: string[]) => {
+    const stepmr = async (args: string[], denied?: string) => {
       const out: string[] = [];
       const err: string[] = [];
       const program = new Command('stepmr').exitOverride();
@@ -141,6 +141,7 @@ describe('stepmr status of a job on the stack', () => {
         env: { STEPMR_HOME: dir },
         now: () => base + 10_000 * polls,
         bucketStore: (name) => {
+          if (denied) throw new Error(denied);
           if (name !== BUCKET) throw new Error(`no bucket ${name}`);
           return bucket;
         },
@@ -198,5 +199,12 @@ describe('stepmr status of a job on the stack', () => {
     expect(after.stages.map((s: { name: string }) => s.name)).toEqual(['Map', 'Reduce']);
     expect(after.stages[0].bytes).toEqual({ total, read: total });
     expect(after.stages[1].bytes).toBeUndefined();
+
+    // Working objects that cannot be read: the counts still show, and a note says why not the bytes.
+    const denied = await stepmr(['status', arn], 'Access Denied');
+    expect(denied.stdout).toMatch(/\n {2}map {5}7\/7 splits \| in \S+ \| tasks: 4 done\n/);
+    expect(denied.stdout).toContain(
+      `\n  note       bytes read unknown: cannot read the job's working objects under s3://${BUCKET}/work/${started.jobId}/ (Access Denied); status needs s3:GetObject and s3:ListBucket on that bucket\n`,
+    );
   });
 });

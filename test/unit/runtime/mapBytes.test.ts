@@ -1,5 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { finishedSplits, jobInputOf } from '../../../framework/runtime/mapBytes.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { finishedSplits, jobInputOf, MapBytesReader } from '../../../framework/runtime/mapBytes.js';
+import { FileStore } from '../../../framework/store/FileStore.js';
+import { TaskInputError } from '../../../framework/tasks/errors.js';
 import { rng } from '../../support/rng.js';
 
 /** Splits as the planner lists them: ids in order, or (a redrive's) some ids left out. */
@@ -63,5 +68,99 @@ describe('jobInputOf', () => {
     ).toBeUndefined();
     expect(jobInputOf('{', 'wc-1', 'work/')).toBeUndefined();
     expect(jobInputOf(undefined, 'wc-1', 'work/')).toBeUndefined();
+  });
+});
+
+describe('MapBytesReader', () => {
+  let dir: string;
+  let store: FileStore;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'stepmr-map-bytes-'));
+    store = new FileStore(dir);
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  const sizes = [10, 20, 30];
+  const input = { job: { jobId: 'j', bucket: 'data', prefix: 'work/j/' }, splitsPerTask: 2 };
+  const running = { running: true, allSucceeded: false, items: sizes.length };
+  const plan = (reducers: number, jobId = 'j') => ({
+    version: 1,
+    jobId,
+    createdAt: '2026-12-01T00:00:00.000Z',
+    job: { name: 'wc', module: 'job:wc' },
+    inputs: ['s3://data/in/'],
+    output: 's3://data/out/wc/',
+    input: { kind: 'lines' },
+    outputFormat: { kind: 'jsonl' },
+    reducers,
+    splits: sizes.length,
+    splitSize: 100,
+    inputBytes: sizes.reduce((a, b) => a + b, 0),
+    memoryBudget: 1 << 20,
+    maxRecordBytes: 1 << 10,
+    badRecords: { policy: 'fail', max: 0 },
+    overwrite: false,
+  });
+  const splitLines = () =>
+    sizes
+      .map(
+        (size, id) =>
+          `${JSON.stringify({ id, uri: 's3://data/in/a', start: id * 100, end: id * 100 + size, size })}\n`,
+      )
+      .join('');
+
+  it('counts the splits of the map tasks whose output is written, and nothing else under the prefix', async () => {
+    await store.put('work/j/job.json', JSON.stringify(plan(2)));
+    await store.put('work/j/splits.jsonl', splitLines());
+    const reader = new MapBytesReader(() => store);
+    expect(await reader.bytes(input, running)).toEqual({ total: 60, read: 0 });
+    // The task of splits 2 (alone: the last batch) wrote its shuffle object; the others only
+    // look like one.
+    await store.put('work/j/shuffle/2/map-00002.bin', 'x');
+    await store.put('work/j/shuffle/0/map-00000.bin.part', 'x');
+    await store.put('work/j/shuffle/zz/map-00000.bin', 'x');
+    await store.put('work/j/parts/part-00000', 'x');
+    await store.put('work/other/shuffle/0/map-00000.bin', 'x');
+    expect(await reader.bytes(input, running)).toEqual({ total: 60, read: 30 });
+    await store.put('work/j/shuffle/0/map-00000.bin', 'x');
+    expect(await reader.bytes(input, running)).toEqual({ total: 60, read: 60 });
+  });
+
+  it('counts a map-only job’s staged parts, and a stage that succeeded whole once its splits are gone', async () => {
+    await store.put('work/j/job.json', JSON.stringify(plan(0)));
+    await store.put('work/j/splits.jsonl', splitLines());
+    await store.put('work/j/parts/part-00000', 'x');
+    expect(await new MapBytesReader(() => store).bytes(input, running)).toEqual({ total: 60, read: 30 });
+    await store.delete(['work/j/splits.jsonl', 'work/j/parts/part-00000']);
+    const ended = { running: false, allSucceeded: true, items: sizes.length };
+    expect(await new MapBytesReader(() => store).bytes(input, ended)).toEqual({ total: 60, read: 60 });
+    // Ended with failures and the splits gone: the bytes cannot be known exactly.
+    expect(
+      await new MapBytesReader(() => store).bytes(input, { ...ended, allSucceeded: false }),
+    ).toBeUndefined();
+  });
+
+  it('gives no bytes for a plan of another number of splits than the stage has items, or no plan', async () => {
+    await store.put('work/j/job.json', JSON.stringify(plan(2)));
+    await store.put('work/j/splits.jsonl', splitLines());
+    expect(await new MapBytesReader(() => store).bytes(input, { ...running, items: 4 })).toBeUndefined();
+    await store.delete(['work/j/job.json']);
+    expect(await new MapBytesReader(() => store).bytes(input, running)).toBeUndefined();
+  });
+
+  it('refuses a forged plan or split, naming the object and the line', async () => {
+    await store.put('work/j/job.json', JSON.stringify(plan(2, 'someone-else')));
+    await store.put('work/j/splits.jsonl', splitLines());
+    await expect(new MapBytesReader(() => store).bytes(input, running)).rejects.toThrow(
+      /plan at .*work\/j\/job\.json belongs to job someone-else, not j/,
+    );
+    await store.put('work/j/job.json', JSON.stringify(plan(2)));
+    await store.put(
+      'work/j/splits.jsonl',
+      `${splitLines()}{"id":3,"uri":"s3://data/in/a","start":0,"end":9,"size":-9}\n`,
+    );
+    const forged = new MapBytesReader(() => store).bytes(input, { ...running, items: 4 });
+    await expect(forged).rejects.toBeInstanceOf(TaskInputError);
+    await expect(forged).rejects.toThrow(/work\/j\/splits\.jsonl line 4 is not a split: size: /);
   });
 });
