@@ -86,7 +86,11 @@ function reportJson(report: ExecutionReport, now: number): string {
 }
 
 function addStatus(program: Command, deps: CloudCommandDeps): void {
-  executionCommand(program, 'status', 'show a job’s execution: status, items per stage, result or error')
+  executionCommand(
+    program,
+    'status',
+    'show a job’s execution: status, each stage’s items, tasks and bytes read, result or error',
+  )
     .option('--watch', 'poll until the execution ends, showing each stage’s progress')
     .option(
       '--interval <seconds>',
