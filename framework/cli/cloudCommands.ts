@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { JobFailedError } from '../runtime/errors.js';
 import type { ExecutionReport, ExecutionStatus } from '../runtime/executions.js';
-import { formatExecutions, formatReport, formatStage } from './cloudFormat.js';
+import { formatExecutions, formatReport, stageSnapshot } from './cloudFormat.js';
 import {
   backendOptions,
   type CloudCommandDeps,
@@ -10,9 +10,8 @@ import {
   jobDriver,
   type StackFlags,
 } from './drivers.js';
-import { duration } from './format.js';
 import { oneOf, positiveInt } from './parse.js';
-import { RateMeter } from './progressView.js';
+import { etaMs, RateMeter, renderStage } from './progressView.js';
 
 const EXECUTION_ARN = /^arn:aws[\w-]*:states:[\w-]+:\d{12}:execution:[^:\s]+:[^:\s]+$/;
 const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
@@ -45,32 +44,53 @@ function failIfUnsuccessful(report: ExecutionReport): void {
 }
 
 /**
- * Prints what changed since the last poll of `status --watch` or `submit --wait`: a stage's
- * counts (from DescribeMapRun), and while it runs the time left at the rate its items have
- * ended at over the last minute of polls.
+ * Prints what changed since the last poll of `status --watch` or `submit --wait`: each stage's
+ * line of the progress view, with items and tasks (from DescribeMapRun), the Map stage's bytes
+ * (from the job's working objects), and while it runs the time left at the rate its bytes (or,
+ * without bytes, its items) have been done at over the last minute of polls. A stage's line is
+ * printed when its figures change, not at every poll.
+ *
+ * @example
+ * ```ts
+ * await driver.status(arn, { onProgress: progressPrinter(deps) });
+ * // map     3/12 splits | 12.0 MiB of 40.0 MiB | 4.0 MiB/s | ETA 7.0s | tasks: 2 running, 1 done
+ * ```
  */
 export function progressPrinter(deps: CloudCommandDeps) {
   const shown = new Map<string, string>();
   const meters = new Map<string, RateMeter>();
+  let notes = '';
   return (report: ExecutionReport) => {
     const now = deps.now();
     for (const stage of report.stages) {
       const meter = meters.get(stage.mapRunArn) ?? new RateMeter(60_000, 1000);
       meters.set(stage.mapRunArn, meter);
-      const ended = stage.succeeded + stage.failed;
-      meter.add(now, ended);
-      const line = formatStage(stage);
-      if (shown.get(stage.mapRunArn) === line) continue;
-      shown.set(stage.mapRunArn, line);
-      const rate = stage.status === 'RUNNING' ? meter.rate() : undefined;
-      const eta = rate ? ` | ETA ${duration(((stage.total - ended) / rate) * 1000)}` : '';
-      deps.stderr.write(`${line}${eta}\n`);
+      const first = stageSnapshot(stage, now);
+      meter.add(now, first.bytesTotal > 0 ? first.bytesRead : first.itemsDone);
+      const s = stageSnapshot(stage, now, meter.rate());
+      const figures = [s.items, s.itemsDone, s.running, s.succeeded, s.failed, s.bytesRead, s.done].join();
+      if (shown.get(stage.mapRunArn) === figures) continue;
+      shown.set(stage.mapRunArn, figures);
+      deps.stderr.write(`${renderStage(s)}\n`);
     }
+    const said = (report.notes ?? []).join('\n');
+    if (said && said !== notes) deps.stderr.write(`${said}\n`);
+    notes = said;
   };
 }
 
+/** The report as `--json` prints it: each stage with its time left, ms, while it runs. */
+function reportJson(report: ExecutionReport, now: number): string {
+  const stages = report.stages.map((stage) => ({ ...stage, etaMs: etaMs(stageSnapshot(stage, now)) }));
+  return `${JSON.stringify({ ...report, stages }, null, 2)}\n`;
+}
+
 function addStatus(program: Command, deps: CloudCommandDeps): void {
-  executionCommand(program, 'status', 'show a job’s execution: status, items per stage, result or error')
+  executionCommand(
+    program,
+    'status',
+    'show a job’s execution: status, each stage’s items, tasks and bytes read, result or error',
+  )
     .option('--watch', 'poll until the execution ends, showing each stage’s progress')
     .option(
       '--interval <seconds>',
@@ -87,9 +107,7 @@ function addStatus(program: Command, deps: CloudCommandDeps): void {
           ...(deps.sleep ? { sleep: deps.sleep } : {}),
         };
         const report = await driver.status(driver.executionArn(ref), flags.watch ? watch : undefined);
-        deps.stdout.write(
-          flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, deps.now()),
-        );
+        deps.stdout.write(flags.json ? reportJson(report, deps.now()) : formatReport(report, deps.now()));
         failIfUnsuccessful(report);
       }),
     );

@@ -5,23 +5,50 @@ import {
   type StageProgress,
 } from '../runtime/executions.js';
 import { bytes, count, duration } from './format.js';
+import { renderStage, STAGE_KINDS, type StageSnapshot } from './progressView.js';
 
 /**
- * One stage's progress: `Map       38/40 succeeded, 2 failed [FAILED]`.
+ * A stage of a job's execution as the progress view shows it: items and tasks from
+ * DescribeMapRun, the Map stage's bytes from the job's working objects (records are not known
+ * on AWS). Time runs from the Map Run's start to its end, or to `now`. `rate` is the measured
+ * rate of bytes (or items, without bytes) per second; without it, the average since the start.
  *
  * @example
  * ```ts
- * formatStage({ name: 'Map', succeeded: 3, total: 4, failed: 0, aborted: 0, running: 1, pending: 0, status: 'RUNNING', mapRunArn });
- * // 'Map        3/4 succeeded, 1 running [RUNNING]'
+ * renderStage(stageSnapshot(report.stages[0], Date.now()));
+ * // 'map     3/12 splits | 12.0 MiB of 40.0 MiB | 4.0 MiB/s | ETA 7.0s | tasks: 2 running, 1 done'
  * ```
  */
-export function formatStage(stage: StageProgress): string {
-  const parts = [`${stage.succeeded}/${stage.total} succeeded`];
-  if (stage.failed) parts.push(`${stage.failed} failed`);
-  if (stage.aborted) parts.push(`${stage.aborted} aborted`);
-  if (stage.running) parts.push(`${stage.running} running`);
-  if (stage.pending) parts.push(`${stage.pending} pending`);
-  return `${stage.name.padEnd(10)} ${parts.join(', ')} [${stage.status}]`;
+export function stageSnapshot(stage: StageProgress, now: number, rate?: number): StageSnapshot {
+  const kind = STAGE_KINDS[stage.name] ?? { label: stage.name.toLowerCase(), unit: 'item' };
+  const done = stage.status !== 'RUNNING';
+  const start = stage.startDate?.getTime() ?? now;
+  const elapsedMs = Math.max(0, (done ? (stage.stopDate?.getTime() ?? now) : now) - start);
+  const bytesTotal = stage.bytes?.total ?? 0;
+  const bytesRead = stage.bytes?.read ?? 0;
+  const work = bytesTotal > 0 ? bytesRead : stage.succeeded;
+  const average = elapsedMs > 0 && work > 0 ? (work * 1000) / elapsedMs : undefined;
+  return {
+    label: kind.label,
+    unit: kind.unit,
+    items: stage.total,
+    itemsDone: stage.succeeded,
+    running: done ? 0 : stage.tasks.running,
+    succeeded: stage.tasks.succeeded,
+    failed: stage.tasks.failed,
+    bytesTotal,
+    bytesRead,
+    records: 0,
+    elapsedMs,
+    rate: done ? undefined : (rate ?? average),
+    done,
+  };
+}
+
+/** A stage's line: the progress view's, and the Map Run's status when it did not succeed. */
+function stageLine(stage: StageProgress, now: number): string {
+  const line = renderStage(stageSnapshot(stage, now));
+  return stage.status === 'RUNNING' || stage.status === 'SUCCEEDED' ? line : `${line} [${stage.status}]`;
 }
 
 /** `s3://b/out/wc/  1.2k records in 4 parts, 56.0 KiB` for a job's commit summary. */
@@ -55,7 +82,8 @@ export function formatReport(report: ExecutionReport, now: number): string {
     `  started    ${report.startDate.toISOString()}`,
   ];
   if (report.stopDate) lines.push(`  stopped    ${report.stopDate.toISOString()}`);
-  for (const stage of report.stages) lines.push(`  ${formatStage(stage)}`);
+  for (const stage of report.stages) lines.push(`  ${stageLine(stage, now)}`);
+  for (const note of report.notes ?? []) lines.push(`  note       ${note}`);
   if (report.status === 'SUCCEEDED') lines.push(`  output     ${formatOutput(report.output)}`);
   if (report.taskFailure)
     lines.push(`  task error ${describeFailure({ status: 'FAILED', ...report.taskFailure })}`);

@@ -13,6 +13,7 @@ import { findStack, stackName } from '../runtime/aws/findStack.js';
 import { Driver } from '../runtime/Driver.js';
 import { JobRegistry } from '../runtime/embedded/jobRegistry.js';
 import { isLocalJob, localBackend } from '../runtime/embedded/localBackend.js';
+import type { Store } from '../store/Store.js';
 import type { JobRef } from '../tasks/payloads.js';
 
 /** What the commands on jobs use; tests give their own clients, outputs and registry. */
@@ -27,6 +28,8 @@ export interface CloudCommandDeps {
   readonly now: () => number;
   /** Marks a stopped job on AWS stopped and removes its working objects. @default in S3 */
   readonly removeWork?: (job: JobRef) => Promise<number>;
+  /** The Store of a bucket, for the bytes a job's map stage has read. @default in S3 */
+  readonly bucketStore?: (bucket: string) => Store;
   /** Waits between polls of `status --watch` and `--wait`. @default the orchestrator's pause */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -95,7 +98,10 @@ export async function cloudDriver(
   flags: StackFlags,
   to: { readonly ref?: string; readonly start?: boolean } = {},
 ): Promise<Driver> {
-  const removeWork = deps.removeWork ? { removeWork: deps.removeWork } : {};
+  const removeWork = {
+    ...(deps.removeWork ? { removeWork: deps.removeWork } : {}),
+    ...(deps.bucketStore ? { bucketStore: deps.bucketStore } : {}),
+  };
   const known = flags.stateMachine ?? (to.ref?.startsWith('arn:') ? machineOf(to.ref) : undefined);
   if (known && !to.start) return new Driver(cloudBackend({ stateMachineArn: known }, deps.sfn(), removeWork));
   const stack = await findStack(deps.cloudFormation(), stackName(flags.stack, deps.env));

@@ -80,12 +80,40 @@ export function renderStage(s: StageSnapshot): string {
   return parts.join(' | ');
 }
 
-/** Time left at the measured rate: what remains of the bytes (or items) over the rate. */
 function eta(s: StageSnapshot): string {
-  if (s.rate === undefined || s.rate <= 0) return '?';
-  const left = s.bytesTotal > 0 ? s.bytesTotal - s.bytesRead : s.items - s.itemsDone;
-  return duration(Math.max(0, (left / s.rate) * 1000));
+  const ms = etaMs(s);
+  return ms === undefined ? '?' : duration(ms);
 }
+
+/**
+ * Time left at the measured rate, ms: what remains of the bytes (or, without bytes, of the
+ * items) over the rate; undefined while no rate is known.
+ *
+ * @example
+ * ```ts
+ * etaMs({ ...snapshot, bytesTotal: 40, bytesRead: 12, rate: 4 }); // 7000
+ * ```
+ */
+export function etaMs(s: StageSnapshot): number | undefined {
+  if (s.rate === undefined || s.rate <= 0) return undefined;
+  const left = s.bytesTotal > 0 ? s.bytesTotal - s.bytesRead : s.items - s.itemsDone;
+  return Math.max(0, (left / s.rate) * 1000);
+}
+
+/**
+ * The progress label and item unit of a job's stages, by state name, in `stepmr run` and in
+ * `stepmr status --watch` alike.
+ *
+ * @example
+ * ```ts
+ * STAGE_KINDS.Map; // { label: 'map', unit: 'split' }
+ * ```
+ */
+export const STAGE_KINDS: Readonly<Record<string, { label: 'map' | 'delegate' | 'reduce'; unit: string }>> = {
+  Map: { label: 'map', unit: 'split' },
+  Delegate: { label: 'delegate', unit: 'call' },
+  Reduce: { label: 'reduce', unit: 'partition' },
+};
 
 /**
  * A rate over a sliding window of samples of a growing total, from the first sample that

@@ -7,7 +7,7 @@ import type { TaskProgress } from '../tasks/deps.js';
 import { type JobFlags, jobOptions, runOptionsOf } from './jobOptions.js';
 import { Progress } from './Progress.js';
 import { positiveInt } from './parse.js';
-import { plural } from './progressView.js';
+import { plural, STAGE_KINDS } from './progressView.js';
 import { formatSummary } from './summary.js';
 
 /** The flags of the embedded runtime's workers, for `stepmr run` and `stepmr redrive`. */
@@ -55,12 +55,6 @@ export function workerSettings(
     ...(flags.taskMemory ? { taskMemoryMb: flags.taskMemory } : {}),
   };
 }
-
-const STAGES: Record<string, { label: 'map' | 'delegate' | 'reduce'; unit: string }> = {
-  Map: { label: 'map', unit: 'split' },
-  Delegate: { label: 'delegate', unit: 'call' },
-  Reduce: { label: 'reduce', unit: 'partition' },
-};
 
 /** A finished task's own figures, from its output: its first item, the bytes and records it read. */
 function finishedTask(output: unknown): { first: number; bytes: number; records: number } | undefined {
@@ -130,12 +124,12 @@ export async function runHere(
       const task = finishedTask(event.output);
       if (task) progress.task(current, task.first, task.bytes, task.records);
     } else if (event.type === 'MapRunStarted') {
-      const stage = STAGES[event.stateName];
+      const stage = STAGE_KINDS[event.stateName];
       current = stage?.label ?? '';
       if (stage)
         progress.start(stage.label, event.total, stage.unit, event.stateName === 'Map' ? bytesTotal : 0);
     } else if (event.type === 'MapRunProgress') {
-      const stage = STAGES[event.stateName];
+      const stage = STAGE_KINDS[event.stateName];
       const tasks = event.executionCounts;
       if (stage)
         progress.counts(stage.label, {
@@ -145,7 +139,7 @@ export async function runHere(
           failed: tasks.failed + tasks.timedOut,
         });
     } else if (event.type === 'StateExited') {
-      const stage = STAGES[event.name];
+      const stage = STAGE_KINDS[event.name];
       if (stage) progress.finish(stage.label);
     }
   };

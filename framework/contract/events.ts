@@ -31,6 +31,21 @@ export const mapEvent = z.object({
 });
 
 /**
+ * The execution input of a job's state machine, as `stepmr status` reads it back from
+ * DescribeExecution: where the job's working objects are, and how many splits a map task takes
+ * (the Map stage's ItemBatcher). Other run settings are not read back.
+ *
+ * @example
+ * ```ts
+ * const input = jobExecutionInput.safeParse(JSON.parse(described.input ?? ''));
+ * ```
+ */
+export const jobExecutionInput = z.object({
+  ...jobRef,
+  run: z.object({ splitsPerTask: z.number().int().positive().max(1000) }),
+});
+
+/**
  * The reduce function's event: a batch of partitions.
  *
  * @example
@@ -165,6 +180,8 @@ export const triggerEvent = z.object({
 
 /** A map task's event, as parsed. */
 export type MapEvent = z.infer<typeof mapEvent>;
+/** A job's execution input, as parsed. */
+export type JobExecutionInputData = z.infer<typeof jobExecutionInput>;
 /** A reduce task's event, as parsed. */
 export type ReduceEvent = z.infer<typeof reduceEvent>;
 /** A delegate task's event, as parsed. */

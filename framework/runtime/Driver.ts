@@ -1,3 +1,4 @@
+import type { Store } from '../store/Store.js';
 import { readSuccess, type SuccessManifest } from '../tasks/manifest.js';
 import { InvalidOptionError, JobCancelledError, JobFailedError } from './errors.js';
 import {
@@ -10,6 +11,7 @@ import {
   type StopOutcome,
   stopJobExecution,
 } from './executions.js';
+import { MapBytesReader } from './mapBytes.js';
 import type { Orchestrator } from './orchestrator.js';
 import { type PlannedRun, planRun, type RunRequest, type WorkLocation } from './planRun.js';
 import { stageTimes, type WatchOptions, watchExecution } from './watchExecution.js';
@@ -25,6 +27,12 @@ export interface Backend {
   readonly checkOutput?: (output: string) => string;
   /** Clears what a stopped job leaves; resolves with a line saying what was done. */
   readonly afterStop?: (stop: StopOutcome, executionArn: string) => Promise<string | undefined>;
+  /**
+   * The store of a job's working objects in `bucket` (named by its execution input), from which
+   * a report reads the bytes its Map stage has read; without one, reports show counts only. It
+   * throws for a bucket the backend does not read.
+   */
+  readonly workStore?: (bucket: string) => Store;
 }
 
 /** A started job. */
@@ -122,7 +130,7 @@ export class Driver {
     options.cancel?.addEventListener('abort', cancel, { once: true });
     if (options.cancel?.aborted) cancel();
     try {
-      return await watchExecution(orchestrator, started.executionArn, options);
+      return await watchExecution(orchestrator, started.executionArn, { work: this.#work(), ...options });
     } finally {
       options.cancel?.removeEventListener('abort', cancel);
     }
@@ -180,9 +188,16 @@ export class Driver {
   /** The report of a job's execution: now, or at its end with `watch`. */
   status(executionArn: string, watch?: WatchOptions): Promise<ExecutionReport> {
     const { orchestrator } = this.backend;
+    const work = this.#work();
     return watch
-      ? watchExecution(orchestrator, executionArn, watch)
-      : getExecutionStatus(orchestrator, executionArn);
+      ? watchExecution(orchestrator, executionArn, { work, ...watch })
+      : getExecutionStatus(orchestrator, executionArn, { work });
+  }
+
+  /** A reader of the Map stage's bytes, for one report or one watch (it reads the plan once). */
+  #work(): MapBytesReader | undefined {
+    const open = this.backend.workStore;
+    return open ? new MapBytesReader(open) : undefined;
   }
 
   /** The recent jobs, newest first. */

@@ -1,6 +1,7 @@
 import { BUCKET_LAYOUT } from '../deploy/layout.js';
 import type { JobRef } from '../tasks/payloads.js';
 import { ExecutionNotFoundError } from './aws/errors.js';
+import { jobInputOf, type MapBytesReader, type StageBytes } from './mapBytes.js';
 import {
   type ExecutionDescription,
   type ExecutionStatus,
@@ -25,6 +26,15 @@ export interface StageProgress {
   readonly aborted: number;
   readonly running: number;
   readonly pending: number;
+  /** The stage's tasks (its child executions; a task takes one or more items) by state. */
+  readonly tasks: { readonly running: number; readonly succeeded: number; readonly failed: number };
+  readonly startDate: Date | undefined;
+  readonly stopDate: Date | undefined;
+  /**
+   * Of a stepmr job's Map stage, read from its working objects: the input bytes, and those of
+   * the splits whose task wrote its output. Undefined where that cannot be known exactly.
+   */
+  readonly bytes?: StageBytes;
 }
 
 /** A job's execution, on Step Functions or on this machine, with its stages. */
@@ -48,6 +58,8 @@ export interface ExecutionReport {
   readonly taskFailure:
     | { readonly error: string | undefined; readonly cause: string | undefined }
     | undefined;
+  /** Why a figure is missing: the job's working objects could not be read, say. */
+  readonly notes?: readonly string[];
 }
 
 /** The stage names of a stepmr job's Map Runs, in order (the state names of its definition). */
@@ -112,7 +124,8 @@ async function mapRuns(orchestrator: Orchestrator, executionArn: string): Promis
 
 async function stage(orchestrator: Orchestrator, run: MapRunEntry, index: number): Promise<StageProgress> {
   const mapRunArn = run.mapRunArn ?? '';
-  const { status = 'RUNNING', itemCounts: c } = await orchestrator.describeMapRun({ mapRunArn });
+  const described = await orchestrator.describeMapRun({ mapRunArn });
+  const { status = 'RUNNING', itemCounts: c, executionCounts: e } = described;
   return {
     name: stageName(mapRunArn, index),
     mapRunArn,
@@ -123,7 +136,46 @@ async function stage(orchestrator: Orchestrator, run: MapRunEntry, index: number
     aborted: c?.aborted ?? 0,
     running: c?.running ?? 0,
     pending: c?.pending ?? 0,
+    tasks: {
+      running: e?.running ?? 0,
+      succeeded: e?.succeeded ?? 0,
+      failed: (e?.failed ?? 0) + (e?.timedOut ?? 0),
+    },
+    startDate: described.startDate ?? run.startDate,
+    stopDate: described.stopDate,
   };
+}
+
+/**
+ * The Map stage with the bytes it has read, from the job's working objects; or, when they
+ * cannot be read, the stages as they are and a note saying why.
+ */
+async function withBytes(
+  stages: StageProgress[],
+  execution: ExecutionDescription,
+  work: MapBytesReader,
+): Promise<{ stages: StageProgress[]; notes?: string[] }> {
+  const at = stages.findIndex((s) => s.name === 'Map');
+  const map = stages[at];
+  const input = jobInputOf(execution.input, execution.name, BUCKET_LAYOUT.work);
+  if (!map || !input) return { stages };
+  try {
+    const bytes = await work.bytes(input, {
+      running: map.status === 'RUNNING',
+      allSucceeded: map.succeeded === map.total,
+      items: map.total,
+    });
+    if (!bytes) return { stages };
+    return { stages: stages.map((s, i) => (i === at ? { ...s, bytes } : s)) };
+  } catch (error) {
+    const where = `s3://${input.job.bucket}/${input.job.prefix}`;
+    return {
+      stages,
+      notes: [
+        `bytes read unknown: cannot read the job's working objects under ${where} (${(error as Error).message}); status needs s3:GetObject and s3:ListBucket on that bucket`,
+      ],
+    };
+  }
 }
 
 /**
@@ -168,7 +220,8 @@ function parseOutput(text: string | undefined): unknown {
 
 /**
  * Where a job's execution is: DescribeExecution, then ListMapRuns and DescribeMapRun for the
- * item counts of each stage. An unknown ARN is an `ExecutionNotFoundError`.
+ * item and task counts of each stage; with `work`, the bytes its Map stage has read, from the
+ * job's working objects. An unknown ARN is an `ExecutionNotFoundError`.
  *
  * @example
  * ```ts
@@ -179,10 +232,14 @@ function parseOutput(text: string | undefined): unknown {
 export async function getExecutionStatus(
   orchestrator: Orchestrator,
   executionArn: string,
+  options: { readonly work?: MapBytesReader | undefined } = {},
 ): Promise<ExecutionReport> {
   const execution = await describe(orchestrator, executionArn);
   const runs = await mapRuns(orchestrator, executionArn);
-  const stages = await Promise.all(runs.map((run, i) => stage(orchestrator, run, i)));
+  const counted = await Promise.all(runs.map((run, i) => stage(orchestrator, run, i)));
+  const { stages, notes } = options.work
+    ? await withBytes(counted, execution, options.work)
+    : { stages: counted, notes: undefined };
   return {
     executionArn,
     name: execution.name ?? '',
@@ -195,6 +252,7 @@ export async function getExecutionStatus(
     cause: execution.cause,
     stages,
     taskFailure: execution.status === 'FAILED' ? await taskFailure(orchestrator, stages) : undefined,
+    ...(notes ? { notes } : {}),
   };
 }
 

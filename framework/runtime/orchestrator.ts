@@ -32,12 +32,18 @@ export type ExecutionEntry = Pick<
 /** One entry of `ListMapRuns`. */
 export type MapRunEntry = Answer<{ mapRunArn: string; startDate: Date }>;
 
+/** Counts of a Map Run's items, or of its child executions (its tasks). */
+type MapRunCounts = Answer<
+  Record<'total' | 'succeeded' | 'failed' | 'timedOut' | 'aborted' | 'running' | 'pending', number>
+>;
+
 /** `DescribeMapRun`'s answer. */
 export type MapRunDescription = Answer<{
   status: string;
-  itemCounts: Answer<
-    Record<'total' | 'succeeded' | 'failed' | 'timedOut' | 'aborted' | 'running' | 'pending', number>
-  >;
+  startDate: Date;
+  stopDate: Date;
+  itemCounts: MapRunCounts;
+  executionCounts: MapRunCounts;
 }>;
 
 /** One event of `GetExecutionHistory`. */

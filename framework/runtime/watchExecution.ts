@@ -1,4 +1,5 @@
 import { type ExecutionReport, getExecutionStatus } from './executions.js';
+import type { MapBytesReader } from './mapBytes.js';
 import type { Orchestrator } from './orchestrator.js';
 
 /** Options of {@link watchExecution}. */
@@ -11,6 +12,8 @@ export interface WatchOptions {
   readonly signal?: AbortSignal;
   /** Waits between polls. @default the orchestrator's pause */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Reads the bytes the Map stage has read from the job's working objects. @default none */
+  readonly work?: MapBytesReader | undefined;
 }
 
 /**
@@ -32,7 +35,7 @@ export async function watchExecution(
   const sleep = options.sleep ?? ((ms, signal) => orchestrator.pause(ms, executionArn, signal));
   for (;;) {
     options.signal?.throwIfAborted();
-    const report = await getExecutionStatus(orchestrator, executionArn);
+    const report = await getExecutionStatus(orchestrator, executionArn, { work: options.work });
     options.onProgress?.(report);
     if (report.status !== 'RUNNING' && report.status !== 'PENDING_REDRIVE') return report;
     await sleep(options.intervalMs ?? 2000, options.signal);

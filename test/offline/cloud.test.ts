@@ -131,8 +131,11 @@ describe('wordcount through stepmr submit', () => {
         '--json',
       ),
     );
-    expect(run.stderr).toMatch(/Map +\d+\/\d+ succeeded.*\[SUCCEEDED\]/);
-    expect(run.stderr).toMatch(/Reduce +3\/3 succeeded.*\[SUCCEEDED\]/);
+    // The map stage's last line: every split done, all its input read (the progress view's line).
+    expect(run.stderr).toMatch(
+      /^map +(\d+)\/\1 splits \| (\S+ \S+) of \2 \| .* \| in \S+ \| tasks: \d+ done$/m,
+    );
+    expect(run.stderr).toMatch(/^reduce +3\/3 partitions \| in \S+ \| tasks: 3 done$/m);
     const manifest = JSON.parse(run.stdout) as { parts: { sha256: string }[]; splits: number };
     expect(manifest.splits).toBeGreaterThan(files.length);
 

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobEstimate } from '../../framework/estimate/estimateJob.js';
 import type { SuccessManifest } from '../../framework/index.js';
+import { STATUS_USER_AGENT } from '../../framework/runtime/aws/s3.js';
 import { type OfflineCloud, startOfflineCloud } from '../../framework/runtime/offline/offlineCloud.js';
 import { s3RequestCounter } from '../../framework/runtime/offline/s3RequestCounter.js';
 import { REQUEST_KINDS, type RequestCounts } from '../../framework/store/CountingStore.js';
@@ -15,11 +16,14 @@ import { type CommandRun, runStepmr } from '../support/offlineCloud.js';
  * plans, runs and commits that job: every request of the driver, the tasks, the Distributed
  * Map's ItemReader and ResultWriter, and the commit, counted independently of the code that
  * sends them. (Requests s3rver fails with a 500 now and then, and the store retries, are
- * counted apart: S3 does not bill server errors.)
+ * counted apart: S3 does not bill server errors.) The reads `--wait` makes to show the map
+ * stage's bytes are the watcher's, not the job's: they carry their own user agent, and are
+ * counted apart too.
  */
 
 const tmp = tempDir('stepmr-offline-estimate-');
 const counter = s3RequestCounter();
+let watcherRequests = 0;
 let cloud: OfflineCloud;
 
 function stepmr(...args: string[]): Promise<CommandRun> {
@@ -41,7 +45,11 @@ beforeAll(async () => {
     s3Port: 0,
     lambdaPort: 0,
     dataDir: join(tmp.dir, 'cloud'),
-    onS3Request: counter.record,
+    onS3Request: (req, status) => {
+      const agent = `${req.headers['user-agent'] ?? ''} ${req.headers['x-amz-user-agent'] ?? ''}`;
+      if (agent.includes(STATUS_USER_AGENT)) watcherRequests++;
+      else counter.record(req, status);
+    },
   });
 }, 180_000);
 
@@ -67,6 +75,7 @@ describe('stepmr estimate on the offline cloud', () => {
     counter.reset();
     const run = await ok('submit', 'wordcount', '-i', input, '-o', output, ...options, '--wait', '--json');
     const seen = counter.total();
+    expect(watcherRequests).toBeGreaterThan(0);
     const manifest = JSON.parse(run.stdout) as SuccessManifest;
 
     expect(manifest.stages.map.tasks).toBe(estimated.requests.map.tasks);

@@ -2,6 +2,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import { BUCKET_LAYOUT } from '../../deploy/layout.js';
 import { RedriveError } from '../../plan/planRedrive.js';
 import { ObjectNotFoundError } from '../../store/errors.js';
+import type { Store } from '../../store/Store.js';
 import { parseUri } from '../../store/uri.js';
 import { stopJobWork } from '../../tasks/collectTask.js';
 import type { JobRef } from '../../tasks/payloads.js';
@@ -11,7 +12,7 @@ import { InvalidOptionError } from '../errors.js';
 import { jobOfExecution } from '../executions.js';
 import { ExecutionNotFoundError } from './errors.js';
 import type { DeployedStack } from './findStack.js';
-import { bucketStore, useS3 } from './s3.js';
+import { bucketStore, statusStore, useS3 } from './s3.js';
 import { sfnOrchestrator } from './sfnOrchestrator.js';
 
 /** The output URI as a prefix (ending in `/`), after checking it is in the stack's `out/`. */
@@ -32,6 +33,8 @@ function outputPrefix(output: string, bucket: string): string {
 export interface CloudBackendDeps {
   /** Marks a stopped job stopped and removes its working objects; resolves with how many. @default in S3 */
   readonly removeWork?: (job: JobRef) => Promise<number>;
+  /** The Store of a bucket, for the bytes a job's map stage has read. @default in S3 */
+  readonly bucketStore?: (bucket: string) => Store;
 }
 
 /**
@@ -55,6 +58,7 @@ export function cloudBackend(
   useS3();
   const { bucket } = stack;
   const removeWork = deps.removeWork ?? ((job: JobRef) => stopJobWork(bucketStore(job.bucket), job));
+  const openBucket = deps.bucketStore ?? statusStore;
   return {
     orchestrator: sfnOrchestrator(sfn),
     stateMachineArn: stack.stateMachineArn,
@@ -65,6 +69,15 @@ export function cloudBackend(
           checkOutput: (output: string) => outputPrefix(output, bucket),
         }
       : {}),
+    // Given the stack, only its bucket is read; given only a state machine, the job's own.
+    workStore: (name: string) => {
+      if (bucket && name !== bucket) {
+        throw new InvalidOptionError(
+          `the job's working objects are in s3://${name}, not in the stack's bucket ${bucket}`,
+        );
+      }
+      return openBucket(name);
+    },
     afterStop: async ({ job }) => {
       if (!job) return undefined;
       const removed = await removeWork(job);

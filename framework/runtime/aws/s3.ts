@@ -2,6 +2,19 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { registerS3Opener, S3Store } from '../../store/S3Store.js';
 
 let shared: S3Client | undefined;
+let reporting: S3Client | undefined;
+
+/**
+ * The user agent of the reads a report of a job makes (its plan, its splits, the listing of
+ * its map outputs): they are the watcher's requests, not the job's, and a request log (or the
+ * offline cloud's counter) tells them apart by it.
+ *
+ * @example
+ * ```ts
+ * const watcher = String(req.headers['x-amz-user-agent'] ?? '').includes(STATUS_USER_AGENT);
+ * ```
+ */
+export const STATUS_USER_AGENT = 'stepmr-status';
 
 /**
  * The S3 client of this process, built once from the standard AWS configuration: region,
@@ -47,4 +60,25 @@ export function useS3(): void {
  */
 export function bucketStore(bucket: string): S3Store {
   return new S3Store({ client: s3Client(), bucket });
+}
+
+/**
+ * The Store of a bucket for the reads of a report (`stepmr status`, `--watch`, `--wait`): the
+ * same configuration as {@link s3Client}, its requests marked with {@link STATUS_USER_AGENT}.
+ *
+ * @example
+ * ```ts
+ * const work = statusStore('my-stack-data');
+ * ```
+ */
+export function statusStore(bucket: string): S3Store {
+  if (!reporting) {
+    const custom = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
+    reporting = new S3Client({
+      maxAttempts: 1,
+      customUserAgent: STATUS_USER_AGENT,
+      ...(custom ? { forcePathStyle: true } : {}),
+    });
+  }
+  return new S3Store({ client: reporting, bucket });
 }

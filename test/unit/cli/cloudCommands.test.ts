@@ -117,14 +117,19 @@ describe('stepmr status', () => {
     arn = await runJob('job', 'five', items, [0, 1]);
   });
 
-  it('shows status, items per stage and the result of a job', async () => {
+  it('shows status, items and tasks per stage and the result of a job', async () => {
     const r = await stepmr(['status', arn]);
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^five {2}SUCCEEDED {2}\(\d+ms\)$/);
     expect(lines).toContain(`  execution  ${arn}`);
-    expect(lines).toContain('  Map        3/5 succeeded, 2 failed [SUCCEEDED]');
-    expect(lines).toContain('  Reduce     2/2 succeeded [SUCCEEDED]');
+    // Items, then tasks: batch [0, 1] failed (tolerated), [2, 3] and [4] succeeded.
+    expect(lines.filter((l) => /^ {2}map /.test(l))).toEqual([
+      expect.stringMatching(/^ {2}map {5}3\/5 splits \| in \S+ \| tasks: 2 done, 1 failed$/),
+    ]);
+    expect(lines.filter((l) => /^ {2}reduce /.test(l))).toEqual([
+      expect.stringMatching(/^ {2}reduce {2}2\/2 partitions \| in \S+ \| tasks: 2 done$/),
+    ]);
     expect(lines).toContain('  output     s3://data/out/wc/  29 records in 2 parts, 2.0 KiB');
   });
 
@@ -138,8 +143,8 @@ describe('stepmr status', () => {
       status: 'SUCCEEDED',
       output: { output: 's3://data/out/wc/', records: 29, parts: 2, bytes: 2048 },
       stages: [
-        { name: 'Map', total: 5, succeeded: 3, failed: 2 },
-        { name: 'Reduce', total: 2, succeeded: 2, failed: 0 },
+        { name: 'Map', total: 5, succeeded: 3, failed: 2, tasks: { running: 0, succeeded: 2, failed: 1 } },
+        { name: 'Reduce', total: 2, succeeded: 2, failed: 0, tasks: { running: 0, succeeded: 2, failed: 0 } },
       ],
     });
     expect(new Date(report.startDate).toISOString()).toBe(report.startDate);
@@ -182,10 +187,11 @@ describe('stepmr status', () => {
     await waitFor(() => held !== undefined);
     const r = await stepmr(['status', watched, '--watch', '--interval', '1']);
     expect(r.code).toBe(0);
+    // Nothing ended yet: no rate, so no time left.
     expect(r.stderr.split('\n')).toEqual([
-      'Map        0/1 succeeded, 1 running [RUNNING]',
-      'Map        1/1 succeeded [SUCCEEDED]',
-      'Reduce     1/1 succeeded [SUCCEEDED]',
+      'map     0/1 split | ETA ? | tasks: 1 running',
+      expect.stringMatching(/^map {5}1\/1 split \| in \S+ \| tasks: 1 done$/),
+      expect.stringMatching(/^reduce {2}1\/1 partition \| in \S+ \| tasks: 1 done$/),
       '',
     ]);
     expect(r.stdout).toContain('  output     s3://data/out/wc/  9 records in 1 part, 2.0 KiB');

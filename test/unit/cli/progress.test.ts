@@ -136,7 +136,7 @@ describe('Progress off a terminal', () => {
 });
 
 describe('stepmr status --watch', () => {
-  it('adds the time left at the rate the Map Run’s items end, once they do', () => {
+  it('prints the stage’s line when its figures change, with the time left at the rate its items end', () => {
     const written: string[] = [];
     let now = 0;
     const deps = {
@@ -144,6 +144,7 @@ describe('stepmr status --watch', () => {
       now: () => now,
     } as unknown as CloudCommandDeps;
     const print = progressPrinter(deps);
+    // A stage whose bytes are not known: its items are the measure. A task takes 4 items.
     const report = (succeeded: number, status = 'RUNNING') =>
       ({
         stages: [
@@ -157,12 +158,15 @@ describe('stepmr status --watch', () => {
             aborted: 0,
             running: status === 'RUNNING' ? 4 : 0,
             pending: status === 'RUNNING' ? 36 - succeeded : 0,
+            tasks: { running: status === 'RUNNING' ? 1 : 0, succeeded: succeeded / 4, failed: 0 },
+            startDate: new Date(0),
+            stopDate: status === 'RUNNING' ? undefined : new Date(now),
           },
         ],
       }) as unknown as ExecutionReport;
     for (const [t, done] of [
       [0, 0],
-      [2000, 0], // start-up: nothing ended yet
+      [2000, 0], // start-up: nothing ended yet, and the line stays as it was
       [4000, 4],
       [6000, 8],
     ] as const) {
@@ -172,11 +176,11 @@ describe('stepmr status --watch', () => {
     now = 30_000;
     print(report(40, 'SUCCEEDED'));
     expect(written.join('').split('\n').filter(Boolean)).toEqual([
-      'Map        0/40 succeeded, 4 running, 36 pending [RUNNING]',
+      'map     0/40 splits | ETA ? | tasks: 1 running',
       // 4 items in the 2 s since the last still poll: 2 a second, 36 left.
-      'Map        4/40 succeeded, 4 running, 32 pending [RUNNING] | ETA 18.0s',
-      'Map        8/40 succeeded, 4 running, 28 pending [RUNNING] | ETA 16.0s',
-      'Map        40/40 succeeded [SUCCEEDED]',
+      'map     4/40 splits | ETA 18.0s | tasks: 1 running, 1 done',
+      'map     8/40 splits | ETA 16.0s | tasks: 1 running, 2 done',
+      'map     40/40 splits | in 30.0s | tasks: 10 done',
     ]);
   });
 });
