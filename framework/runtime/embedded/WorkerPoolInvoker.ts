@@ -2,7 +2,13 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { InvokeOptions, InvokeResult, Invoker } from '../../engine/Invoker.js';
-import { HANDLER_NAMES, type HandlerName, type WorkerRequest, type WorkerResponse } from './runHandler.js';
+import {
+  HANDLER_NAMES,
+  type HandlerName,
+  type WorkerPhase,
+  type WorkerRequest,
+  type WorkerResponse,
+} from './runHandler.js';
 
 /**
  * A worker's module, exporting `runHandler`. Built, it is the compiled runHandler.js itself; from
@@ -23,6 +29,11 @@ export interface WorkerPoolOptions {
   readonly timeoutSeconds?: number;
   /** Memory of a function, MB: the worker's heap limit, as Lambda's memory setting. @default 3008 */
   readonly memoryMb?: number;
+  /**
+   * Limit on a function's init phase (loading the handlers and the job), seconds, which its
+   * timeout does not count. @default 10 (Lambda's)
+   */
+  readonly initLimitSeconds?: number;
 }
 
 /** Resolves a Lambda ARN or name to one of the deployed handlers (`…-map`, `…-reduce`, `…-collect`). */
@@ -31,9 +42,6 @@ export function handlerOf(functionArn: string): HandlerName | undefined {
   const short = name.split('-').pop() ?? '';
   return (HANDLER_NAMES as readonly string[]).includes(short) ? (short as HandlerName) : undefined;
 }
-
-/** Lambda's limit on a function's init phase, which its timeout does not count: 10 s. */
-const INIT_LIMIT_SECONDS = 10;
 
 class LambdaServiceError extends Error {
   constructor(
@@ -46,10 +54,11 @@ class LambdaServiceError extends Error {
 
 /**
  * The embedded runtime's Lambda: a piscina pool of worker threads, each loading the same
- * handlers that are deployed. A function past its timeout has its worker
- * terminated and fails with `Sandbox.Timedout`; a worker that runs out of its memory fails the
- * invocation with `Runtime.OutOfMemory`, one that dies otherwise with `Runtime.ExitError`; the
- * pool replaces lost workers.
+ * handlers that are deployed. An invocation waits for a free worker untimed, as a throttled
+ * one does; a function past its timeout (counted from when its handler runs, after an init
+ * phase with its own limit) has its worker terminated and fails with `Sandbox.Timedout`; a
+ * worker that runs out of its memory fails the invocation with `Runtime.OutOfMemory`, one that
+ * dies otherwise with `Runtime.ExitError`; the pool replaces lost workers.
  *
  * @example
  * ```ts
@@ -62,10 +71,12 @@ export class WorkerPoolInvoker implements Invoker {
   readonly #pool: Piscina;
   readonly #timeoutSeconds: number;
   readonly #memoryMb: number;
+  readonly #initLimitSeconds: number;
 
   constructor(options: WorkerPoolOptions = {}) {
     this.#timeoutSeconds = options.timeoutSeconds ?? 900;
     this.#memoryMb = options.memoryMb ?? 3008;
+    this.#initLimitSeconds = options.initLimitSeconds ?? 10;
     const threads = options.threads ?? availableParallelism();
     this.#pool = new Piscina({
       filename: WORKER,
@@ -94,13 +105,18 @@ export class WorkerPoolInvoker implements Invoker {
       timedOut = true;
       controller.abort();
     };
-    // As on Lambda, the function's timeout counts from when the handler runs: a worker that is
-    // starting (after another was stopped, say) is the init phase, which has its own limit.
-    let timer = setTimeout(expire, (INIT_LIMIT_SECONDS + timeoutSeconds) * 1000);
+    // As on Lambda, the function's timeout counts from when the handler runs: a worker loading
+    // the handlers and the job is the init phase, which has its own limit; and a task waiting
+    // for a free worker (as an invocation is throttled) is not timed at all, however long the
+    // tasks ahead of it run.
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
     const { port1, port2 } = new MessageChannel();
-    port1.once('message', () => {
+    port1.on('message', (phase: WorkerPhase) => {
       clearTimeout(timer);
-      timer = setTimeout(expire, timeoutSeconds * 1000);
+      if (settled) return;
+      const seconds = phase === 'started' ? timeoutSeconds : this.#initLimitSeconds + timeoutSeconds;
+      timer = setTimeout(expire, seconds * 1000);
     });
     const onAbort = () => controller.abort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -153,6 +169,7 @@ export class WorkerPoolInvoker implements Invoker {
         responseBytes: Buffer.byteLength(JSON.stringify(error)),
       };
     } finally {
+      settled = true;
       clearTimeout(timer);
       port1.close();
       options.signal?.removeEventListener('abort', onAbort);

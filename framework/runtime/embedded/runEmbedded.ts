@@ -1,3 +1,4 @@
+import { mkdtempSync } from 'node:fs';
 import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -183,13 +184,17 @@ export async function redriveEmbedded(run: EmbeddedRedrive): Promise<RunSummary>
  */
 export function embeddedBackend(workDir: string, run: EmbeddedExecution, preloadJob?: string) {
   const work = new FileStore(workDir);
+  // The tasks' spills and staged map outputs go to a folder of this backend's own, removed at
+  // close: a task stopped mid-way (a sibling failed the job, a timeout, a cancel) has its
+  // worker terminated, and cannot clear what it had written there itself.
+  const scratch = mkdtempSync(join(tmpdir(), 'stepmr-run-'));
   const invoker = new WorkerPoolInvoker({
     ...(run.threads ? { threads: run.threads } : {}),
     ...(run.taskTimeoutSeconds ? { timeoutSeconds: run.taskTimeoutSeconds } : {}),
     ...(run.taskMemoryMb ? { memoryMb: run.taskMemoryMb } : {}),
     env: {
       [LOCAL_BUCKETS_ENV]: JSON.stringify({ [WORK_BUCKET]: workDir }),
-      STEPMR_TMP_DIR: tmpdir(),
+      STEPMR_TMP_DIR: scratch,
       // The CLI reports failures itself; the functions' JSON logs are for Lambda.
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
       ...(preloadJob ? { [PRELOAD_JOB_ENV]: preloadJob } : {}),
@@ -217,6 +222,7 @@ export function embeddedBackend(workDir: string, run: EmbeddedExecution, preload
   const close = async () => {
     orchestrator.close();
     await invoker.close();
+    await rm(scratch, { recursive: true, force: true });
   };
   return { backend, close };
 }

@@ -17,11 +17,23 @@ export interface WorkerRequest {
   readonly timeoutMs: number;
   readonly memoryMb: number;
   /**
-   * Told `'started'` once the handler is loaded and about to run: the function's timeout
-   * counts from then, as Lambda's does (its init phase is not part of the timeout).
+   * Told `'received'` as soon as a worker takes the invocation (its init phase begins: loading
+   * the handlers and the job), then `'started'` once the handler is loaded and about to run:
+   * the function's timeout counts from then, as Lambda's does. Time spent waiting for a free
+   * worker is neither.
    */
   readonly started?: MessagePort;
 }
+
+/**
+ * What a worker tells of an invocation it took, on {@link WorkerRequest.started}.
+ *
+ * @example
+ * ```ts
+ * port.on('message', (phase: WorkerPhase) => console.log(phase === 'started' ? 'running' : 'initialising'));
+ * ```
+ */
+export type WorkerPhase = 'received' | 'started';
 
 /** What a worker sends back: the response as JSON text, or the function's error. */
 export type WorkerResponse =
@@ -89,10 +101,12 @@ export async function runHandler(request: WorkerRequest): Promise<WorkerResponse
     fail: () => undefined,
     succeed: () => undefined,
   } satisfies Context;
+  const tell = (phase: WorkerPhase) => request.started?.postMessage(phase);
+  tell('received');
   try {
     const handler = await load(request.handler);
     deadline = Date.now() + request.timeoutMs;
-    request.started?.postMessage('started');
+    tell('started');
     request.started?.close();
     const result = await handler(request.payload, context);
     return { ok: true, json: JSON.stringify(result ?? null) };

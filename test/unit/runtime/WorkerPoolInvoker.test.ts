@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvokeResult } from '../../../framework/engine/Invoker.js';
 import type { Job } from '../../../framework/job/defineJob.js';
@@ -172,6 +173,37 @@ describe('WorkerPoolInvoker', () => {
     setTimeout(() => controller.abort(), 300);
     await expect(invocation).rejects.toThrow();
     await expectServed();
+  });
+
+  it("counts a task's timeout from when a worker takes it, not while it waits for a free one", async () => {
+    // One worker, held by a task; the next task waits in the pool's queue (as a Lambda
+    // invocation is throttled) for longer than its init limit and timeout together.
+    const single = new WorkerPoolInvoker({
+      threads: 1,
+      initLimitSeconds: 1,
+      env: {
+        [LOCAL_BUCKETS_ENV]: JSON.stringify({ [BUCKET]: join(dir, 'work') }),
+        STEPMR_TMP_DIR: join(dir, 'tmp'),
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+      },
+    });
+    try {
+      const gate = join(dir, 'gate-open');
+      const holding = single.invoke(MAP, await mapEvent('gate.ts', `wait-for ${gate}\n`), {
+        timeoutSeconds: 60,
+      });
+      const queued = single.invoke(MAP, await mapEvent('gate.ts', 'a\nb\n'), { timeoutSeconds: 1 });
+      const verdict = queued.then((r) => r.functionError?.errorType ?? 'ran');
+      const waited = await Promise.race([verdict, delay(3000, 'still queued')]);
+      writeFileSync(gate, '');
+      expect((await holding).functionError).toBeUndefined();
+      expect(waited).toBe('still queued');
+      const result = await queued;
+      expect(result.functionError).toBeUndefined();
+      expect((result.payload as MapTaskResult).recordsIn).toBe(2);
+    } finally {
+      await single.close();
+    }
   });
 
   it('rejects when the signal was aborted before the call, without running the task', async () => {
