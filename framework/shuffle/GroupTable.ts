@@ -49,11 +49,19 @@ export class GroupTable<V> {
   private logSlots: Int32Array;
   private logValues: unknown[];
 
+  /**
+   * @param combine folds a key's values into one.
+   * @param logSize values logged before they are folded.
+   * @param step folds one more value into a key's value, when `combine` is that fold repeated
+   *   (`combine(k, [a, b, c])` is `step(step(a, b), c)`): each value is then folded as it
+   *   arrives, with no log and no call of `combine`.
+   */
   constructor(
     private readonly combine: ((key: string, values: V[]) => V) | undefined,
     private readonly logSize = 1 << 16,
+    private readonly step?: (folded: V, value: V) => V,
   ) {
-    const start = combine === undefined ? 0 : Math.min(logSize, FIRST_LOG_SIZE);
+    const start = combine === undefined || step !== undefined ? 0 : Math.min(logSize, FIRST_LOG_SIZE);
     this.logSlots = new Int32Array(start);
     this.logValues = new Array(start).fill(undefined);
   }
@@ -105,6 +113,11 @@ export class GroupTable<V> {
         meta[at + 3] === w2 &&
         (w2 === -1 ? cells[i * 3] === key : meta[at + 1] === w0 && meta[at + 2] === w1)
       ) {
+        const step = this.step;
+        if (step !== undefined) {
+          cells[i * 3 + 1] = step(cells[i * 3 + 1] as V, value);
+          return false;
+        }
         this.bytes += this.valueCost;
         if (cells[i * 3 + 2] === EMPTY) cells[i * 3 + 2] = value;
         else this.addThird(i, value);
