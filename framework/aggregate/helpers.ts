@@ -59,6 +59,33 @@ export const count: Aggregate<number, number> = {
   reduce: (_key, values) => addCounts(values),
 };
 
+/**
+ * The fold of one value at a time that `combine` repeats, for the helpers whose `combine` is
+ * one (`count`): the map-side buffer then folds each value as it arrives. Undefined for others.
+ *
+ * @example
+ * ```ts
+ * const step = combineStepOf(count.combine); // step(2, 1) === 3
+ * ```
+ */
+export function combineStepOf(combine: unknown): ((folded: never, value: never) => unknown) | undefined {
+  return combine === count.combine ? addTwoCounts : undefined;
+}
+
+function addTwoCounts(folded: number, value: number): number {
+  if (!Number.isSafeInteger(folded) || folded < 0) throw notACount(folded);
+  if (!Number.isSafeInteger(value) || value < 0) throw notACount(value);
+  const total = folded + value;
+  if (!Number.isSafeInteger(total)) {
+    throw new AggregateValueError('a count passed 2^53, past which numbers are not exact');
+  }
+  return total;
+}
+
+function notACount(v: unknown): AggregateValueError {
+  return new AggregateValueError(`count got ${describe(v)}: emit 1 (or a whole count) per occurrence`);
+}
+
 function addCounts(values: readonly number[]): number {
   let total = 0;
   for (const v of values) {

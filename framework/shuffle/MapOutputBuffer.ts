@@ -27,6 +27,12 @@ export interface MapOutputBufferOptions<K extends Key, V> {
   readonly partitions: number;
   /** Folds values of one key into one; must be associative and commutative. @default none */
   readonly combine?: (key: K, values: V[]) => V;
+  /**
+   * `combine` as a fold of one value at a time, given when `combine(k, [a, b, c])` is always
+   * `combineStep(combineStep(a, b), c)` (as for `count`): values are then folded as they
+   * arrive instead of being buffered for `combine`. @default none
+   */
+  readonly combineStep?: (folded: V, value: V) => V;
   /** Estimated heap bytes of buffered pairs before a sorted run spills to disk. */
   readonly memoryBudgetBytes: number;
   /** A local directory for spill files; the buffer works in its own subdirectory of it. */
@@ -118,12 +124,13 @@ export class MapOutputBuffer<K extends Key, V> {
     this.fs = options.deps?.fs ?? nodeShuffleFs;
     const logSize = options.combineEvery ?? Math.max(64, Math.min(1 << 16, Math.floor(this.budget / 64)));
     const combine = options.combine as ((key: Key, values: V[]) => V) | undefined;
-    this.strings = new GroupTable<V>(combine, logSize);
+    const step = combine === undefined ? undefined : options.combineStep;
+    this.strings = new GroupTable<V>(combine, logSize, step);
     const decoded =
       combine === undefined
         ? undefined
         : (id: string, values: V[]) => combine(decodeKey(Buffer.from(id, 'latin1')), values);
-    this.others = new GroupTable<V>(decoded, logSize);
+    this.others = new GroupTable<V>(decoded, logSize, step);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { combineStepOf } from '../aggregate/helpers.js';
 import { parseTask } from '../delegate/parseTask.js';
 import { StepmrError } from '../errors.js';
 import { type BadRecordError, PartWriter, readSplit } from '../io/index.js';
@@ -93,7 +94,7 @@ export async function mapTask(event: MapTaskEvent, given: TaskDeps): Promise<Map
       partitions: plan.reducers,
       memoryBudgetBytes: plan.memoryBudget,
       spillDir: deps.tmpDir,
-      ...(job.combine ? { combine: guardCombine(job.combine) } : {}),
+      ...(job.combine ? combiner(job.combine) : {}),
     });
     try {
       const read = await runMap(
@@ -256,6 +257,12 @@ async function runMap(
     report(bytes, records);
   }
   return { records, bytes, bad };
+}
+
+/** The buffer's combine options: the guarded combine, and its one-value fold when it has one. */
+function combiner(combine: (key: Key, values: unknown[]) => unknown) {
+  const step = combineStepOf(combine) as ((folded: unknown, value: unknown) => unknown) | undefined;
+  return { combine: guardCombine(combine), ...(step ? { combineStep: step } : {}) };
 }
 
 /**

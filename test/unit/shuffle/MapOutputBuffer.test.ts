@@ -2,6 +2,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { combineStepOf } from '../../../framework/aggregate/helpers.js';
+import { count } from '../../../framework/aggregate/index.js';
 import type { Key } from '../../../framework/job/types.js';
 import {
   encodeKey,
@@ -24,13 +26,19 @@ const sum = (_key: Key, values: number[]): number => values.reduce((a, b) => a +
 
 async function shuffle(
   pairs: readonly Pair[],
-  options: { combine?: typeof sum; budget: number; partitions: number },
+  options: {
+    combine?: typeof sum;
+    combineStep?: (a: number, b: number) => number;
+    budget: number;
+    partitions: number;
+  },
 ) {
   const buffer = new MapOutputBuffer<Key, number>({
     partitions: options.partitions,
     memoryBudgetBytes: options.budget,
     spillDir: dir,
     ...(options.combine === undefined ? {} : { combine: options.combine }),
+    ...(options.combineStep === undefined ? {} : { combineStep: options.combineStep }),
   });
   for (const [key, value] of pairs) buffer.add(key, value);
   const output = await buffer.finish();
@@ -72,6 +80,23 @@ describe.each([
     const got = new Map(read.partitions.flat().map((g) => [keyId(g.key), g.values]));
     expect(got).toEqual(new Map([...expected].map(([id, g]) => [id, [g.values.reduce((a, b) => a + b, 0)]])));
     expect(output).toMatchObject({ records: expected.size, keys: expected.size, values: expected.size });
+    if (budget < 10_000) expect(output.spills).toBeGreaterThan(10);
+  });
+
+  it('with a one-value fold (count) writes the same counts as a plain loop', async () => {
+    const combineStep = combineStepOf(count.combine) as (a: number, b: number) => number;
+    const { output, read } = await shuffle(pairs, {
+      budget,
+      partitions: 5,
+      combine: count.combine,
+      combineStep,
+    });
+    expectSortedAndPartitioned(read.partitions, 5);
+    const got = new Map(read.partitions.flat().map((g) => [keyId(g.key), g.values]));
+    const counts = new Map<string, number[]>();
+    for (const [key, value] of pairs) counts.set(keyId(key), [(counts.get(keyId(key))?.[0] ?? 0) + value]);
+    expect(got).toEqual(counts);
+    expect(output).toMatchObject({ records: expected.size, keys: expected.size, emitted: pairs.length });
     if (budget < 10_000) expect(output.spills).toBeGreaterThan(10);
   });
 });
