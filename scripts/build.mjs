@@ -51,6 +51,38 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+// The pool's workers load one bundle instead of some 250 modules (stepmr's and zod's) each:
+// the worker module, stepmr's API (what a job's `import … from 'stepmr'` gets in a worker, so
+// the job and the handlers share one copy of the library) and the built-in delegate job, their
+// common code split into shared chunks, other packages left to Node to resolve.
+await build({
+  entryPoints: {
+    runHandler: join(SOURCE, 'runtime/embedded/runHandler.ts'),
+    index: join(SOURCE, 'index.ts'),
+    delegateJob: join(SOURCE, 'delegate/delegateJob.ts'),
+  },
+  outdir: join(next, 'worker'),
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  define: { STEPMR_WORKER_BUNDLE: 'true' },
+  plugins: [
+    {
+      name: 'packages-but-zod',
+      setup(on) {
+        on.onResolve({ filter: /^[^./]/ }, (args) =>
+          args.path === 'zod' || args.path.startsWith('zod/')
+            ? undefined
+            : { path: args.path, external: true },
+        );
+      },
+    },
+  ],
+});
 // The top-level help's list of commands, read from the built commands, so that `stepmr --help`
 // loads none of them.
 const catalogue = spawnSync(
