@@ -51,10 +51,16 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+/**
+ * The packages bundled into the workers' bundle: ES modules of plain JavaScript, most of many
+ * modules. Others are left to Node: the AWS SDK, loaded on some paths only; msgpackr, which
+ * finds a native addon beside itself; picomatch, CommonJS that fdir also requires at run time.
+ */
+const BUNDLED_PACKAGES = /^(zod|csv-parse|csv-stringify|tinyglobby|fdir)(\/|$)/;
 // The pool's workers load one bundle instead of some 250 modules (stepmr's and zod's) each:
 // the worker module, stepmr's API (what a job's `import … from 'stepmr'` gets in a worker, so
 // the job and the handlers share one copy of the library) and the built-in delegate job, their
-// common code split into shared chunks, other packages left to Node to resolve.
+// common code split into shared chunks.
 await build({
   entryPoints: {
     runHandler: join(SOURCE, 'runtime/embedded/runHandler.ts'),
@@ -72,12 +78,10 @@ await build({
   define: { STEPMR_WORKER_BUNDLE: 'true' },
   plugins: [
     {
-      name: 'packages-but-zod',
+      name: 'bundled-packages',
       setup(on) {
         on.onResolve({ filter: /^[^./]/ }, (args) =>
-          args.path === 'zod' || args.path.startsWith('zod/')
-            ? undefined
-            : { path: args.path, external: true },
+          BUNDLED_PACKAGES.test(args.path) ? undefined : { path: args.path, external: true },
         );
       },
     },
