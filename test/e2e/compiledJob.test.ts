@@ -35,7 +35,7 @@ describe('a TypeScript job, compiled once for the run and loaded so by every wor
         "import { Kind, label } from './lib/label.js';",
         'export default defineJob({',
         '  input: lines(),',
-        '  map(line: string, emit) { emit(`${label}:${Kind.Word}:${line}`, 1); },',
+        "  map(line: string, emit) { emit(label + ':' + Kind.Word + ':' + line, 1); },",
         '  combine: count.combine,',
         '  reduce: count.reduce,',
         '});',
