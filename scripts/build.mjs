@@ -73,7 +73,9 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node22',
-  sourcemap: 'linked',
+  // Maps beside the files for a debugger, not named in them: a worker with source maps on (to
+  // map a TypeScript job's stack traces) would otherwise read and parse the bundle's at start.
+  sourcemap: 'external',
   logLevel: 'warning',
   define: { STEPMR_WORKER_BUNDLE: 'true' },
   plugins: [
