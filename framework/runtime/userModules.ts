@@ -123,7 +123,8 @@ const registerHooks = (module as { registerHooks?: RegisterHooks }).registerHook
 
 /**
  * Whether `path` is served compiled: handed to this thread, or compiled here by the thread that
- * plans (its workers are handed what it compiled, see {@link compiledUserModules}).
+ * plans (its workers are handed what it compiled, see {@link compiledUserModules}), or as an
+ * earlier run compiled the same files (compiledCache.ts).
  */
 function compile(path: string): Promise<boolean> {
   const url = pathToFileURL(path).href;
@@ -131,8 +132,15 @@ function compile(path: string): Promise<boolean> {
   if (!isMainThread || !registerHooks) return Promise.resolve(false);
   let done = compiling.get(path);
   if (!done) {
-    done = import('./compileUserModules.js')
-      .then(({ compileUserModules }) => compileUserModules(path))
+    done = import('./compiledCache.js')
+      .then(async ({ cachedModules, cacheModules }) => {
+        const cached = cachedModules(path);
+        if (cached) return cached;
+        const { compileUserModules } = await import('./compileUserModules.js');
+        const modules = await compileUserModules(path);
+        if (modules) cacheModules(path, modules);
+        return modules;
+      })
       .then((modules) => {
         if (modules) useCompiledModules(modules);
         return compiled[url] !== undefined;
