@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CompiledModules } from './compileUserModules.js';
+import { userCacheFolder } from './userCache.js';
 
 /** What a cache entry holds: the modules, and the content of every file they were made from. */
 interface Entry {
@@ -38,28 +38,6 @@ function compiledFrom(source: string): string | undefined {
   return typeof text === 'string' ? text : undefined;
 }
 
-/**
- * This user's cache folder, `<tmpdir>/stepmr-<uid>/compiled`, or undefined where it cannot be
- * trusted: the cache holds code this user's runs execute, so each folder on the way must be
- * this user's own, a real folder, and writable by nobody else. No cache where there are no uids.
- */
-function folder(): string | undefined {
-  const uid = process.getuid?.();
-  if (uid === undefined) return undefined;
-  const base = join(tmpdir(), `stepmr-${uid}`);
-  const dir = join(base, 'compiled');
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    for (const d of [base, dir]) {
-      const info = lstatSync(d);
-      if (!info.isDirectory() || info.uid !== uid || (info.mode & 0o077) !== 0) return undefined;
-    }
-    return dir;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The key of a compile of `entry`: the entry, and the versions of esbuild and of this stepmr. */
 function keyOf(entry: string): string {
   const require = createRequire(import.meta.url);
@@ -78,7 +56,7 @@ function keyOf(entry: string): string {
  * ```
  */
 export function cachedModules(entry: string): CompiledModules | undefined {
-  const dir = folder();
+  const dir = userCacheFolder('compiled');
   if (!dir) return undefined;
   const key = keyOf(entry);
   try {
@@ -105,7 +83,7 @@ export function cachedModules(entry: string): CompiledModules | undefined {
  * ```
  */
 export function cacheModules(entry: string, modules: CompiledModules): void {
-  const dir = folder();
+  const dir = userCacheFolder('compiled');
   if (!dir) return;
   const key = keyOf(entry);
   const files: Record<string, string | null> = {};

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread, type MessagePort, workerData } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
 import type { CompiledModules } from '../compileUserModules.js';
+import { enableCodeCache } from '../userCache.js';
 
 /** The handlers a worker can run, by the function's short name: those the deployed functions run. */
 export const HANDLER_NAMES = ['map', 'reduce', 'delegate', 'collect'] as const;
@@ -62,6 +63,8 @@ const loadAll = async () => {
   return handlers;
 };
 
+// A pool worker compiles what it loads from V8's code cache where it can, as the CLI does.
+if (!isMainThread) enableCodeCache();
 // A pool worker loads the handlers as soon as it starts, while the job is being planned, rather
 // than at its first task.
 let handlers: Promise<Handlers> | undefined = isMainThread ? undefined : loadAll();
