@@ -9,7 +9,7 @@ import { makeUservisits } from './uservisits.js';
  * The start-up and the data plane, against DuckDB measured in the same run:
  *
  * 1. start-up: `stepmr --help`; a pool worker's start (bench/workerStart.ts: wall time, and
- *    the CPU time of the same loading in a fresh process); `stepmr run` of the 1.5 KiB
+ *    the CPU time of the worker's thread until ready); `stepmr run` of the 1.5 KiB
  *    examples/wordcount end to end (wall, and CPU time of all its threads).
  * 2. wordcount on generated text (bench/corpus.ts, 2 files) with stepmr embedded (2 threads,
  *    built dist/) against DuckDB with 2 threads (`regexp_extract_all` + GROUP BY, the same

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // The stepmr command: the compiled CLI. TypeScript support is loaded only for your own files
 // (jobs, stepmr.config.ts), when the first of them is imported.
-import module from 'node:module';
-
-// V8's code cache of the modules, kept by Node (in the OS's temporary folder): starts faster.
-module.enableCompileCache?.();
+// V8's code cache of the modules, kept by Node in a folder of this user's own (see
+// dist/runtime/userCache.js): starts faster.
+try {
+  const { enableCodeCache } = await import('../dist/runtime/userCache.js');
+  enableCodeCache();
+} catch {}
 const CLI = new URL('../dist/cli/main.js', import.meta.url);
 let cli;
 try {

@@ -51,6 +51,44 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+/**
+ * The packages bundled into the workers' bundle: ES modules of plain JavaScript, most of many
+ * modules. Others are left to Node: the AWS SDK, loaded on some paths only; msgpackr, which
+ * finds a native addon beside itself; picomatch, CommonJS that fdir also requires at run time.
+ */
+const BUNDLED_PACKAGES = /^(zod|csv-parse|csv-stringify|tinyglobby|fdir)(\/|$)/;
+// The pool's workers load one bundle instead of some 250 modules (stepmr's and zod's) each:
+// the worker module, stepmr's API (what a job's `import … from 'stepmr'` gets in a worker, so
+// the job and the handlers share one copy of the library) and the built-in delegate job, their
+// common code split into shared chunks.
+await build({
+  entryPoints: {
+    runHandler: join(SOURCE, 'runtime/embedded/runHandler.ts'),
+    index: join(SOURCE, 'index.ts'),
+    delegateJob: join(SOURCE, 'delegate/delegateJob.ts'),
+  },
+  outdir: join(next, 'worker'),
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  // Maps beside the files for a debugger, not named in them: a worker with source maps on (to
+  // map a TypeScript job's stack traces) would otherwise read and parse the bundle's at start.
+  sourcemap: 'external',
+  logLevel: 'warning',
+  define: { STEPMR_WORKER_BUNDLE: 'true' },
+  plugins: [
+    {
+      name: 'bundled-packages',
+      setup(on) {
+        on.onResolve({ filter: /^[^./]/ }, (args) =>
+          BUNDLED_PACKAGES.test(args.path) ? undefined : { path: args.path, external: true },
+        );
+      },
+    },
+  ],
+});
 // The top-level help's list of commands, read from the built commands, so that `stepmr --help`
 // loads none of them.
 const catalogue = spawnSync(

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The delegated task as it crosses a boundary: built by a job's `delegate` in one process,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { STREAM_NAME } from './batchNames.js';
 import { JOB_ID } from './names.js';
 import { splitSchema } from './persisted.js';

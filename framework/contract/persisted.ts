@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { JOB_ID } from './names.js';
 
 const count = z.number().int().nonnegative();

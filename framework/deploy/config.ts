@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { StepmrError } from '../errors.js';
 import { isJob, type Job } from '../job/defineJob.js';
 import type { RunOptions } from '../job/options.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { STREAM_NAME } from '../contract/batchNames.js';
 import { STREAMS_PREFIX, streamPrefixes } from '../stream/publish.js';
 import { ConfigError, type StepmrConfig } from './config.js';

@@ -1,7 +1,6 @@
 import { constants } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isDynamicPattern } from 'tinyglobby';
 import { BUCKET_LAYOUT } from '../deploy/layout.js';
 import type { Store } from '../store/Store.js';
 import { openUri, type ParsedUri, parseUri, toUri } from '../store/uri.js';
@@ -139,6 +138,9 @@ function checkResultsFolder(output: string, parsed: ParsedUri & { scheme: 's3' }
  * (the folder or prefix it is listed from), as `listInputs` reads it.
  */
 async function placeOf(parsed: ParsedUri, isInput: boolean): Promise<Place> {
+  // Loaded here, not with the module: a job's `import … from 'stepmr'` loads this module in
+  // every worker, which never plans.
+  const { isDynamicPattern } = await import('tinyglobby');
   if (parsed.scheme === 's3') {
     let segments = parsed.key.split('/');
     if (isInput && isDynamicPattern(parsed.key)) {

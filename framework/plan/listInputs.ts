@@ -2,7 +2,6 @@ import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { glob, isDynamicPattern } from 'tinyglobby';
 import { openUri, parseUri, toUri } from '../store/uri.js';
 import { EmptyInputError, InputNotFoundError } from './errors.js';
 
@@ -54,6 +53,7 @@ async function listOne(input: string): Promise<InputFile[]> {
     if (files.length === 0) throw new EmptyInputError(input, 'directory');
     return files;
   }
+  const { isDynamicPattern } = await import('tinyglobby');
   if (!isDynamicPattern(local)) throw new InputNotFoundError(input, resolved);
   const files = await globFiles(local);
   if (files.length === 0) throw new EmptyInputError(input, 'glob');
@@ -82,6 +82,7 @@ async function walk(dir: string): Promise<InputFile[]> {
 
 /** Globs from the pattern's static base directory, hiding `.`/`_` names below it. */
 async function globFiles(pattern: string): Promise<InputFile[]> {
+  const { glob, isDynamicPattern } = await import('tinyglobby');
   const segments = pattern.split('/');
   const firstDynamic = segments.findIndex((segment) => isDynamicPattern(segment));
   const base = path.resolve(segments.slice(0, firstDynamic).join('/') || '.');
@@ -120,6 +121,7 @@ async function listS3(input: string): Promise<InputFile[]> {
   const root = `s3://${parsed.bucket}/`;
   const { store } = openUri(root);
   const key = parsed.key;
+  const { isDynamicPattern } = await import('tinyglobby');
   const under = async (prefix: string, keep: (rest: string) => boolean) => {
     const files: InputFile[] = [];
     for await (const object of store.list(prefix)) {

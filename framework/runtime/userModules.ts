@@ -2,12 +2,21 @@ import { readFileSync } from 'node:fs';
 import module, { register } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
+import type { CompiledModules } from './compileUserModules.js';
+import { IN_WORKER_BUNDLE } from './workerBundle.js';
 
 /** Whether this copy of stepmr runs from its TypeScript sources (tests, the bench) rather than built. */
 const FROM_SOURCES = import.meta.url.endsWith('.ts');
 
-/** This stepmr's own public API: what a user's `import … from 'stepmr'` gets. */
-const OWN_API = new URL(FROM_SOURCES ? '../index.ts' : '../index.js', import.meta.url).href;
+/**
+ * This stepmr's own public API: what a user's `import … from 'stepmr'` gets. In a pool worker,
+ * the bundle's, so that the job and the handlers share one copy of the library.
+ */
+const OWN_API = new URL(
+  FROM_SOURCES ? '../index.ts' : IN_WORKER_BUNDLE ? './index.js' : '../index.js',
+  import.meta.url,
+).href;
 
 /**
  * Module hooks, registered after tsx's so they see a module first:
@@ -61,13 +70,25 @@ interface Resolved {
   shortCircuit?: boolean;
 }
 
-/** {@link HOOKS}' resolve, run in the thread by `module.registerHooks`. */
+interface Loaded {
+  format?: string | null | undefined;
+  source?: string | ArrayBuffer | Uint8Array | null | undefined;
+  shortCircuit?: boolean;
+}
+
+/** The user's TypeScript modules compiled in this thread or handed to it, by URL. */
+const compiled: Record<string, CompiledModules[string]> = {};
+
+/** {@link HOOKS}' resolve, run in the thread by `module.registerHooks`; and a compiled module's imports. */
 function resolveHook(
   specifier: string,
-  context: unknown,
+  context: { parentURL?: string | undefined },
   next: (s: string, c?: unknown) => Resolved,
 ): Resolved {
   if (specifier === 'stepmr') return { url: OWN_API, shortCircuit: true };
+  const parent = context.parentURL === undefined ? undefined : compiled[context.parentURL];
+  const own = parent?.imports[specifier];
+  if (own !== undefined) return { url: own, shortCircuit: true };
   const resolved = next(specifier, context);
   if (
     (resolved.format == null ||
@@ -82,13 +103,83 @@ function resolveHook(
   return resolved;
 }
 
-type RegisterHooks = (hooks: { resolve: typeof resolveHook }) => unknown;
+/** Serves a compiled module's JavaScript under its TypeScript file's URL. */
+function loadHook(url: string, context: unknown, next: (u: string, c?: unknown) => Loaded): Loaded {
+  const module = compiled[url];
+  if (module) return { format: 'module', source: module.source, shortCircuit: true };
+  return next(url, context);
+}
+
+type RegisterHooks = (hooks: { resolve: typeof resolveHook; load: typeof loadHook }) => unknown;
 
 /** A file Node cannot load without TypeScript support. */
 const TYPESCRIPT = /\.[cm]?tsx?$/;
 
 let typescript: Promise<void> | undefined;
 let hooks = false;
+const compiling = new Map<string, Promise<boolean>>();
+
+const registerHooks = (module as { registerHooks?: RegisterHooks }).registerHooks;
+
+/**
+ * Whether `path` is served compiled: handed to this thread, or compiled here by the thread that
+ * plans (its workers are handed what it compiled, see {@link compiledUserModules}), or as an
+ * earlier run compiled the same files (compiledCache.ts).
+ */
+function compile(path: string): Promise<boolean> {
+  const url = pathToFileURL(path).href;
+  if (compiled[url]) return Promise.resolve(true);
+  if (!isMainThread || !registerHooks) return Promise.resolve(false);
+  let done = compiling.get(path);
+  if (!done) {
+    done = import('./compiledCache.js')
+      .then(async ({ cachedModules, cacheModules }) => {
+        const cached = cachedModules(path);
+        if (cached) return cached;
+        const { compileUserModules } = await import('./compileUserModules.js');
+        const modules = await compileUserModules(path);
+        if (modules) cacheModules(path, modules);
+        return modules;
+      })
+      .then((modules) => {
+        if (modules) useCompiledModules(modules);
+        return compiled[url] !== undefined;
+      });
+    compiling.set(path, done);
+  }
+  return done;
+}
+
+/**
+ * Compiles the user's module at `path` (and its own imports) in this thread, once, and returns
+ * every user module this thread has compiled, for the pool's workers to load without a
+ * TypeScript loader ({@link useCompiledModules}); undefined when it cannot be compiled that way
+ * (the workers then load it with tsx).
+ *
+ * @example
+ * ```ts
+ * const modules = await compiledUserModules('/home/me/jobs/wc.ts');
+ * ```
+ */
+export async function compiledUserModules(path: string): Promise<CompiledModules | undefined> {
+  if (FROM_SOURCES || !TYPESCRIPT.test(path)) return undefined;
+  return (await compile(path)) ? { ...compiled } : undefined;
+}
+
+/**
+ * Takes user modules compiled by another thread ({@link compiledUserModules}): this thread
+ * imports them as they are, with no TypeScript loader.
+ *
+ * @example
+ * ```ts
+ * useCompiledModules(workerData.userModules);
+ * ```
+ */
+export function useCompiledModules(modules: CompiledModules): void {
+  Object.assign(compiled, modules);
+  // Stack traces through a compiled module name its TypeScript lines, as with tsx.
+  process.setSourceMapsEnabled(true);
+}
 
 /**
  * Sets up this thread's loader for a user's file, once per thread: TypeScript support (tsx)
@@ -97,7 +188,7 @@ let hooks = false;
  * (which would apply a tsconfig's paths).
  */
 async function prepare(path: string): Promise<void> {
-  if (!FROM_SOURCES && TYPESCRIPT.test(path)) {
+  if (!FROM_SOURCES && TYPESCRIPT.test(path) && !(registerHooks && (await compile(path)))) {
     typescript ??= import('tsx/esm/api').then((tsx) => {
       tsx.register();
       // tsx's hooks now run first: the stepmr hooks go after them again.
@@ -107,8 +198,7 @@ async function prepare(path: string): Promise<void> {
   }
   if (!hooks) {
     hooks = true;
-    const registerHooks = (module as { registerHooks?: RegisterHooks }).registerHooks;
-    if (registerHooks) registerHooks({ resolve: resolveHook });
+    if (registerHooks) registerHooks({ resolve: resolveHook, load: loadHook });
     else register(`data:text/javascript,${encodeURIComponent(HOOKS)}`, { data: { target: OWN_API } });
   }
 }

@@ -2,20 +2,28 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { InvokeOptions, InvokeResult, Invoker } from '../../engine/Invoker.js';
+import type { CompiledModules } from '../compileUserModules.js';
+import { IN_WORKER_BUNDLE } from '../workerBundle.js';
 import {
   HANDLER_NAMES,
   type HandlerName,
+  type WorkerData,
   type WorkerPhase,
   type WorkerRequest,
   type WorkerResponse,
 } from './runHandler.js';
 
 /**
- * A worker's module, exporting `runHandler`. Built, it is the compiled runHandler.js itself; from
- * the sources (tests, the bench), a launcher that first gives the thread TypeScript support.
+ * A worker's module, exporting `runHandler`. Built, it is runHandler.js bundled with what it
+ * imports (dist/worker/, one file and shared chunks rather than some 250 modules); from the
+ * sources (tests, the bench), a launcher that first gives the thread TypeScript support.
  */
 const WORKER = new URL(
-  import.meta.url.endsWith('.ts') ? './lambdaWorker.mjs' : './runHandler.js',
+  import.meta.url.endsWith('.ts')
+    ? './lambdaWorker.mjs'
+    : IN_WORKER_BUNDLE
+      ? './runHandler.js'
+      : '../../worker/runHandler.js',
   import.meta.url,
 ).href;
 
@@ -34,6 +42,8 @@ export interface WorkerPoolOptions {
    * timeout does not count. @default 10 (Lambda's)
    */
   readonly initLimitSeconds?: number;
+  /** The run's TypeScript modules, compiled: the workers load them without a TypeScript loader. */
+  readonly userModules?: CompiledModules;
 }
 
 /** Resolves a Lambda ARN or name to one of the deployed handlers (`…-map`, `…-reduce`, `…-collect`). */
@@ -86,6 +96,7 @@ export class WorkerPoolInvoker implements Invoker {
       idleTimeout: 60_000,
       env: { ...(process.env as Record<string, string>), ...options.env },
       resourceLimits: { maxOldGenerationSizeMb: this.#memoryMb },
+      workerData: (options.userModules ? { userModules: options.userModules } : {}) satisfies WorkerData,
     });
     // The pool reports a result that arrives for a task it no longer tracks (one aborted as it
     // finished) as an 'error' event, which unheard would end this process. Such a result

@@ -11,10 +11,12 @@ import { buildDefinition } from '../../statemachine/buildDefinition.js';
 import { FileStore } from '../../store/FileStore.js';
 import { toUri } from '../../store/uri.js';
 import type { TaskProgress } from '../../tasks/deps.js';
+import type { CompiledModules } from '../compileUserModules.js';
 import { type Backend, Driver, type RunSummary } from '../Driver.js';
 import { OutputExistsError } from '../errors.js';
 import { loadJobModule, resolveJobModule } from '../loadJob.js';
 import type { RunRequest } from '../planRun.js';
+import { compiledUserModules } from '../userModules.js';
 import { LOCAL_BUCKETS_ENV, PRELOAD_JOB_ENV, PROGRESS_CHANNEL } from './embeddedDeps.js';
 import { engineOrchestrator } from './engineOrchestrator.js';
 import type { JobRegistry } from './jobRegistry.js';
@@ -116,9 +118,11 @@ async function outputExists(output: string): Promise<boolean> {
 export async function runEmbedded(run: EmbeddedRun): Promise<RunSummary> {
   const modulePath = await resolveJobModule(run.job);
   const output = resolve(run.output);
+  // A TypeScript job is compiled once, here, for this thread and every worker.
+  const userModules = await compiledUserModules(modulePath);
   // The workers start now, and load the handlers and this job while this thread loads the
   // job too and lists the input, rather than after.
-  const started = embeddedBackend(join(output, '_temporary'), run, modulePath);
+  const started = embeddedBackend(join(output, '_temporary'), run, modulePath, userModules);
   let handedOver = false;
   try {
     const job: Job = await loadJobModule(modulePath);
@@ -175,14 +179,20 @@ export async function redriveEmbedded(run: EmbeddedRedrive): Promise<RunSummary>
 /**
  * The embedded engine over a worker pool, and the orchestrator adapter over it, its work store
  * in `workDir`. A stream keeps one for all its batches. With `preloadJob`, each worker loads
- * that job module as soon as it has its handlers.
+ * that job module as soon as it has its handlers; with `userModules` (what
+ * `compiledUserModules` gave), it loads them compiled, with no TypeScript loader.
  *
  * @example
  * ```ts
  * const { backend, close } = embeddedBackend('/tmp/work', { threads: 2 });
  * ```
  */
-export function embeddedBackend(workDir: string, run: EmbeddedExecution, preloadJob?: string) {
+export function embeddedBackend(
+  workDir: string,
+  run: EmbeddedExecution,
+  preloadJob?: string,
+  userModules?: CompiledModules,
+) {
   const work = new FileStore(workDir);
   // The tasks' spills and staged map outputs go to a folder of this backend's own, removed at
   // close: a task stopped mid-way (a sibling failed the job, a timeout, a cancel) has its
@@ -192,6 +202,7 @@ export function embeddedBackend(workDir: string, run: EmbeddedExecution, preload
     ...(run.threads ? { threads: run.threads } : {}),
     ...(run.taskTimeoutSeconds ? { timeoutSeconds: run.taskTimeoutSeconds } : {}),
     ...(run.taskMemoryMb ? { memoryMb: run.taskMemoryMb } : {}),
+    ...(userModules ? { userModules } : {}),
     env: {
       [LOCAL_BUCKETS_ENV]: JSON.stringify({ [WORK_BUCKET]: workDir }),
       STEPMR_TMP_DIR: scratch,

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { isMainThread, type MessagePort } from 'node:worker_threads';
+import { isMainThread, type MessagePort, workerData } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
+import type { CompiledModules } from '../compileUserModules.js';
+import { enableCodeCache } from '../userCache.js';
 
 /** The handlers a worker can run, by the function's short name: those the deployed functions run. */
 export const HANDLER_NAMES = ['map', 'reduce', 'delegate', 'collect'] as const;
@@ -49,14 +51,22 @@ type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
 type Handlers = Awaited<ReturnType<typeof import('./embeddedHandlers.js').loadHandlers>>;
 
+/** What the pool hands each worker: the run's TypeScript modules, compiled by the planning thread. */
+export interface WorkerData {
+  readonly userModules?: CompiledModules;
+}
+
 /**
  * The handlers; then, in a pool worker whose runtime names the run's job module
- * (`STEPMR_PRELOAD_JOB`), that module too, so the first task finds it loaded. A job that fails
- * to load fails each task that runs it, with the loading error, as before.
+ * (`STEPMR_PRELOAD_JOB`), that module too, so the first task finds it loaded: compiled by the
+ * thread that started the pool when it could be (no TypeScript loader here), else with tsx. A
+ * job that fails to load fails each task that runs it, with the loading error, as before.
  */
 const loadAll = async () => {
   const { loadHandlers } = await import('./embeddedHandlers.js');
   const handlers = await loadHandlers();
+  const modules = isMainThread ? undefined : (workerData as WorkerData | null)?.userModules;
+  if (modules) (await import('../userModules.js')).useCompiledModules(modules);
   const job = isMainThread ? undefined : process.env.STEPMR_PRELOAD_JOB;
   if (job) {
     const { loadJobModule } = await import('../loadJob.js');
@@ -65,11 +75,26 @@ const loadAll = async () => {
   return handlers;
 };
 
+// A pool worker compiles what it loads from V8's code cache where it can, as the CLI does.
+if (!isMainThread) enableCodeCache();
 // A pool worker loads the handlers as soon as it starts, while the job is being planned, rather
 // than at its first task.
 let handlers: Promise<Handlers> | undefined = isMainThread ? undefined : loadAll();
 // A failure to load is reported by the first task instead.
 handlers?.catch(() => undefined);
+
+/**
+ * Resolves when this pool worker has loaded its handlers and preloaded its job (failed or not):
+ * when it is ready for its first task.
+ *
+ * @example
+ * ```ts
+ * await workerReady(); // in a worker thread, as bench/workerStart.ts times it
+ * ```
+ */
+export async function workerReady(): Promise<void> {
+  await handlers?.catch(() => undefined);
+}
 
 async function load(name: HandlerName): Promise<Handler> {
   handlers ??= loadAll();

@@ -7,24 +7,44 @@ import { describe, expect, it } from 'vitest';
 const DIST = new URL('../../../../dist/', import.meta.url).href;
 
 /**
- * Starts a fresh Node as a pool worker starts (the built handlers, then a user's job module),
- * and returns every bare package the thread resolved, as Node's own resolver saw them.
+ * Starts a pool worker as the embedded runtime does, in a fresh Node: this thread compiles the
+ * job module (`compiledUserModules`, as `runEmbedded` does), then a worker thread loads the built
+ * worker bundle, which loads the handlers and preloads the job with what it was handed. Returns
+ * every bare package the worker resolved, as Node's own resolver saw them, once the worker has
+ * imported the job and found its map function.
  */
 function packagesLoaded(job: string, env: Record<string, string> = {}): string[] {
-  const script = `
-    import module from 'node:module';
+  const worker = `
+    const { parentPort, workerData } = require('node:worker_threads');
     const seen = new Set();
-    module.registerHooks({ resolve(specifier, context, next) {
+    require('node:module').registerHooks({ resolve(specifier, context, next) {
       if (!/^[./]|^node:|^file:|^data:/.test(specifier)) seen.add(specifier);
       return next(specifier, context);
     } });
-    const { loadHandlers } = await import('${DIST}runtime/embedded/embeddedHandlers.js');
-    const handlers = await loadHandlers();
-    if (typeof handlers.map !== 'function') throw new Error('no map handler');
-    const { loadJobModule } = await import('${DIST}runtime/loadJob.js');
-    const job = await loadJobModule(${JSON.stringify(job)});
-    if (typeof job.map !== 'function') throw new Error('no job');
-    console.log(JSON.stringify([...seen]));
+    (async () => {
+      const { workerReady } = await import(workerData.dist + 'worker/runHandler.js');
+      await workerReady();
+      const job = (await import(require('node:url').pathToFileURL(workerData.job).href)).default;
+      if (typeof job?.map !== 'function') throw new Error('no job');
+      parentPort.postMessage([...seen]);
+    })();
+  `;
+  const script = `
+    import { Worker } from 'node:worker_threads';
+    const job = ${JSON.stringify(job)};
+    const { compiledUserModules } = await import('${DIST}runtime/userModules.js');
+    const userModules = await compiledUserModules(job);
+    const worker = new Worker(${JSON.stringify(worker)}, {
+      eval: true,
+      execArgv: [],
+      workerData: { dist: '${DIST}', job, ...(userModules ? { userModules } : {}) },
+      env: { ...process.env, STEPMR_PRELOAD_JOB: job },
+    });
+    worker.once('error', (error) => { console.error(error); process.exit(1); });
+    worker.once('message', async (seen) => {
+      console.log(JSON.stringify(seen));
+      await worker.terminate();
+    });
   `;
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
@@ -48,13 +68,17 @@ describe('a worker of the embedded runtime', () => {
 
   it('loads no Lambda middleware and no TypeScript compiler for a JavaScript job', () => {
     const loaded = packagesLoaded(jsJob);
-    expect(loaded).toContain('zod');
-    expect(loaded.filter((p) => /middy|powertools|^tsx/.test(p))).toEqual([]);
+    expect(loaded).not.toEqual([]);
+    expect(loaded.filter((p) => /middy|powertools|^tsx|^esbuild/.test(p))).toEqual([]);
   });
 
-  it('loads the TypeScript compiler for a TypeScript job, and the middleware when logs are asked for', () => {
-    expect(packagesLoaded(tsJob).filter((p) => p.startsWith('tsx'))).not.toEqual([]);
-    const logged = packagesLoaded(jsJob, { POWERTOOLS_LOG_LEVEL: 'INFO' });
-    expect(logged).toContain('@middy/core');
+  it('loads no TypeScript compiler for a TypeScript job, compiled before the workers start', () => {
+    const loaded = packagesLoaded(tsJob);
+    expect(loaded).not.toEqual([]);
+    expect(loaded.filter((p) => /^tsx|^esbuild/.test(p))).toEqual([]);
+  });
+
+  it('loads the middleware when logs are asked for', () => {
+    expect(packagesLoaded(jsJob, { POWERTOOLS_LOG_LEVEL: 'INFO' })).toContain('@middy/core');
   });
 });
