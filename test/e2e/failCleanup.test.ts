@@ -14,10 +14,14 @@ afterAll(() => {
   tmp.cleanup();
 });
 
-/** Every path under `dir` whose name starts with `stepmr-` (spill and staging folders). */
+/**
+ * Every path under `dir` whose name starts with `stepmr-` (spill and staging folders), but this
+ * user's caches (`stepmr-<uid>/`: compiled jobs, V8's code cache), which are meant to stay.
+ */
 function stepmrEntries(dir: string): string[] {
-  return (readdirSync(dir, { recursive: true }) as string[]).filter((p) =>
-    p.split('/').some((part) => part.startsWith('stepmr-')),
+  const caches = `stepmr-${process.getuid?.() ?? 'user'}`;
+  return (readdirSync(dir, { recursive: true }) as string[]).filter(
+    (p) => p.split('/')[0] !== caches && p.split('/').some((part) => part.startsWith('stepmr-')),
   );
 }
 
