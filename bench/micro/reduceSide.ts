@@ -82,7 +82,7 @@ for (let round = 0; round < rounds; round++) {
   }
   const ms = cpu() - started;
   process.stdout.write(
-    `round ${round}: ${records} records, ${(bytes / 2 ** 20).toFixed(1)} MiB out, ${ms.toFixed(0)} ms CPU, ${(performance.now() - wall).toFixed(0)} ms wall\n`,
+    `round ${round}: ${records} records, ${(bytes / 2 ** 20).toFixed(1)} MiB out, ${ms.toFixed(0)} ms CPU, ${(performance.now() - wall).toFixed(0)} ms wall, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB\n`,
   );
 }
 rmSync(dir, { recursive: true, force: true });

@@ -77,7 +77,7 @@ describe('mergeRuns', () => {
     return all;
   }
 
-  it.each([1, 7, 0])(
+  it.each([1, 7, 4500, 6000, 0])(
     'merges runs read in %i-byte chunks (0: whole) into the plain group-by',
     async (chunk) => {
       const files = await mapTasks(tasks);
