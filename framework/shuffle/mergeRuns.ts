@@ -38,7 +38,8 @@ export interface MergeRunsOptions {
  * keys come in ascending encoded order (see `encodeKey`), each with the values of that key from
  * every run concatenated in run order. Each run is parsed incrementally from its chunks, so
  * memory holds one entry per run plus the current key's values. Throws `ShuffleCorruptError`
- * naming the object and byte offset on bad data.
+ * naming the object and byte offset on bad data. {@link mergeRunBatches} gives the same groups
+ * a few hundred at a time, for a loop that would otherwise pay an `await` per key.
  *
  * @example
  * ```ts
@@ -52,11 +53,37 @@ export async function* mergeRuns<K extends Key, V>(
   runs: readonly (AsyncIterable<Uint8Array> | Uint8Array)[],
   options: MergeRunsOptions = {},
 ): AsyncGenerator<KeyGroup<K, V>> {
+  for await (const batch of mergeRunBatches<K, V>(runs, options)) yield* batch;
+}
+
+/** Groups in one batch of {@link mergeRunBatches}, at most. */
+const BATCH_GROUPS = 256;
+/** Values in one batch, at most (a batch always holds at least one group). */
+const BATCH_VALUES = 4096;
+
+/**
+ * {@link mergeRuns} in batches: the same key groups in the same order, in arrays of up to 256
+ * groups (fewer when their values pass 4096), so the consumer awaits once per batch rather than
+ * once per key.
+ *
+ * @example
+ * ```ts
+ * for await (const batch of mergeRunBatches<string, number>(runs)) {
+ *   for (const { key, values } of batch) write(key, values.length);
+ * }
+ * ```
+ */
+export async function* mergeRunBatches<K extends Key, V>(
+  runs: readonly (AsyncIterable<Uint8Array> | Uint8Array)[],
+  options: MergeRunsOptions = {},
+): AsyncGenerator<KeyGroup<K, V>[]> {
   const cursors = runs.map(
     (chunks, i) => new RunCursor(chunks, options.sources?.[i] ?? { name: `run ${i}` }),
   );
   const merger = new RunMerger(cursors);
   try {
+    let batch: KeyGroup<K, V>[] = [];
+    let held = 0;
     let more = await merger.next();
     while (more) {
       const first = merger.cursor;
@@ -71,8 +98,15 @@ export async function* mergeRuns<K extends Key, V>(
         const extra = unpackValues(cursor.bytes, cursor.valuesStart, cursor.valuesEnd, cursor) as V[];
         for (const value of extra) values.push(value);
       }
-      yield { key: decodeKey(bytes.subarray(keyStart, keyEnd)) as K, values };
+      batch.push({ key: decodeKey(bytes.subarray(keyStart, keyEnd)) as K, values });
+      held += values.length;
+      if (batch.length >= BATCH_GROUPS || held >= BATCH_VALUES) {
+        yield batch;
+        batch = [];
+        held = 0;
+      }
     }
+    if (batch.length > 0) yield batch;
   } finally {
     await merger.close();
   }

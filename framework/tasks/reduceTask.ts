@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { PartWriter } from '../io/index.js';
 import type { Key } from '../job/types.js';
 import { type KeyGroup, keyLabel, mergeRuns, type RunSource } from '../shuffle/index.js';
+import { mergeRunBatches } from '../shuffle/mergeRuns.js';
 import { closedWindow, stateLocation } from '../stream/window.js';
 import { countingDeps, usageOf } from './countRequests.js';
 import type { TaskDeps } from './deps.js';
@@ -46,15 +47,22 @@ export async function reduceTask(event: ReduceTaskEvent, given: TaskDeps): Promi
   // A stream batch that merges the previous state here: partition p of it, read as a stream.
   const previous = plan.state;
   if (previous) checkState(deps.scope, plan.output, previous.uri);
-  const previousState = (
-    groups: AsyncIterable<KeyGroup<Key, unknown>>,
+  // The key groups of a partition in batches (one await per batch, not per key); merged with
+  // the previous state one group at a time.
+  async function* groupsOf(
+    runs: Readable[],
+    sources: RunSource[],
     partition: number,
-  ): AsyncIterable<MergedGroup | (KeyGroup<Key, unknown> & { carried?: false })> => {
-    if (!previous) return groups;
+  ): AsyncGenerator<(MergedGroup | (KeyGroup<Key, unknown> & { carried?: false }))[]> {
+    if (!previous) {
+      yield* mergeRunBatches<Key, unknown>(runs, { sources });
+      return;
+    }
     const uri = `${previous.uri}${partName(partition, { kind: 'jsonl' })}`;
     const opened = deps.open(uri);
-    return mergeState(groups, opened.store.read(opened.key), uri);
-  };
+    const merged = mergeState(mergeRuns<Key, unknown>(runs, { sources }), opened.store.read(opened.key), uri);
+    for await (const group of merged) yield [group];
+  }
   const maps = await readShuffleMaps(work, ref);
   const report = progressOf(deps, {
     jobId: ref.jobId,
@@ -81,32 +89,32 @@ export async function reduceTask(event: ReduceTaskEvent, given: TaskDeps): Promi
     }
     const writer = new PartWriter(plan.outputFormat);
     const open = window ? new PartWriter(plan.outputFormat) : undefined;
-    const groups = mergeRuns<Key, unknown>(runs, { sources });
-    for await (const group of previousState(groups, partition)) {
-      recordsIn += group.values.length;
-      if ((++groupsRead & 255) === 0) report(0, recordsIn);
-      let value: unknown;
-      try {
-        value = group.carried ? group.values[0] : reduce(group.key, group.values);
-      } catch (cause) {
-        // The key by its label, never its content: messages reach payloads, logs and _SUCCESS.
-        throw new UserCodeError(
-          `reduce threw on ${keyLabel(group.key)} (partition ${partition}): ${(cause as Error)?.message ?? cause}${atUserCode(cause)}`,
-          { cause },
-        );
+    for await (const batch of groupsOf(runs, sources, partition))
+      for (const group of batch) {
+        recordsIn += group.values.length;
+        if ((++groupsRead & 255) === 0) report(0, recordsIn);
+        let value: unknown;
+        try {
+          value = group.carried ? group.values[0] : reduce(group.key, group.values);
+        } catch (cause) {
+          // The key by its label, never its content: messages reach payloads, logs and _SUCCESS.
+          throw new UserCodeError(
+            `reduce threw on ${keyLabel(group.key)} (partition ${partition}): ${(cause as Error)?.message ?? cause}${atUserCode(cause)}`,
+            { cause },
+          );
+        }
+        try {
+          const closed = window && closedWindow(group.key, window);
+          if (closed)
+            writer.writeRecord({ window: { start: closed.start, end: closed.end }, key: closed.key, value });
+          else if (open) open.write(group.key, value);
+          else writer.write(group.key, value);
+        } catch (error) {
+          if (error instanceof Error)
+            error.message = `${error.message} (${keyLabel(group.key)}, partition ${partition})`;
+          throw error;
+        }
       }
-      try {
-        const closed = window && closedWindow(group.key, window);
-        if (closed)
-          writer.writeRecord({ window: { start: closed.start, end: closed.end }, key: closed.key, value });
-        else if (open) open.write(group.key, value);
-        else writer.write(group.key, value);
-      } catch (error) {
-        if (error instanceof Error)
-          error.message = `${error.message} (${keyLabel(group.key)}, partition ${partition})`;
-        throw error;
-      }
-    }
     if (state && open) {
       const target = deps.open(`${state}${partName(partition, plan.outputFormat)}`);
       await target.store.put(target.key, open.finish());

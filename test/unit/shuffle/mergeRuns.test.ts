@@ -11,6 +11,7 @@ import {
   readShuffleIndex,
   ShuffleCorruptError,
 } from '../../../framework/shuffle/index.js';
+import { mergeRunBatches } from '../../../framework/shuffle/mergeRuns.js';
 import { compareKeys, keyId } from './keys.js';
 import { chunksOf, emittedPairs, type Pair } from './shuffleFiles.js';
 
@@ -76,7 +77,7 @@ describe('mergeRuns', () => {
     return all;
   }
 
-  it.each([1, 7, 0])(
+  it.each([1, 7, 4500, 6000, 0])(
     'merges runs read in %i-byte chunks (0: whole) into the plain group-by',
     async (chunk) => {
       const files = await mapTasks(tasks);
@@ -96,6 +97,41 @@ describe('mergeRuns', () => {
       expect(got).toEqual(expected((values) => values));
     },
   );
+
+  it('gives the same groups in batches of at most 256 keys, cut once their values reach 4096', async () => {
+    // One key with 5000 values, and 3000 keys of one value each: both limits cut batches.
+    const hot: Pair[] = Array.from({ length: 5000 }, (_, i) => ['hot', i]);
+    const distinct: Pair[] = Array.from({ length: 3000 }, (_, i) => [`k${i}`, i]);
+    const all = [...tasks, hot, distinct];
+    const files = await mapTasks(all);
+    const want = new Map<string, number[]>();
+    for (const pairs of all) {
+      const perTask = new Map<string, number[]>();
+      for (const [key, value] of pairs) perTask.set(keyId(key), [...(perTask.get(keyId(key)) ?? []), value]);
+      for (const [id, values] of perTask) want.set(id, [...(want.get(id) ?? []), ...values]);
+    }
+    const got = new Map<string, number[]>();
+    let batches = 0;
+    let full = 0;
+    for (let p = 0; p < PARTITIONS; p++) {
+      const runs = files.map((file) => {
+        const run = parseFooter(file, file.length, 'map')[p] as { offset: number; length: number };
+        return chunksOf(file.subarray(run.offset, run.offset + run.length), 64);
+      });
+      for await (const batch of mergeRunBatches<Key, number>(runs)) {
+        batches++;
+        expect(batch.length).toBeGreaterThan(0);
+        expect(batch.length).toBeLessThanOrEqual(256);
+        if (batch.length === 256) full++;
+        const before = batch.slice(0, -1).reduce((n, g) => n + g.values.length, 0);
+        expect(before).toBeLessThan(4096);
+        for (const { key, values } of batch) got.set(keyId(key), values);
+      }
+    }
+    expect(got).toEqual(want);
+    expect(full).toBeGreaterThan(0);
+    expect(batches).toBeGreaterThanOrEqual(want.size / 256);
+  });
 
   it('concatenates the combined value of each map task in task order', async () => {
     const files = await mapTasks(tasks, sum);
