@@ -9,6 +9,7 @@ import { batchJobId, publishedBatch } from '../../stream/publish.js';
 import { stateFolder } from '../../stream/window.js';
 import { hasOpenWindows } from '../../stream/windowState.js';
 import { type BatchRequest, batchRequest, carriedOver } from '../batchRequest.js';
+import type { CompiledModules } from '../compileUserModules.js';
 import { type Backend, Driver, type RunSummary } from '../Driver.js';
 import { JobFailedError } from '../errors.js';
 import { type EmbeddedExecution, embeddedBackend } from './runEmbedded.js';
@@ -261,7 +262,9 @@ export interface StreamEngine {
 
 /**
  * Starts the engine and worker pool a stream's batches run on, working in `workDir` (next to
- * the batches' output folders, so that publishing a part is a rename).
+ * the batches' output folders, so that publishing a part is a rename). With `job`, each worker
+ * loads the stream's module as soon as it starts, compiled by this thread when it is
+ * TypeScript (see `compiledUserModules`), so no worker starts a TypeScript loader.
  *
  * @example
  * ```ts
@@ -272,6 +275,7 @@ export interface StreamEngine {
 export function openStreamEngine(
   workDir: string,
   execution: Pick<EmbeddedExecution, 'threads' | 'taskTimeoutSeconds' | 'taskMemoryMb'>,
+  job?: { readonly module: string; readonly userModules: CompiledModules | undefined },
 ): StreamEngine {
   const engine: StreamEngine = {
     workDir,
@@ -279,9 +283,11 @@ export function openStreamEngine(
     backend: undefined as unknown as Backend,
     close: async () => undefined,
   };
-  const { backend, close } = embeddedBackend(workDir, {
-    ...execution,
-    onEvent: (event) => engine.onEvent?.(event),
-  });
+  const { backend, close } = embeddedBackend(
+    workDir,
+    { ...execution, onEvent: (event) => engine.onEvent?.(event) },
+    job?.module,
+    job?.userModules,
+  );
   return Object.assign(engine, { backend, close });
 }

@@ -5,6 +5,7 @@ import { FileStore } from '../../store/FileStore.js';
 import { isStream, type Stream } from '../../stream/defineStream.js';
 import { InvalidOptionError, JobModuleError } from '../errors.js';
 import { loadJobModule, resolveJobModule } from '../loadJob.js';
+import { compiledUserModules } from '../userModules.js';
 import type { EmbeddedExecution } from './runEmbedded.js';
 import { type BatchReport, type CrashHook, openStreamEngine, runNextBatch } from './streamBatch.js';
 import { takeLease } from './streamLease.js';
@@ -95,11 +96,16 @@ export async function runStreamEmbedded(options: EmbeddedStream): Promise<Stream
   const checkpointDir = resolve(options.checkpoint ?? join(outputDir, '_checkpoint'));
   const checkpoint = new FileStore(checkpointDir);
   const release = await takeLease(checkpoint, stream.stream.name);
-  const engine = openStreamEngine(join(outputDir, '_work'), {
-    ...(options.threads ? { threads: options.threads } : {}),
-    ...(options.taskTimeoutSeconds ? { taskTimeoutSeconds: options.taskTimeoutSeconds } : {}),
-    ...(options.taskMemoryMb ? { taskMemoryMb: options.taskMemoryMb } : {}),
-  });
+  // A TypeScript stream was compiled when this thread loaded it; the workers take that.
+  const engine = openStreamEngine(
+    join(outputDir, '_work'),
+    {
+      ...(options.threads ? { threads: options.threads } : {}),
+      ...(options.taskTimeoutSeconds ? { taskTimeoutSeconds: options.taskTimeoutSeconds } : {}),
+      ...(options.taskMemoryMb ? { taskMemoryMb: options.taskMemoryMb } : {}),
+    },
+    { module, userModules: await compiledUserModules(module) },
+  );
   const context = {
     stream,
     module,
