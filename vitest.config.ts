@@ -19,5 +19,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Vitest's default is one fork fewer than the cores: on a 2-core machine one fork, so every
+    // file ran after the other while most of them wait on the processes they start (stepmr,
+    // serverless, s3rver). Two forks overlap that waiting.
+    maxWorkers: 2,
   },
 });
