@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Applicant, scoreOf } from '../../examples/score/score.js';
+import { delegate, gateway } from '../../framework/index.js';
 import type { ServerlessOffline } from '../../framework/runtime/offline/serverlessOffline.js';
 import { tempDir } from '../e2e/helpers.js';
 import { type OfflineCloudChild, startOfflineCloudChild, submitArgs } from '../support/offlineCloud.js';
@@ -14,13 +15,18 @@ import { startScoreService } from '../support/scoreService.js';
  * submitted to `stepmr offline` with `stepmr submit --wait`, its delegate function calling the
  * service over real HTTP. The calls go through a pass-through proxy on 127.0.0.1 that records
  * them and, while told to, answers 400 for chosen applicants (the service refusing them), so
- * that a first run has failed calls for `stepmr redrive` to make again.
+ * that a first run has failed calls for `stepmr redrive` to make again. Then
+ * `delegate(tasks, { on: 'stack' })` from driver code (this process) on the same stack, whose
+ * stepmr.config.ts does not register the built-in delegate job. (One stack and one service for
+ * both: each start packages the stack and starts serverless-offline, which takes most of the time.)
  */
 
 const tmp = tempDir('stepmr-offline-delegate-');
 let service: ServerlessOffline | undefined;
 let cloud: OfflineCloudChild | undefined;
 let api = '';
+/** The proxy's URL: the API the stack's functions and stepmr.config.ts's delegates.apis take. */
+let proxied = '';
 let proxy: Server | undefined;
 /** What the proxy saw: each call's applicant, Idempotency-Key and answer. */
 const seen: { id: string; key: string | undefined; status: number }[] = [];
@@ -60,9 +66,10 @@ async function startProxy(): Promise<string> {
 beforeAll(async () => {
   ({ service, api } = await startScoreService());
   // The stack's functions (and stepmr.config.ts's delegates.apis) take the API from here.
-  cloud = await startOfflineCloudChild(join(tmp.dir, 'cloud'), [], {
-    STEPMR_APP_SCORE_API: await startProxy(),
-  });
+  proxied = await startProxy();
+  cloud = await startOfflineCloudChild(join(tmp.dir, 'cloud'), [], { STEPMR_APP_SCORE_API: proxied });
+  // This process is a driver too: its AWS clients (made on first use) follow these variables.
+  Object.assign(process.env, cloud.env);
 }, 240_000);
 
 afterAll(async () => {
@@ -197,4 +204,33 @@ describe('stepmr submit of a delegate job on the offline cloud', () => {
       })),
     );
   }, 300_000);
+});
+
+describe("delegate(tasks, { on: 'stack' }) on the offline cloud", () => {
+  it('runs the built-in delegate job on the stack and returns one result per task in input order', async () => {
+    refused.clear();
+    const applicants = readFileSync('examples/scoring/data/applicants.jsonl', 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as Applicant);
+    const scoring = gateway(proxied).resource('/score');
+    const results = await delegate(
+      applicants.map((a) => scoring.post(a)),
+      { on: 'stack', jobId: 'scores-1', callsPerTask: 8 },
+    );
+    expect(results.map(({ index, ok, status, output }) => ({ index, ok, status, output }))).toEqual(
+      applicants.map((a, index) => ({
+        index,
+        ok: true,
+        status: 200,
+        output: { id: a.id, score: scoreOf(a) },
+      })),
+    );
+    // A task outside the stack's delegates: the delegate function refuses it, and no result is made up.
+    const outside = gateway('http://127.0.0.1:9').resource('/score').post(applicants[0]);
+    await expect(delegate([outside], { on: 'stack', jobId: 'scores-2' })).rejects.toMatchObject({
+      name: 'JobFailedError',
+      message: expect.stringContaining('refused'),
+    });
+  }, 240_000);
 });

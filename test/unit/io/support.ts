@@ -53,7 +53,17 @@ export interface Seen<R> {
   readonly split: number;
 }
 
-/** Reads every split in order and collects what each yields. */
+/** Splits read at once by {@link readAll}: each is read on its own, as separate tasks read them. */
+const SPLITS_AT_ONCE = 8;
+
+/**
+ * Reads every split and collects what each yields, in split order. The splits are read a few at
+ * once (each read waits mostly on the file system), which yields what reading them one after the
+ * other does: what a split yields does not depend on the others, each split's records are kept
+ * together in the order its read yielded them, and if reads fail, no further split is started
+ * and the error is that of the first failing split. With `onBadRecord`, whose calls a test may
+ * collect in order, the splits are read one after the other.
+ */
 export async function readAll<R>(
   store: FileStore,
   key: string,
@@ -61,23 +71,38 @@ export async function readAll<R>(
   format: InputFormat<R>,
   options: ReadSplitOptions = {},
 ): Promise<{ seen: Seen<R>[]; records: number; bytes: number }> {
-  const seen: Seen<R>[] = [];
+  const perSplit: Seen<R>[][] = splits.map(() => []);
+  const failures: { index: number; error: unknown }[] = [];
   let records = 0;
   let bytes = 0;
-  for (const split of splits) {
-    const result = await readSplit(
-      { store, key },
-      split,
-      format,
-      (record, offset, line) => {
-        seen.push({ record, offset, line, split: split.id });
-      },
-      options,
-    );
-    records += result.records;
-    bytes += result.bytes;
-  }
-  return { seen, records, bytes };
+  let next = 0;
+  const reader = async () => {
+    while (failures.length === 0 && next < splits.length) {
+      const index = next++;
+      const split = splits[index] as Split;
+      const seen = perSplit[index] as Seen<R>[];
+      try {
+        const result = await readSplit(
+          { store, key },
+          split,
+          format,
+          (record, offset, line) => {
+            seen.push({ record, offset, line, split: split.id });
+          },
+          options,
+        );
+        records += result.records;
+        bytes += result.bytes;
+      } catch (error) {
+        failures.push({ index, error });
+      }
+    }
+  };
+  const readers = options.onBadRecord ? 1 : Math.min(SPLITS_AT_ONCE, splits.length);
+  await Promise.all(Array.from({ length: readers }, reader));
+  const first = failures.sort((a, b) => a.index - b.index)[0];
+  if (first) throw first.error;
+  return { seen: perSplit.flat(), records, bytes };
 }
 
 /** Catches what a promise rejects with (and fails if it resolves). */
