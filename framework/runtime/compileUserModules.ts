@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { packageType } from './packageType.js';
 
 /** One of a user's TypeScript modules, compiled to JavaScript. */
 export interface CompiledModule {
@@ -15,15 +15,6 @@ export type CompiledModules = Readonly<Record<string, CompiledModule>>;
 
 /** A file that needs compiling; `.cts` is CommonJS, left to tsx. */
 const TYPESCRIPT = /\.(ts|mts|tsx)$/;
-
-function packageType(file: string): unknown {
-  for (let dir = dirname(file); ; dir = dirname(dir)) {
-    try {
-      return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { type?: unknown }).type;
-    } catch {}
-    if (dirname(dir) === dir) return undefined;
-  }
-}
 
 /**
  * Compiles a user's TypeScript module and the user's own files it imports (not packages, not

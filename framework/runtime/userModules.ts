@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import module, { register } from 'node:module';
-import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import type { CompiledModules } from './compileUserModules.js';
+import { packageType } from './packageType.js';
 import { IN_WORKER_BUNDLE } from './workerBundle.js';
 
 /** Whether this copy of stepmr runs from its TypeScript sources (tests, the bench) rather than built. */
@@ -54,15 +53,6 @@ export async function resolve(specifier, context, next) {
   return resolved;
 }
 `;
-
-function packageType(file: string): unknown {
-  for (let dir = dirname(file); ; dir = dirname(dir)) {
-    try {
-      return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { type?: unknown }).type;
-    } catch {}
-    if (dirname(dir) === dir) return undefined;
-  }
-}
 
 interface Resolved {
   url: string;

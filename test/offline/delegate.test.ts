@@ -80,6 +80,16 @@ afterAll(async () => {
   tmp.cleanup();
 }, 60_000);
 
+/** Every applicant scored, in order, as the score service computes it (`scoreOf`, independently). */
+function expectScores(
+  results: readonly { index: number; ok: boolean; status?: number; output?: unknown }[],
+  applicants: readonly Applicant[],
+): void {
+  expect(results.map(({ index, ok, status, output }) => ({ index, ok, status, output }))).toEqual(
+    applicants.map((a, index) => ({ index, ok: true, status: 200, output: { id: a.id, score: scoreOf(a) } })),
+  );
+}
+
 describe('stepmr submit of a delegate job on the offline cloud', () => {
   it('scores every applicant through API Gateway, one result per applicant in input order', async () => {
     const c = cloud as OfflineCloudChild;
@@ -110,14 +120,7 @@ describe('stepmr submit of a delegate job on the offline cloud', () => {
       status: number;
       output: unknown;
     }[];
-    expect(results.map(({ index, ok, status, output }) => ({ index, ok, status, output }))).toEqual(
-      applicants.map((a, index) => ({
-        index,
-        ok: true,
-        status: 200,
-        output: { id: a.id, score: scoreOf(a) },
-      })),
-    );
+    expectScores(results, applicants);
   }, 240_000);
 
   it('redrives only the failed calls, with their first keys, and republishes the result of a clean run', async () => {
@@ -218,14 +221,7 @@ describe("delegate(tasks, { on: 'stack' }) on the offline cloud", () => {
       applicants.map((a) => scoring.post(a)),
       { on: 'stack', jobId: 'scores-1', callsPerTask: 8 },
     );
-    expect(results.map(({ index, ok, status, output }) => ({ index, ok, status, output }))).toEqual(
-      applicants.map((a, index) => ({
-        index,
-        ok: true,
-        status: 200,
-        output: { id: a.id, score: scoreOf(a) },
-      })),
-    );
+    expectScores(results, applicants);
     // A task outside the stack's delegates: the delegate function refuses it, and no result is made up.
     const outside = gateway('http://127.0.0.1:9').resource('/score').post(applicants[0]);
     await expect(delegate([outside], { on: 'stack', jobId: 'scores-2' })).rejects.toMatchObject({
