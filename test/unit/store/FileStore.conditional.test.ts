@@ -40,10 +40,15 @@ async function race(args: readonly (readonly string[])[]): Promise<unknown[]> {
   return Promise.all(outcomes);
 }
 
+/**
+ * The child's next message. A child that sent its outcome and exited may be seen to exit
+ * before the message is read from the channel: only once its channel and streams are closed
+ * ('close', not 'exit') has it surely sent nothing more.
+ */
 function nextMessage(child: ChildProcess): Promise<unknown> {
   return new Promise((resolve, reject) => {
     child.once('message', resolve);
-    child.once('exit', (code) => reject(new Error(`writer ${child.pid} exited with ${code}`)));
+    child.once('close', (code) => reject(new Error(`writer ${child.pid} exited with ${code}`)));
   });
 }
 
