@@ -61,7 +61,8 @@ export const count: Aggregate<number, number> = {
 
 /**
  * The fold of one value at a time that `combine` repeats, for the helpers whose `combine` is
- * one (`count`): the map-side buffer then folds each value as it arrives. Undefined for others.
+ * one (`count`, `min`, `max`): the map-side buffer then folds each value as it arrives.
+ * Undefined for others.
  *
  * @example
  * ```ts
@@ -69,7 +70,22 @@ export const count: Aggregate<number, number> = {
  * ```
  */
 export function combineStepOf(combine: unknown): ((folded: never, value: never) => unknown) | undefined {
-  return combine === count.combine ? addTwoCounts : undefined;
+  if (combine === count.combine) return addTwoCounts;
+  if (combine === min.combine) return smaller;
+  if (combine === max.combine) return larger;
+  return undefined;
+}
+
+/** `extreme` of two values, with Math.min: -0 counts as 0, NaN if either is. */
+function smaller(folded: number, value: number): number {
+  const out = Math.min(folded, value);
+  return out === 0 ? 0 : out;
+}
+
+/** `extreme` of two values, with Math.max. */
+function larger(folded: number, value: number): number {
+  const out = Math.max(folded, value);
+  return out === 0 ? 0 : out;
 }
 
 function addTwoCounts(folded: number, value: number): number {

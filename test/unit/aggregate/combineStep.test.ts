@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { combineStepOf } from '../../../framework/aggregate/helpers.js';
-import { AggregateValueError, count, max, sum } from '../../../framework/aggregate/index.js';
+import { AggregateValueError, count, max, min, sum } from '../../../framework/aggregate/index.js';
 
 const step = combineStepOf(count.combine) as unknown as (folded: unknown, value: unknown) => number;
 
@@ -39,9 +39,36 @@ describe('combineStepOf', () => {
     expect(() => step(folded, value)).toThrow(AggregateValueError);
   });
 
+  it.each([
+    ['min', min, (xs: number[]) => xs.reduce((a, b) => (a < b || Number.isNaN(a) ? a : b))],
+    ['max', max, (xs: number[]) => xs.reduce((a, b) => (a > b || Number.isNaN(a) ? a : b))],
+  ] as const)(
+    'folds %s one at a time to its combine’s answer, -0 as 0 and NaN winning',
+    (_name, helper, plain) => {
+      const fold = combineStepOf(helper.combine) as unknown as (folded: number, value: number) => number;
+      let seed = 5;
+      const next = () => {
+        seed = (seed * 16807) % 2147483647;
+        return seed;
+      };
+      for (let round = 0; round < 200; round++) {
+        const values = Array.from({ length: 1 + (next() % 20) }, () => {
+          const r = next() % 100;
+          return r === 0 ? Number.NaN : r === 1 ? -0 : r === 2 ? 0 : (r - 50) / 7;
+        });
+        let folded = values[0] as number;
+        for (const v of values.slice(1)) folded = fold(folded, v);
+        const want = helper.combine('k', values);
+        expect(Object.is(folded === 0 ? 0 : folded, want), `${values}`).toBe(true);
+        // The plain way: the extreme by comparison, -0 as 0.
+        const p = plain(values.map((v) => (v === 0 ? 0 : v)));
+        expect(Object.is(want, p === 0 ? 0 : p), `${values}`).toBe(true);
+      }
+    },
+  );
+
   it('gives no fold for combiners that are not one', () => {
     expect(combineStepOf(sum.combine)).toBeUndefined();
-    expect(combineStepOf(max.combine)).toBeUndefined();
     expect(combineStepOf((_k: string, v: number[]) => v.length)).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { combineStepOf } from '../../../framework/aggregate/helpers.js';
-import { count } from '../../../framework/aggregate/index.js';
+import { count, max, min } from '../../../framework/aggregate/index.js';
 import type { Key } from '../../../framework/job/types.js';
 import {
   encodeKey,
@@ -99,6 +99,29 @@ describe.each([
     expect(output).toMatchObject({ records: expected.size, keys: expected.size, emitted: pairs.length });
     if (budget < 10_000) expect(output.spills).toBeGreaterThan(10);
   });
+
+  it.each([
+    ['min', min, Math.min],
+    ['max', max, Math.max],
+  ] as const)(
+    'with a one-value fold (%s) writes the same extremes as a plain loop',
+    async (_n, helper, pick) => {
+      const combineStep = combineStepOf(helper.combine) as (a: number, b: number) => number;
+      const signed: Pair[] = pairs.map(([key, value], i) => [
+        key,
+        (value as number) * (i % 3 === 0 ? -1.5 : 1),
+      ]);
+      const { read } = await shuffle(signed, { budget, partitions: 5, combine: helper.combine, combineStep });
+      expectSortedAndPartitioned(read.partitions, 5);
+      const got = new Map(read.partitions.flat().map((g) => [keyId(g.key), g.values]));
+      const plain = new Map<string, number[]>();
+      for (const [key, value] of signed) {
+        const seen = plain.get(keyId(key))?.[0];
+        plain.set(keyId(key), [seen === undefined ? (value as number) : pick(seen, value as number)]);
+      }
+      expect(got).toEqual(plain);
+    },
+  );
 });
 
 describe('MapOutputBuffer', () => {
