@@ -7,7 +7,11 @@ import { gunzipSync } from 'node:zlib';
 /** A fresh temporary directory, removed by the returned cleanup. */
 export function tempDir(prefix = 'stepmr-e2e-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  // Retried: a worker still ending may be writing V8's code cache under a TMPDIR set inside it.
+  return {
+    dir,
+    cleanup: () => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }),
+  };
 }
 
 export { rng } from '../support/rng.js';
