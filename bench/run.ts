@@ -4,7 +4,7 @@ import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startOfflineCloudChild, submitArgs } from '../test/support/offlineCloud.js';
 import { makeCorpus } from './corpus.js';
-import { dataPlane } from './dataPlane.js';
+import { dataPlane, dataPlaneOptions } from './dataPlane.js';
 import { offlineSoak } from './offlineSoak.js';
 
 /**
@@ -425,12 +425,7 @@ if (streamOfflineSeconds > 0) {
 }
 
 // 10. Start-up, and the data plane against DuckDB in the same run (bench/dataPlane.ts).
-results.dataPlane = await dataPlane({
-  wordcountMb: opt('wordcount-mb', 256),
-  q2Mb: opt('q2-mb', 200),
-  identityMb: opt('identity-mb', 64),
-  rounds: opt('rounds', 2),
-});
+results.dataPlane = await dataPlane(dataPlaneOptions(opt));
 
 mkdirSync(join(root, 'results'), { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { STREAM_NAME } from '../contract/batchNames.js';
+import { rateExpression } from '../stream/duration.js';
 import { STREAMS_PREFIX, streamPrefixes } from '../stream/publish.js';
 import { ConfigError, type StepmrConfig } from './config.js';
 import { BUCKET_LAYOUT } from './layout.js';
@@ -25,21 +26,6 @@ export interface DeployedStream {
 
 /** Where the stack keeps the streams' checkpoints (offsets and commits logs). */
 const STREAMS_ROOT = STREAMS_PREFIX;
-
-/**
- * A stream's period as an EventBridge rate: whole minutes, hours or days, at least
- * `rate(1 minute)` (EventBridge's finest), rounded up to the next whole minute.
- */
-function rateOf(ms: number): string {
-  const minutes = Math.max(1, Math.ceil(ms / 60_000));
-  const [value, unit] =
-    minutes % 1440 === 0
-      ? [minutes / 1440, 'day']
-      : minutes % 60 === 0
-        ? [minutes / 60, 'hour']
-        : [minutes, 'minute'];
-  return `rate(${value} ${value === 1 ? unit : `${unit}s`})`;
-}
 
 /** The settings of a stream made by defineStream that the stack is generated from. */
 const streamShape = z.object({
@@ -106,7 +92,7 @@ export function deployedStreams(config: StepmrConfig): DeployedStream[] {
     return {
       name,
       prefix: sourcePrefix(name, settings.prefix),
-      rate: rateOf(settings.everyMs),
+      rate: rateExpression(settings.everyMs),
       ...streamPrefixes(name),
       ...(settings.mode === 'update'
         ? { state: 'snapshot' as const }
